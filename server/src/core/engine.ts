@@ -1,0 +1,91 @@
+import { analyzeModel, AnalysisReport } from './analysis/analyze';
+import { Candidate, searchSchedules, SearchOptions, SearchResult } from './analysis/search';
+import { ModelAst } from './language/ast';
+import { Diagnostic, hasErrors, Range } from './language/diagnostics';
+import { parse } from './language/parser';
+import { buildModel, BudgetOverride } from './model/build';
+import { Model } from './model/ir';
+
+export interface AnalyzeOptions {
+  /** Target or budget that overrides the file's (settings, CLI flags). */
+  override?: BudgetOverride;
+  /** `patch=4x4 until=block4`: used instead of the file's schedule line. */
+  schedule?: string;
+}
+
+/** One parse + build + analysis of a document. `report` is missing only when no model could be built. */
+export interface Analysis {
+  ast: ModelAst;
+  model?: Model;
+  report?: AnalysisReport;
+  diagnostics: Diagnostic[];
+  /** Any diagnostic of severity error (syntax or model): the CLI exits 2. */
+  hasErrors: boolean;
+}
+
+export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysis {
+  const source = options.schedule !== undefined ? withScheduleText(text, options.schedule) : text;
+  const parsed = parse(source);
+  const built = buildModel(parsed.ast, options.override);
+  const diagnostics = [...parsed.diagnostics, ...built.diagnostics];
+  const report = built.model ? analyzeModel(built.model, diagnostics) : undefined;
+  return { ast: parsed.ast, model: built.model, report, diagnostics, hasErrors: hasErrors(diagnostics) };
+}
+
+export interface Optimization {
+  analysis: Analysis;
+  search?: SearchResult;
+}
+
+/** Searches the schedule space of a document (its own schedule line is ignored by the search). */
+export function optimizeText(text: string, options: AnalyzeOptions & SearchOptions & { sramBytes?: number } = {}): Optimization {
+  const analysis = analyzeText(text, options);
+  if (!analysis.model) return { analysis };
+  const budget = options.sramBytes ?? analysis.model.target.sramBytes;
+  return { analysis, search: searchSchedules(analysis.model, budget, options) };
+}
+
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+export function scheduleText(candidate: Pick<Candidate, 'patch' | 'untilBlock'>): string {
+  return candidate.patch ? `schedule patch=${candidate.patch[0]}x${candidate.patch[1]} until=block${candidate.untilBlock}` : '';
+}
+
+/**
+ * The edit that puts `candidate` into the document: it rewrites the schedule statement (its comment
+ * stays), appends one when there is none, or removes it for layer-by-layer.
+ */
+export function scheduleEdit(ast: ModelAst, text: string, candidate: Pick<Candidate, 'patch' | 'untilBlock'>): TextEdit {
+  const newText = scheduleText(candidate);
+  if (ast.schedule) return { range: ast.schedule.range, newText };
+  const lines = text.split(/\r\n|\r|\n/);
+  const last = lines.length - 1;
+  const end = { line: last, character: lines[last].length };
+  const prefix = lines[last].length > 0 ? '\n' : '';
+  return { range: { start: end, end }, newText: newText ? `${prefix}${newText}\n` : '' };
+}
+
+/** Applies non-overlapping edits to a text (offsets from zero-based line/character). */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\n') starts.push(i + 1);
+  }
+  const offset = (p: { line: number; character: number }) => Math.min(text.length, (starts[p.line] ?? text.length) + p.character);
+  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
+  let result = text;
+  for (const edit of sorted) {
+    result = result.slice(0, offset(edit.range.start)) + edit.newText + result.slice(offset(edit.range.end));
+  }
+  return result;
+}
+
+function withScheduleText(text: string, schedule: string): string {
+  const ast = parse(text).ast;
+  const statement = schedule.trim().startsWith('schedule') ? schedule.trim() : `schedule ${schedule.trim()}`;
+  const edit = scheduleEdit(ast, text, { patch: [1, 1], untilBlock: 0 });
+  return applyEdits(text, [{ ...edit, newText: edit.newText.replace(/schedule[^\n]*/, statement) }]);
+}

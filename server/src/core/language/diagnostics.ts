@@ -1,0 +1,87 @@
+/** Positions are zero-based, like LSP's; `character` counts UTF-16 code units. */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface RelatedInformation {
+  range: Range;
+  message: string;
+}
+
+export interface Diagnostic {
+  /** Stable code from {@link messages}, e.g. `PW1001`. */
+  code: string;
+  severity: Severity;
+  message: string;
+  range: Range;
+  related?: RelatedInformation[];
+}
+
+interface MessageTemplate {
+  code: string;
+  severity: Severity;
+  text: string;
+}
+
+/**
+ * The catalog: one entry per user mistake, codes never reused. `{0}`, `{1}`… are filled by
+ * {@link diagnostic}. 1xxx: syntax and values, 2xxx: the model, 3xxx: budgets.
+ */
+export const messages = {
+  unknownStatement: { code: 'PW1001', severity: 'error', text: "unknown op '{0}' (expected one of {1})" },
+  unknownKey: { code: 'PW1002', severity: 'error', text: "unknown key '{0}' for '{1}' (expected one of {2})" },
+  badNumber: { code: 'PW1003', severity: 'error', text: "bad number '{0}' for '{1}': expected {2}" },
+  missingValue: { code: 'PW1004', severity: 'error', text: "missing value after '{0}='" },
+  duplicateKey: { code: 'PW1005', severity: 'error', text: "'{0}' is given twice" },
+  missingKey: { code: 'PW1006', severity: 'error', text: "'{0}' needs {1}" },
+  unexpectedToken: { code: 'PW1007', severity: 'error', text: "unexpected '{0}' {1}" },
+  unterminatedString: { code: 'PW1008', severity: 'error', text: 'unterminated string' },
+  invalidCharacter: { code: 'PW1009', severity: 'error', text: "invalid character '{0}'" },
+  badSize: { code: 'PW1010', severity: 'error', text: "bad size '{0}': expected bytes like 320KiB, 1MiB, 512kB or 327680" },
+  unknownTarget: { code: 'PW1011', severity: 'error', text: "unknown target '{0}' (built in: {1})" },
+  duplicateStatement: { code: 'PW1012', severity: 'error', text: "'{0}' is given twice (first on line {1})" },
+  badDims: { code: 'PW1013', severity: 'error', text: "bad dimensions '{0}': expected HxWxC, e.g. 224x224x3" },
+  unmatchedBrace: { code: 'PW1014', severity: 'error', text: "'}' without a block to close" },
+  unclosedBlock: { code: 'PW1015', severity: 'error', text: "block '{0}' is not closed with '}'" },
+  badValue: { code: 'PW1016', severity: 'error', text: "bad value '{0}' for '{1}': expected {2}" },
+  nestedBlock: { code: 'PW1017', severity: 'error', text: 'blocks cannot be nested; close the block first' },
+  binaryFile: { code: 'PW1018', severity: 'error', text: 'this does not look like a .pnet text file ({0} control characters)' },
+  missingInput: { code: 'PW2001', severity: 'error', text: "the model has no 'input' line, e.g. 'input 224x224x3'" },
+  noLayers: { code: 'PW2002', severity: 'error', text: 'the model has no layers' },
+  channelMismatch: { code: 'PW2003', severity: 'error', text: 'channel mismatch: {0}' },
+  shortcutMismatch: { code: 'PW2004', severity: 'error', text: "block '{0}' cannot add its shortcut: input {1} but output {2}" },
+  shapeVanishes: { code: 'PW2005', severity: 'error', text: 'shape does not chain: {0}' },
+  untilPastNetwork: { code: 'PW2006', severity: 'error', text: "until={0} is past the network: blocks are numbered 0 to {1}" },
+  unknownUntil: { code: 'PW2007', severity: 'error', text: "until={0} names no block (use blockN or a block's name=)" },
+  patchTooFine: { code: 'PW2008', severity: 'error', text: 'patch={0}x{1} is finer than the stage output {2}x{3}: some patches would be empty' },
+  notPatchable: { code: 'PW2009', severity: 'error', text: "until={0} puts {1} in the patch stage; it needs the whole tensor, so the stage must end before block {2}" },
+  noModel: { code: 'PW2010', severity: 'warning', text: "no 'model NAME' line; the model is called '{0}'" },
+  emptyBlock: { code: 'PW2011', severity: 'error', text: "block '{0}' has no layers" },
+  noTarget: { code: 'PW2012', severity: 'info', text: "no 'target' or 'budget' line: checking against {0}" },
+  fcNotLast: { code: 'PW2013', severity: 'warning', text: "'{0}' after 'fc' works on a 1x1 map; is that intended?" },
+  over: { code: 'PW3001', severity: 'error', text: '{0}' },
+} satisfies Record<string, MessageTemplate>;
+
+export type MessageId = keyof typeof messages;
+
+export function diagnostic(id: MessageId, range: Range, ...args: (string | number)[]): Diagnostic {
+  const template: MessageTemplate = messages[id];
+  const message = template.text.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+  return { code: template.code, severity: template.severity, message, range };
+}
+
+export function rangeOf(line: number, start: number, end: number): Range {
+  return { start: { line, character: start }, end: { line, character: end } };
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}

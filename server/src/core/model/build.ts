@@ -1,0 +1,325 @@
+import { Activation, GroupAst, ModelAst, OpAst } from '../language/ast';
+import { Diagnostic, diagnostic, Range, rangeOf } from '../language/diagnostics';
+import { defaultTarget, findTarget, Target } from '../targets';
+import { Block, formatShape, Layer, LayerKind, LayerRole, Model, Schedule, Shape, Window } from './ir';
+import { isPatchable, outputLength } from './ops';
+
+/** Settings that override the file's `target`/`budget` (the editor's or the CLI's). */
+export interface BudgetOverride {
+  target?: string;
+  sramBytes?: number;
+  flashBytes?: number;
+}
+
+export interface BuildResult {
+  /** Undefined only when the model cannot be shaped at all (no `input` line or no layers). */
+  model?: Model;
+  diagnostics: Diagnostic[];
+}
+
+type MutableLayer = { -readonly [K in keyof Layer]: Layer[K] };
+
+interface LayerSpec {
+  kind: LayerKind;
+  role: LayerRole;
+  k: number;
+  s: number;
+  p?: number;
+  cout?: number;
+  groups?: number;
+  act: Activation;
+  poolMode?: 'avg' | 'max';
+  /** Range of the value to blame when this layer's shape does not work out. */
+  blame: Range;
+}
+
+/**
+ * Builds the IR from a parsed file: expands repeats and mbconvs into layers, infers shapes, decides
+ * shortcuts and in-place depthwise, resolves the target and the schedule. Never throws.
+ */
+export function buildModel(ast: ModelAst, override: BudgetOverride = {}): BuildResult {
+  return new Builder(ast).build(override);
+}
+
+class Builder {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly layers: MutableLayer[] = [];
+  private readonly blocks: Block[] = [];
+  private shape: Shape = { h: 1, w: 1, c: 1 };
+  private sawFc = false;
+
+  constructor(private readonly ast: ModelAst) {}
+
+  build(override: BudgetOverride): BuildResult {
+    const ast = this.ast;
+    const fileStart = rangeOf(0, 0, 0);
+    if (!ast.input) {
+      this.diagnostics.push(diagnostic('missingInput', fileStart));
+      return { diagnostics: this.diagnostics };
+    }
+    this.shape = { h: ast.input.h, w: ast.input.w, c: ast.input.c };
+    for (const item of ast.items) {
+      if (item.kind === 'op') this.opLine(item);
+      else this.group(item);
+    }
+    if (this.layers.length === 0) {
+      this.diagnostics.push(diagnostic('noLayers', ast.input.range));
+      return { diagnostics: this.diagnostics };
+    }
+    const name = ast.name?.text ?? 'model';
+    const { target, source } = this.target(override);
+    const model: Model = {
+      name,
+      input: { shape: { h: ast.input.h, w: ast.input.w, c: ast.input.c }, placement: ast.input.placement },
+      target,
+      targetSource: source,
+      layers: this.layers,
+      blocks: this.blocks,
+    };
+    const schedule = this.schedule(model);
+    return { model: schedule ? { ...model, schedule } : model, diagnostics: this.diagnostics };
+  }
+
+  private target(override: BudgetOverride): { target: Target; source: Model['targetSource'] } {
+    const ast = this.ast;
+    let target: Target = defaultTarget;
+    let source: Model['targetSource'] = 'default';
+    const named = ast.target && findTarget(ast.target.text);
+    if (named) {
+      target = named;
+      source = 'target';
+    }
+    if (ast.budget) {
+      target = {
+        name: named ? named.name : 'budget',
+        sramBytes: ast.budget.sramBytes ?? target.sramBytes,
+        flashBytes: ast.budget.flashBytes ?? target.flashBytes,
+      };
+      source = 'budget';
+    }
+    const overrideTarget = override.target ? findTarget(override.target) : undefined;
+    if (overrideTarget) {
+      target = overrideTarget;
+      source = 'override';
+    }
+    if (override.sramBytes !== undefined || override.flashBytes !== undefined) {
+      target = {
+        name: overrideTarget ? overrideTarget.name : 'budget',
+        sramBytes: override.sramBytes ?? target.sramBytes,
+        flashBytes: override.flashBytes ?? target.flashBytes,
+      };
+      source = 'override';
+    }
+    if (source === 'default' && !ast.target) {
+      this.diagnostics.push(diagnostic('noTarget', rangeOf(0, 0, 0), `${target.name} (${target.description})`));
+    }
+    return { target, source };
+  }
+
+  private opLine(op: OpAst): void {
+    const repeat = num(op, 'repeat') ?? 1;
+    for (let r = 0; r < repeat; r++) this.block(op.range, op.line, [op], r === 0, str(op, 'name'), label(op, r === 0), 'auto');
+  }
+
+  private group(group: GroupAst): void {
+    if (group.ops.length === 0) return;
+    for (let r = 0; r < group.repeat; r++) {
+      this.block(group.range, group.line, group.ops, r === 0, group.name.text, `block ${group.name.text}${group.residual ? ' (residual)' : ''}`, group.residual);
+    }
+  }
+
+  /**
+   * One block from one or more op lines; `strided` is false for the repeats after the first.
+   * `residual` is 'auto' for a single op line: an mbconv then has a shortcut when s=1 and in=out.
+   */
+  private block(range: Range, line: number, ops: OpAst[], strided: boolean, name: string | undefined, blockLabel: string, residual: boolean | 'auto'): void {
+    const index = this.blocks.length;
+    const input = this.shape;
+    const firstLayer = this.layers.length;
+    let shortcut = residual === true;
+    for (const op of ops) {
+      const specs = this.layerSpecs(op, strided);
+      if (op.op === 'mbconv' && residual === 'auto') {
+        const s = strided ? num(op, 's') ?? 1 : 1;
+        shortcut = s === 1 && input.c === (num(op, 'out') ?? input.c);
+      }
+      const prefix = ops.length > 1 ? `${name ?? `block${index}`}.${ops.indexOf(op)}.` : `block${index}.`;
+      for (const spec of specs) this.layer(spec, op, index, prefix + spec.role);
+    }
+    const output = this.shape;
+    if (residual === true && (output.h !== input.h || output.w !== input.w || output.c !== input.c)) {
+      this.diagnostics.push(diagnostic('shortcutMismatch', range, name ?? `block${index}`, formatShape(input), formatShape(output)));
+      shortcut = false;
+    }
+    if (shortcut) this.markShortcut(firstLayer);
+    this.blocks.push({ index, name, label: blockLabel, firstLayer, endLayer: this.layers.length, shortcut, input, output, line, range });
+  }
+
+  /** The first layer keeps the block input (no in-place depthwise there); the last one adds it. */
+  private markShortcut(firstLayer: number): void {
+    const first = this.layers[firstLayer];
+    if (first.kind === 'dwconv') first.inPlace = false;
+    this.layers[this.layers.length - 1].writesShortcut = true;
+  }
+
+  private layerSpecs(op: OpAst, strided: boolean): LayerSpec[] {
+    const c = this.shape.c;
+    const s = strided ? num(op, 's') ?? 1 : 1;
+    const blame = op.valueRanges.get('k') ?? op.valueRanges.get('s') ?? op.headRange;
+    const act = (str(op, 'act') as Activation | undefined);
+    this.checkInChannels(op, c);
+    switch (op.op) {
+      case 'conv': {
+        const k = num(op, 'k') ?? 1;
+        return [{ kind: 'conv', role: 'conv', k, s, p: num(op, 'pad'), cout: num(op, 'out') ?? c, groups: this.groups(op, c), act: act ?? 'relu6', blame }];
+      }
+      case 'dwconv':
+        return [{ kind: 'dwconv', role: 'dw', k: num(op, 'k') ?? 3, s, p: num(op, 'pad'), act: act ?? 'relu6', blame }];
+      case 'mbconv': {
+        const e = num(op, 'e') ?? 6;
+        const k = num(op, 'k') ?? 3;
+        const expand: LayerSpec[] = e === 1 ? [] : [{ kind: 'conv', role: 'expand', k: 1, s: 1, cout: c * e, act: act ?? 'relu6', blame }];
+        return [
+          ...expand,
+          { kind: 'dwconv', role: 'dw', k, s, act: act ?? 'relu6', blame },
+          { kind: 'conv', role: 'project', k: 1, s: 1, cout: num(op, 'out') ?? c, act: 'none', blame },
+        ];
+      }
+      case 'pool': {
+        const mode = str(op, 'mode');
+        if (mode === 'global' || mode === undefined) return [{ kind: 'gpool', role: 'pool', k: 0, s: 1, p: 0, act: 'none', blame: op.headRange }];
+        const k = num(op, 'k') ?? 2;
+        return [{ kind: 'pool', role: 'pool', k, s: strided ? num(op, 's') ?? k : 1, p: num(op, 'pad') ?? 0, act: 'none', poolMode: mode as 'avg' | 'max', blame }];
+      }
+      case 'fc':
+        return [{ kind: 'fc', role: 'fc', k: 0, s: 1, p: 0, cout: num(op, 'out') ?? c, act: act ?? 'none', blame: op.headRange }];
+    }
+  }
+
+  private checkInChannels(op: OpAst, c: number): void {
+    const declared = num(op, 'in');
+    if (declared !== undefined && declared !== c) {
+      const where = this.layers.length > 0 ? `the previous layer gives ${c}` : `the input has ${c}`;
+      this.diagnostics.push(diagnostic('channelMismatch', op.valueRanges.get('in')!, `${op.op} expects in=${declared} channels but ${where}`));
+    }
+  }
+
+  private groups(op: OpAst, c: number): number {
+    const groups = num(op, 'groups') ?? 1;
+    const out = num(op, 'out') ?? c;
+    if (c % groups !== 0 || out % groups !== 0) {
+      this.diagnostics.push(diagnostic('channelMismatch', op.valueRanges.get('groups')!, `groups=${groups} must divide the ${c} input and ${out} output channels`));
+      return 1;
+    }
+    return groups;
+  }
+
+  private layer(spec: LayerSpec, op: OpAst, block: number, name: string): void {
+    const input = this.shape;
+    if (this.sawFc && spec.kind !== 'fc') {
+      this.diagnostics.push({ ...diagnostic('fcNotLast', op.headRange, op.op) });
+    }
+    let rows: Window;
+    let cols: Window;
+    if (spec.kind === 'gpool' || spec.kind === 'fc') {
+      rows = { k: input.h, s: 1, p: 0 };
+      cols = { k: input.w, s: 1, p: 0 };
+    } else {
+      const p = spec.p ?? (spec.kind === 'pool' ? 0 : Math.floor(spec.k / 2));
+      rows = { k: spec.k, s: spec.s, p };
+      cols = rows;
+    }
+    let h = outputLength(input.h, rows);
+    let w = outputLength(input.w, cols);
+    if (h < 1 || w < 1) {
+      this.diagnostics.push(diagnostic('shapeVanishes', spec.blame, `${op.op} k=${rows.k} s=${rows.s} pad=${rows.p} on a ${input.h}×${input.w} input leaves no output`));
+      h = Math.max(h, 1);
+      w = Math.max(w, 1);
+    }
+    const c = spec.kind === 'conv' || spec.kind === 'fc' ? spec.cout ?? input.c : input.c;
+    if (spec.kind === 'fc') this.sawFc = true;
+    const output: Shape = { h, w, c };
+    this.layers.push({
+      index: this.layers.length,
+      name,
+      block,
+      kind: spec.kind,
+      role: spec.role,
+      rows,
+      cols,
+      groups: spec.kind === 'dwconv' ? input.c : spec.groups ?? 1,
+      act: spec.act,
+      poolMode: spec.poolMode,
+      input,
+      output,
+      inPlace: spec.kind === 'dwconv',
+      writesShortcut: false,
+      line: op.line,
+      range: op.range,
+    });
+    this.shape = output;
+  }
+
+  private schedule(model: Model): Schedule | undefined {
+    const ast = this.ast.schedule;
+    if (!ast || !ast.patch || !ast.until) return undefined;
+    const untilBlock = this.resolveUntil(ast.until.text, ast.until.range, model);
+    if (untilBlock === undefined) return undefined;
+    const block = model.blocks[untilBlock];
+    const blocker = model.layers.slice(0, block.endLayer).find((l) => !isPatchable(l));
+    if (blocker) {
+      const what = `${model.blocks[blocker.block].label} (block ${blocker.block})`;
+      this.diagnostics.push(diagnostic('notPatchable', ast.until.range, ast.until.text, what, blocker.block));
+      return undefined;
+    }
+    const [p, q] = ast.patch;
+    if (p > block.output.h || q > block.output.w) {
+      this.diagnostics.push(diagnostic('patchTooFine', ast.patchRange ?? ast.range, p, q, block.output.h, block.output.w));
+      return undefined;
+    }
+    return { patch: [p, q], untilBlock, line: ast.line, range: ast.range };
+  }
+
+  private resolveUntil(text: string, range: Range, model: Model): number | undefined {
+    const last = model.blocks.length - 1;
+    const numbered = /^block(\d+)$/.exec(text);
+    if (numbered) {
+      const index = Number(numbered[1]);
+      if (index > last) {
+        this.diagnostics.push(diagnostic('untilPastNetwork', range, text, last));
+        return undefined;
+      }
+      return index;
+    }
+    const byName = model.blocks.filter((b) => b.name === text);
+    if (byName.length === 0) {
+      this.diagnostics.push(diagnostic('unknownUntil', range, text));
+      return undefined;
+    }
+    // A repeated named line names several blocks: the stage ends after the last of them.
+    return byName[byName.length - 1].index;
+  }
+}
+
+function num(op: OpAst, key: string): number | undefined {
+  const value = op.values.get(key);
+  return typeof value === 'number' ? value : undefined;
+}
+
+function str(op: OpAst, key: string): string | undefined {
+  const value = op.values.get(key);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** `mbconv e6 k3 s2`, `conv k3 s2`, `pool global`, `fc 1000`. */
+function label(op: OpAst, strided: boolean): string {
+  const k = num(op, 'k');
+  const s = strided ? num(op, 's') ?? 1 : 1;
+  switch (op.op) {
+    case 'conv': return `conv k${k ?? 1} s${s}${num(op, 'groups') ? ` g${num(op, 'groups')}` : ''}`;
+    case 'dwconv': return `dwconv k${k ?? 3} s${s}`;
+    case 'mbconv': return `mbconv e${num(op, 'e') ?? 6} k${k ?? 3} s${s}`;
+    case 'pool': return str(op, 'mode') === 'global' || !str(op, 'mode') ? 'pool global' : `pool ${str(op, 'mode')} k${k ?? 2} s${strided ? num(op, 's') ?? k ?? 2 : 1}`;
+    case 'fc': return `fc ${num(op, 'out') ?? ''}`.trim();
+  }
+}

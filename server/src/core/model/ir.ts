@@ -1,0 +1,102 @@
+import { Activation, InputPlacement } from '../language/ast';
+import { Range } from '../language/diagnostics';
+import { Target } from '../targets';
+
+/** Height × width × channels of an int8 tensor (NHWC, batch 1). */
+export interface Shape {
+  readonly h: number;
+  readonly w: number;
+  readonly c: number;
+}
+
+/** A sliding window along one axis: kernel size, stride, zero padding before the first row. */
+export interface Window {
+  readonly k: number;
+  readonly s: number;
+  readonly p: number;
+}
+
+/**
+ * `conv` and `dwconv` are convolutions, `pool` a windowed average or max, `gpool` global average
+ * pooling, `fc` a fully connected layer on the flattened input.
+ */
+export type LayerKind = 'conv' | 'dwconv' | 'pool' | 'gpool' | 'fc';
+
+/** What a layer is inside its block; `expand`/`dw`/`project` are the parts of an mbconv. */
+export type LayerRole = 'conv' | 'expand' | 'dw' | 'project' | 'pool' | 'fc';
+
+export interface Layer {
+  /** Position in {@link Model.layers}. */
+  readonly index: number;
+  /** `block2.expand`, `block0.conv`, `fire.1.conv`. */
+  readonly name: string;
+  readonly block: number;
+  readonly kind: LayerKind;
+  readonly role: LayerRole;
+  /** Window along rows and along columns (they differ only for global pooling of non-square maps). */
+  readonly rows: Window;
+  readonly cols: Window;
+  readonly groups: number;
+  readonly act: Activation;
+  readonly poolMode?: 'avg' | 'max';
+  readonly input: Shape;
+  readonly output: Shape;
+  /** Writes its output over its input (depthwise whose input is not needed later). */
+  readonly inPlace: boolean;
+  /** Adds the block's shortcut and writes the sum into the shortcut's buffer (fused add). */
+  readonly writesShortcut: boolean;
+  /** Source line (zero-based) and range of the statement that made this layer. */
+  readonly line: number;
+  readonly range: Range;
+}
+
+export interface Block {
+  readonly index: number;
+  /** `name=` or the `block NAME` group name; undefined when the line names none. */
+  readonly name?: string;
+  /** `mbconv e6 k3 s2`, `conv k3 s2`, `pool global`: for tables, hovers and C comments. */
+  readonly label: string;
+  /** Index of its first layer and one past its last in {@link Model.layers}. */
+  readonly firstLayer: number;
+  readonly endLayer: number;
+  /** The block input is kept and added to its output. */
+  readonly shortcut: boolean;
+  readonly input: Shape;
+  readonly output: Shape;
+  readonly line: number;
+  readonly range: Range;
+}
+
+export interface ModelInput {
+  readonly shape: Shape;
+  /** `stream`: read from flash/camera, not held in SRAM (the paper's assumption); `sram`: counted. */
+  readonly placement: InputPlacement;
+}
+
+export interface Schedule {
+  /** Patch rows × patch columns of the stage output. */
+  readonly patch: readonly [number, number];
+  /** The last block of the patch stage (blocks 0..untilBlock run patch by patch). */
+  readonly untilBlock: number;
+  readonly line: number;
+  readonly range: Range;
+}
+
+export interface Model {
+  readonly name: string;
+  readonly input: ModelInput;
+  readonly target: Target;
+  /** Where the budget came from: the file's `target`, its `budget`, settings, or the default MCU. */
+  readonly targetSource: 'target' | 'budget' | 'override' | 'default';
+  readonly layers: readonly Layer[];
+  readonly blocks: readonly Block[];
+  readonly schedule?: Schedule;
+}
+
+export function bytesOf(shape: Shape): number {
+  return shape.h * shape.w * shape.c;
+}
+
+export function formatShape(shape: Shape): string {
+  return `${shape.h}×${shape.w}×${shape.c}`;
+}

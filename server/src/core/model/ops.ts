@@ -1,0 +1,70 @@
+import { Layer, LayerKind, Window } from './ir';
+
+/**
+ * Each kind of layer answers its own resource questions. Weights are int8 with an int32 bias per
+ * output channel; activations are int8, so element counts are bytes.
+ */
+export interface OpRules {
+  /** Multiply-accumulates for one output pixel (all output channels). */
+  macsPerPixel(layer: Layer): number;
+  /** Flash bytes: int8 weights + int32 biases. */
+  weightBytes(layer: Layer): number;
+  /** Scratch bytes beside the activations when the layer's input region is rows × cols. */
+  scratchBytes(layer: Layer, inRows: number, inCols: number): number;
+}
+
+const convRules: OpRules = {
+  macsPerPixel: (l) => l.rows.k * l.cols.k * (l.input.c / l.groups) * l.output.c,
+  weightBytes: (l) => l.rows.k * l.cols.k * (l.input.c / l.groups) * l.output.c + 4 * l.output.c,
+  // Two im2col columns of int16 (the CMSIS-NN s8 convolution's buffer); a 1×1 conv needs none.
+  scratchBytes: (l) => (l.rows.k === 1 && l.cols.k === 1 ? 0 : 2 * 2 * l.rows.k * l.cols.k * (l.input.c / l.groups)),
+};
+
+const depthwiseRules: OpRules = {
+  macsPerPixel: (l) => l.rows.k * l.cols.k * l.output.c,
+  weightBytes: (l) => l.rows.k * l.cols.k * l.output.c + 4 * l.output.c,
+  // In place: one input channel plane is copied aside before its output overwrites it.
+  scratchBytes: (l, inRows, inCols) => (l.inPlace ? inRows * inCols : 0),
+};
+
+const poolRules: OpRules = {
+  macsPerPixel: () => 0,
+  weightBytes: () => 0,
+  scratchBytes: () => 0,
+};
+
+const fcRules: OpRules = {
+  macsPerPixel: (l) => l.input.h * l.input.w * l.input.c * l.output.c,
+  weightBytes: (l) => l.input.h * l.input.w * l.input.c * l.output.c + 4 * l.output.c,
+  scratchBytes: () => 0,
+};
+
+export const opRules: Record<LayerKind, OpRules> = {
+  conv: convRules,
+  dwconv: depthwiseRules,
+  pool: poolRules,
+  gpool: poolRules,
+  fc: fcRules,
+};
+
+export function macs(layer: Layer): number {
+  return layer.output.h * layer.output.w * opRules[layer.kind].macsPerPixel(layer);
+}
+
+export function weightBytes(layer: Layer): number {
+  return opRules[layer.kind].weightBytes(layer);
+}
+
+export function scratchBytes(layer: Layer, inRows = layer.input.h, inCols = layer.input.w): number {
+  return opRules[layer.kind].scratchBytes(layer, inRows, inCols);
+}
+
+/** Output length along one axis: ⌊(n + 2p − k)/s⌋ + 1 (may be ≤ 0 when the window does not fit). */
+export function outputLength(n: number, window: Window): number {
+  return Math.floor((n + 2 * window.p - window.k) / window.s) + 1;
+}
+
+/** Can the layer run on a part of its input (patch by patch)? Global ops need the whole tensor. */
+export function isPatchable(layer: Layer): boolean {
+  return layer.kind === 'conv' || layer.kind === 'dwconv' || layer.kind === 'pool';
+}
