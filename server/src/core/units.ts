@@ -25,9 +25,9 @@ export function formatKiB(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-/** KiB below 10 MiB, else MiB: for flash figures. */
+/** KiB below 1 MiB, else MiB: for flash figures. */
 export function formatBytes(bytes: number): string {
-  return bytes >= 10 * 1024 * 1024 ? `${(bytes / 1048576).toFixed(2)} MiB` : formatKiB(bytes);
+  return Math.abs(bytes) >= 1024 * 1024 ? `${(bytes / 1048576).toFixed(2)} MiB` : formatKiB(bytes);
 }
 
 /** `300.8M`, `91.3M`, `12.5k`. */

@@ -63,7 +63,6 @@ export const messages = {
   unknownUntil: { code: 'PW2007', severity: 'error', text: "until={0} names no block (use blockN or a block's name=)" },
   patchTooFine: { code: 'PW2008', severity: 'error', text: 'patch={0}x{1} is finer than the stage output {2}x{3}: some patches would be empty' },
   notPatchable: { code: 'PW2009', severity: 'error', text: "until={0} puts {1} in the patch stage; it needs the whole tensor, so the stage must end before block {2}" },
-  noModel: { code: 'PW2010', severity: 'warning', text: "no 'model NAME' line; the model is called '{0}'" },
   emptyBlock: { code: 'PW2011', severity: 'error', text: "block '{0}' has no layers" },
   noTarget: { code: 'PW2012', severity: 'info', text: "no 'target' or 'budget' line: checking against {0}" },
   fcNotLast: { code: 'PW2013', severity: 'warning', text: "'{0}' after 'fc' works on a 1x1 map; is that intended?" },

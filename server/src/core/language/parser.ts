@@ -98,7 +98,9 @@ class Parser {
       }
       if (tokens[i + 1]?.kind === 'equals') {
         const value = tokens[i + 2];
-        if (!value || value.kind === 'equals' || value.kind === 'lbrace' || value.kind === 'rbrace') {
+        // `out= k=3`: the word after '=' is the next key, so this value is missing.
+        const nextIsKey = value?.kind === 'word' && tokens[i + 3]?.kind === 'equals';
+        if (!value || value.kind === 'equals' || value.kind === 'lbrace' || value.kind === 'rbrace' || nextIsKey) {
           this.report('missingValue', span(token, tokens[i + 1]), token.text);
           args.push({ key: token });
           i += 1;

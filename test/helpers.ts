@@ -1,0 +1,19 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeText, Analysis, AnalyzeOptions } from '../server/src/core/engine';
+
+/** The repository root: tests run compiled from out/test/. */
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+export function readExample(name: string): string {
+  return fs.readFileSync(path.join(repoRoot, 'examples', name), 'utf8');
+}
+
+/** Analyses text that must build a model; fails the test with the diagnostics otherwise. */
+export function analyzeOk(text: string, options?: AnalyzeOptions): Required<Pick<Analysis, 'model' | 'report'>> & Analysis {
+  const analysis = analyzeText(text, options);
+  if (!analysis.model || !analysis.report || analysis.hasErrors) {
+    throw new Error(`expected a valid model, got:\n${analysis.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n')}`);
+  }
+  return analysis as Required<Pick<Analysis, 'model' | 'report'>> & Analysis;
+}
