@@ -15,14 +15,20 @@ export interface StepMemory {
 }
 
 /**
- * The memory rule for one step, shared by layer-by-layer and per-patch accounting. `outBytes` is
- * 0 when the output goes into a buffer counted elsewhere (shortcut, stage output). An in-place
- * layer writes over its input, so the larger of the two is live.
+ * The memory rule for one step, shared by layer-by-layer and per-patch accounting: bytes live
+ * while `layer` runs. `outBytes` is 0 when the output goes into a buffer counted elsewhere
+ * (shortcut, stage output). An in-place layer writes over its input, so the larger of the two is
+ * live. Allocation-free: the schedule search calls it millions of times.
  */
-export function stepMemory(layer: Layer, inBytes: number, outBytes: number, keptBytes: number, scratch: number): StepMemory {
+export function stepTotal(layer: Layer, inBytes: number, outBytes: number, keptBytes: number): number {
   const inPlace = layer.inPlace && outBytes > 0 && inBytes > 0;
-  const outputBytes = inPlace ? Math.max(0, outBytes - inBytes) : outBytes;
-  return { inputBytes: inBytes, outputBytes, keptBytes, totalBytes: inBytes + outputBytes + keptBytes, scratchBytes: scratch };
+  return (inPlace ? Math.max(inBytes, outBytes) : inBytes + outBytes) + keptBytes;
+}
+
+/** {@link stepTotal} with its parts, for reports. */
+export function stepMemory(layer: Layer, inBytes: number, outBytes: number, keptBytes: number, scratch: number): StepMemory {
+  const totalBytes = stepTotal(layer, inBytes, outBytes, keptBytes);
+  return { inputBytes: inBytes, outputBytes: totalBytes - inBytes - keptBytes, keptBytes, totalBytes, scratchBytes: scratch };
 }
 
 /** The block input is kept during the block's layers after its first one. */

@@ -1,22 +1,24 @@
 import { Block, bytesOf, Layer, Model, Shape } from '../model/ir';
 import { opRules } from '../model/ops';
-import { keepsShortcut, stepMemory } from './memory';
+import { keepsShortcut, stepTotal } from './memory';
 
 /**
- * Regions along one axis (rows or columns) for every patch: for stage layer l and patch i,
- * `inLo[l][i]..inHi[l][i]` are the input rows it reads and `outLo..outHi` the rows it writes,
- * inclusive, clipped to the tensor. Rows and columns are independent, so a P×Q grid needs one
- * array of P row ranges and one of Q column ranges.
+ * Regions along one axis (rows or columns) for every patch of every stage layer, inclusive and
+ * clipped to the tensor, flattened as `[l * parts + i]` for layer l and patch i. Rows and columns
+ * are independent, so a P×Q grid needs only P row ranges and Q column ranges per layer.
  */
 export interface AxisRegions {
   parts: number;
-  inLo: Int32Array[];
-  inHi: Int32Array[];
-  outLo: Int32Array[];
-  outHi: Int32Array[];
+  layers: number;
+  /** Input rows (or columns) that patch i of layer l reads. */
+  inLo: Int32Array;
+  inHi: Int32Array;
+  /** Output rows (or columns) that patch i of layer l writes. */
+  outLo: Int32Array;
+  outHi: Int32Array;
 }
 
-type Axis = 'rows' | 'cols';
+export type Axis = 'rows' | 'cols';
 
 function extent(shape: Shape, axis: Axis): number {
   return axis === 'rows' ? shape.h : shape.w;
@@ -25,41 +27,46 @@ function extent(shape: Shape, axis: Axis): number {
 /**
  * Back-propagates each patch's output rows through the stage (layers [0, end)): rows [a, b] of a
  * layer's output need input rows [a·s − p, b·s − p + k − 1], clipped to the tensor. The first layer
- * of a block with a shortcut also reads what the shortcut adds at the block output.
+ * of a block with a shortcut also reads what the shortcut adds at the block output. When k < s,
+ * some rows are read by no window; they go to the patch before them (or the last patch), so the
+ * regions tile every tensor as layer by layer computes it, and a 1×1 grid is exactly layer by layer.
  */
 export function axisRegions(model: Model, end: number, axis: Axis, parts: number): AxisRegions {
-  const n = end;
-  const regions: AxisRegions = {
-    parts,
-    inLo: Array.from({ length: n }, () => new Int32Array(parts)),
-    inHi: Array.from({ length: n }, () => new Int32Array(parts)),
-    outLo: Array.from({ length: n }, () => new Int32Array(parts)),
-    outHi: Array.from({ length: n }, () => new Int32Array(parts)),
-  };
-  const total = extent(model.layers[n - 1].output, axis);
+  const size = end * parts;
+  const r: AxisRegions = { parts, layers: end, inLo: new Int32Array(size), inHi: new Int32Array(size), outLo: new Int32Array(size), outHi: new Int32Array(size) };
+  const total = extent(model.layers[end - 1].output, axis);
   for (let i = 0; i < parts; i++) {
-    let a = Math.floor((i * total) / parts);
-    let b = Math.floor(((i + 1) * total) / parts) - 1;
-    for (let l = n - 1; l >= 0; l--) {
-      const layer = model.layers[l];
-      const window = layer[axis];
-      regions.outLo[l][i] = a;
-      regions.outHi[l][i] = b;
-      let lo = Math.max(0, a * window.s - window.p);
-      let hi = Math.min(extent(layer.input, axis) - 1, b * window.s - window.p + window.k - 1);
-      const block = model.blocks[layer.block];
-      if (block.shortcut && block.firstLayer === l) {
-        const last = block.endLayer - 1;
-        lo = Math.min(lo, regions.outLo[last][i]);
-        hi = Math.max(hi, regions.outHi[last][i]);
+    r.outLo[(end - 1) * parts + i] = Math.floor((i * total) / parts);
+    r.outHi[(end - 1) * parts + i] = Math.floor(((i + 1) * total) / parts) - 1;
+  }
+  for (let l = end - 1; l >= 0; l--) {
+    const layer = model.layers[l];
+    const window = layer[axis];
+    const inEnd = extent(layer.input, axis) - 1;
+    const block = model.blocks[layer.block];
+    const joinsShortcut = block.shortcut && block.firstLayer === l;
+    const base = l * parts;
+    for (let i = 0; i < parts; i++) {
+      let lo = Math.max(0, r.outLo[base + i] * window.s - window.p);
+      let hi = Math.min(inEnd, r.outHi[base + i] * window.s - window.p + window.k - 1);
+      if (joinsShortcut) {
+        const last = (block.endLayer - 1) * parts + i;
+        lo = Math.min(lo, r.outLo[last]);
+        hi = Math.max(hi, r.outHi[last]);
       }
-      regions.inLo[l][i] = lo;
-      regions.inHi[l][i] = hi;
-      a = lo;
-      b = hi;
+      r.inLo[base + i] = lo;
+      r.inHi[base + i] = hi;
+    }
+    // Rows no window reads (k < s, or little padding) still belong to some patch.
+    r.inLo[base] = 0;
+    r.inHi[base + parts - 1] = inEnd;
+    for (let i = 0; i + 1 < parts; i++) r.inHi[base + i] = Math.max(r.inHi[base + i], r.inLo[base + i + 1] - 1);
+    if (l > 0) {
+      r.outLo.set(r.inLo.subarray(base, base + parts), base - parts);
+      r.outHi.set(r.inHi.subarray(base, base + parts), base - parts);
     }
   }
-  return regions;
+  return r;
 }
 
 /** One stage layer across all patches. */
@@ -95,11 +102,12 @@ export interface PatchStage {
   macs: number;
   macsLayerByLayer: number;
   scratchBytes: number;
+  /** Per stage layer; empty when evaluated with `detail` off (the search). */
   layers: PatchLayer[];
 }
 
 /** Memory and MACs of running blocks 0..untilBlock patch by patch on a P×Q grid. */
-export function evaluatePatchStage(model: Model, untilBlock: number, patch: [number, number], rows?: AxisRegions, cols?: AxisRegions): PatchStage {
+export function evaluatePatchStage(model: Model, untilBlock: number, patch: readonly [number, number], rows?: AxisRegions, cols?: AxisRegions, detail = true): PatchStage {
   const end = model.blocks[untilBlock].endLayer;
   const [P, Q] = patch;
   rows ??= axisRegions(model, end, 'rows', P);
@@ -122,72 +130,101 @@ export function evaluatePatchStage(model: Model, untilBlock: number, patch: [num
   };
   for (let l = 0; l < end; l++) {
     const layer = model.layers[l];
-    const block = model.blocks[layer.block];
-    const result = evaluateLayer(layer, block, l === end - 1, heldInput, rows, cols);
-    stage.layers.push(result.layer);
-    stage.macs += result.layer.macs;
-    stage.macsLayerByLayer += layer.output.h * layer.output.w * opRules[layer.kind].macsPerPixel(layer);
-    stage.scratchBytes = Math.max(stage.scratchBytes, result.layer.scratchBytes);
-    if (result.layer.peakBytes > stage.perPatchPeakBytes) {
-      stage.perPatchPeakBytes = result.layer.peakBytes;
+    const e = evaluateLayer(layer, model.blocks[layer.block], l === end - 1, heldInput, rows, cols);
+    const perPixel = opRules[layer.kind].macsPerPixel(layer);
+    stage.macs += e.outRows * e.outCols * perPixel;
+    stage.macsLayerByLayer += layer.output.h * layer.output.w * perPixel;
+    stage.scratchBytes = Math.max(stage.scratchBytes, e.scratch);
+    if (e.peak > stage.perPatchPeakBytes) {
+      stage.perPatchPeakBytes = e.peak;
       stage.peakLayer = l;
-      stage.peakPatch = result.peakPatch;
+      stage.peakPatch = [e.peakRow, e.peakCol];
+    }
+    if (detail) {
+      stage.layers.push({
+        maxInput: [e.maxInRows, e.maxInCols],
+        maxOutput: [e.maxOutRows, e.maxOutCols],
+        recompute: (e.outRows * e.outCols) / (layer.output.h * layer.output.w),
+        macs: e.outRows * e.outCols * perPixel,
+        peakBytes: e.peak,
+        scratchBytes: e.scratch,
+      });
     }
   }
   stage.stagePeakBytes = stage.stageOutputBytes + stage.heldInputBytes + stage.perPatchPeakBytes;
   return stage;
 }
 
-function evaluateLayer(layer: Layer, block: Block, last: boolean, heldInput: boolean, rows: AxisRegions, cols: AxisRegions): { layer: PatchLayer; peakPatch: [number, number] } {
-  const l = layer.index;
-  const rules = opRules[layer.kind];
-  const perPixel = rules.macsPerPixel(layer);
-  const keeps = keepsShortcut(layer, block) && !(heldInput && block.firstLayer === 0);
-  const k = block.firstLayer;
-  let peak = 0;
-  let peakPatch: [number, number] = [0, 0];
-  let scratch = 0;
-  let outRowsSum = 0;
-  let outColsSum = 0;
-  const maxInput: [number, number] = [0, 0];
-  const maxOutput: [number, number] = [0, 0];
-  for (let i = 0; i < rows.parts; i++) {
-    const inR = rows.inHi[l][i] - rows.inLo[l][i] + 1;
-    const outR = rows.outHi[l][i] - rows.outLo[l][i] + 1;
-    const keptR = keeps ? rows.inHi[k][i] - rows.inLo[k][i] + 1 : 0;
-    outRowsSum += outR;
-    maxInput[0] = Math.max(maxInput[0], inR);
-    maxOutput[0] = Math.max(maxOutput[0], outR);
-    for (let j = 0; j < cols.parts; j++) {
-      const inC = cols.inHi[l][j] - cols.inLo[l][j] + 1;
-      const outC = cols.outHi[l][j] - cols.outLo[l][j] + 1;
-      const inBytes = l === 0 ? 0 : inR * inC * layer.input.c;
-      const outBytes = last || layer.writesShortcut ? 0 : outR * outC * layer.output.c;
-      const keptBytes = keeps ? keptR * (cols.inHi[k][j] - cols.inLo[k][j] + 1) * block.input.c : 0;
-      const patchScratch = rules.scratchBytes(layer, inR, inC);
-      const total = stepMemory(layer, inBytes, outBytes, keptBytes, patchScratch).totalBytes;
-      if (total > peak) {
-        peak = total;
-        peakPatch = [i, j];
-      }
-      scratch = Math.max(scratch, patchScratch);
+/**
+ * One layer over all patches. Interior patches share their region lengths, so the per-patch loop
+ * runs over distinct row tuples × distinct column tuples (in, out, kept lengths). The buffers are
+ * reused: the search evaluates millions of layers and must not allocate per layer.
+ */
+const maxParts = 64;
+const rowTuples = new Int32Array(4 * maxParts);
+const colTuples = new Int32Array(4 * maxParts);
+const evaluation = { peak: 0, peakRow: 0, peakCol: 0, scratch: 0, outRows: 0, outCols: 0, maxInRows: 0, maxInCols: 0, maxOutRows: 0, maxOutCols: 0 };
+
+/** Fills `tuples` with distinct (in, out, kept, first patch) lengths; returns their count. */
+function axisTuples(r: AxisRegions, l: number, keptLayer: number, tuples: Int32Array): { count: number; outSum: number; maxIn: number; maxOut: number } {
+  let count = 0;
+  let outSum = 0;
+  let maxIn = 0;
+  let maxOut = 0;
+  for (let i = 0; i < r.parts; i++) {
+    const at = l * r.parts + i;
+    const inLen = r.inHi[at] - r.inLo[at] + 1;
+    const outLen = r.outHi[at] - r.outLo[at] + 1;
+    const keptLen = keptLayer < 0 ? 0 : r.inHi[keptLayer * r.parts + i] - r.inLo[keptLayer * r.parts + i] + 1;
+    outSum += outLen;
+    if (inLen > maxIn) maxIn = inLen;
+    if (outLen > maxOut) maxOut = outLen;
+    let u = 0;
+    while (u < count && !(tuples[4 * u] === inLen && tuples[4 * u + 1] === outLen && tuples[4 * u + 2] === keptLen)) u++;
+    if (u === count) {
+      tuples[4 * count] = inLen;
+      tuples[4 * count + 1] = outLen;
+      tuples[4 * count + 2] = keptLen;
+      tuples[4 * count + 3] = i;
+      count++;
     }
   }
-  for (let j = 0; j < cols.parts; j++) {
-    outColsSum += cols.outHi[l][j] - cols.outLo[l][j] + 1;
-    maxInput[1] = Math.max(maxInput[1], cols.inHi[l][j] - cols.inLo[l][j] + 1);
-    maxOutput[1] = Math.max(maxOutput[1], cols.outHi[l][j] - cols.outLo[l][j] + 1);
+  return { count, outSum, maxIn, maxOut };
+}
+
+function evaluateLayer(layer: Layer, block: Block, last: boolean, heldInput: boolean, rows: AxisRegions, cols: AxisRegions): typeof evaluation {
+  const l = layer.index;
+  const rules = opRules[layer.kind];
+  const keeps = keepsShortcut(layer, block) && !(heldInput && block.firstLayer === 0);
+  const keptLayer = keeps ? block.firstLayer : -1;
+  const r = axisTuples(rows, l, keptLayer, rowTuples);
+  const c = axisTuples(cols, l, keptLayer, colTuples);
+  const e = evaluation;
+  e.peak = 0;
+  e.peakRow = 0;
+  e.peakCol = 0;
+  e.scratch = 0;
+  for (let u = 0; u < r.count; u++) {
+    for (let v = 0; v < c.count; v++) {
+      const inRows = rowTuples[4 * u];
+      const inCols = colTuples[4 * v];
+      const inBytes = l === 0 ? 0 : inRows * inCols * layer.input.c;
+      const outBytes = last || layer.writesShortcut ? 0 : rowTuples[4 * u + 1] * colTuples[4 * v + 1] * layer.output.c;
+      const keptBytes = rowTuples[4 * u + 2] * colTuples[4 * v + 2] * block.input.c;
+      const total = stepTotal(layer, inBytes, outBytes, keptBytes);
+      if (total > e.peak) {
+        e.peak = total;
+        e.peakRow = rowTuples[4 * u + 3];
+        e.peakCol = colTuples[4 * v + 3];
+      }
+      e.scratch = Math.max(e.scratch, rules.scratchBytes(layer, inRows, inCols));
+    }
   }
-  const pixels = layer.output.h * layer.output.w;
-  return {
-    layer: {
-      maxInput,
-      maxOutput,
-      recompute: (outRowsSum * outColsSum) / pixels,
-      macs: outRowsSum * outColsSum * perPixel,
-      peakBytes: peak,
-      scratchBytes: scratch,
-    },
-    peakPatch,
-  };
+  e.outRows = r.outSum;
+  e.outCols = c.outSum;
+  e.maxInRows = r.maxIn;
+  e.maxInCols = c.maxIn;
+  e.maxOutRows = r.maxOut;
+  e.maxOutCols = c.maxOut;
+  return e;
 }

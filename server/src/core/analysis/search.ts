@@ -87,7 +87,7 @@ export function searchSchedules(model: Model, budgetBytes = model.target.sramByt
       const rows = (rowCache[p] ??= axisRegions(model, end, 'rows', p));
       for (let q = 1; q <= Math.min(maxPatches, block.output.w); q++) {
         const cols = (colCache[q] ??= axisRegions(model, end, 'cols', q));
-        const stage = evaluatePatchStage(model, block.index, [p, q], rows, cols);
+        const stage = evaluatePatchStage(model, block.index, [p, q], rows, cols, false);
         const scheduled = totalMacs - stage.macsLayerByLayer + stage.macs;
         const stageWins = stage.stagePeakBytes >= laterBytes;
         candidates.push({

@@ -1,0 +1,52 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeText, optimizeText } from '../server/src/core/engine';
+import { generateDeepModel } from './models';
+
+// Engine benchmark: parse + analyse and the full schedule search (every split point × 1..8 × 1..8
+// patch grids) on MobileNetV2-224 and on a generated 1,000-layer model. Medians of repeated runs
+// after a warm-up, on one core; the README keeps the latest figures. `npm run bench`.
+
+interface Timing {
+  median: number;
+  p95: number;
+  runs: number;
+}
+
+function time(fn: () => unknown, minRuns: number, minMs: number): Timing {
+  for (let i = 0; i < 3; i++) fn();
+  const samples: number[] = [];
+  const start = performance.now();
+  while (samples.length < minRuns || performance.now() - start < minMs) {
+    const t0 = performance.now();
+    fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)], p95: samples[Math.floor(samples.length * 0.95)], runs: samples.length };
+}
+
+const root = path.resolve(__dirname, '..', '..');
+const models: [string, string][] = [
+  ['MobileNetV2-224 (65 layers)', fs.readFileSync(path.join(root, 'examples', 'mobilenetv2.pnet'), 'utf8')],
+  ['generated deep model (1,000 layers)', generateDeepModel(1000)],
+];
+
+const rows: string[] = [];
+for (const [name, text] of models) {
+  const layers = analyzeText(text).model!.layers.length;
+  const analyse = time(() => analyzeText(text), 20, 1000);
+  let evaluated = 0;
+  const search = time(() => (evaluated = optimizeText(text).search!.candidates.length), 5, 2000);
+  rows.push(`| ${name} | ${layers} | ${analyse.median.toFixed(2)} ms | ${search.median.toFixed(1)} ms (${evaluated} schedules) |`);
+}
+const big = ['model big', 'input 16x16x8', 'budget sram=1MiB flash=64MiB'];
+for (let i = 0; i < 100_000; i++) big.push(i % 2 ? 'conv out=8 k=1' : 'dwconv k=3');
+const bigText = big.join('\n');
+const bigAnalyse = time(() => analyzeText(bigText), 3, 0);
+rows.push(`| 100,000-line chain (dwconv/conv) | 100000 | ${bigAnalyse.median.toFixed(0)} ms | — |`);
+
+console.log(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+console.log('| model | layers | parse + analyse (median) | full schedule search (median) |');
+console.log('|---|---:|---:|---:|');
+for (const row of rows) console.log(row);
