@@ -58,7 +58,8 @@ function summary(r: AnalysisReport): string[] {
   const verdict = r.fitsSram ? `fits, ${formatKiB(r.sramMarginBytes)} free` : `does not fit, over by ${formatKiB(-r.sramMarginBytes)}`;
   lines.push(`SRAM     peak ${formatKiB(r.peakBytes)} at block ${r.peakBlock} of ${formatKiB(r.target.sramBytes)}: ${verdict}`);
   if (s) {
-    lines.push(`         patch stage ${formatKiB(s.perPatchPeakBytes)} per patch (block ${s.perPatchPeakBlock}) + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes)} stage buffers = ${formatKiB(s.stagePeakBytes)}; after it ${formatKiB(s.laterPeakBytes)} (block ${s.laterPeakBlock})`);
+    const after = s.laterPeakBlock < 0 ? 'the stage is the whole network' : `after it ${formatKiB(s.laterPeakBytes)} (block ${s.laterPeakBlock})`;
+    lines.push(`         patch stage ${formatKiB(s.perPatchPeakBytes)} per patch (block ${s.perPatchPeakBlock}) + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes)} stage buffers = ${formatKiB(s.stagePeakBytes)}; ${after}`);
     lines.push(`         without the schedule: ${formatKiB(r.perLayer.peakBytes)} at block ${r.perLayer.peakBlock} (${r.perLayer.peakLayer})`);
   }
   const flash = r.fitsFlash ? `fits, ${formatBytes(r.flashMarginBytes)} free` : `does not fit, over by ${formatBytes(-r.flashMarginBytes)}`;

@@ -42,7 +42,7 @@ export interface AnalysisReport {
 export interface ScheduleReport {
   patch: [number, number];
   untilBlock: number;
-  /** Input pixels an interior (largest) patch reads, unclipped: rows × columns. */
+  /** Input pixels an interior (largest) patch reads, rows × columns (at most the whole input). */
   inputPatch: [number, number];
   stageOutputBytes: number;
   perPatchPeakBytes: number;
@@ -159,7 +159,7 @@ function scheduleReport(model: Model, stage: PatchStage, later: { bytes: number;
   return {
     patch: [P, Q],
     untilBlock: stage.untilBlock,
-    inputPatch: [spanOf(rf.rows, Math.ceil(out.h / P)), spanOf(rf.cols, Math.ceil(out.w / Q))],
+    inputPatch: [Math.min(model.input.shape.h, spanOf(rf.rows, Math.ceil(out.h / P))), Math.min(model.input.shape.w, spanOf(rf.cols, Math.ceil(out.w / Q)))],
     stageOutputBytes: stage.stageOutputBytes,
     perPatchPeakBytes: stage.perPatchPeakBytes,
     perPatchPeakBlock: model.layers[stage.peakLayer].block,
