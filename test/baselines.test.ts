@@ -10,9 +10,14 @@ import { readExample, repoRoot } from './helpers';
 const local = path.join(repoRoot, 'test', 'baselines', 'local');
 const reference = path.join(repoRoot, 'test', 'baselines', 'reference');
 
-function check(name: string, text: string): void {
+/** Writes every output first, so that one accept takes them all, then compares. */
+function check(outputs: Record<string, string>): void {
   fs.mkdirSync(local, { recursive: true });
-  fs.writeFileSync(path.join(local, name), text);
+  for (const [name, text] of Object.entries(outputs)) fs.writeFileSync(path.join(local, name), text);
+  for (const [name, text] of Object.entries(outputs)) compare(name, text);
+}
+
+function compare(name: string, text: string): void {
   const expectedPath = path.join(reference, name);
   assert.ok(fs.existsSync(expectedPath), `no reference for ${name}: review test/baselines/local/${name}, then npm run baselines:accept`);
   assert.equal(text, fs.readFileSync(expectedPath, 'utf8'), `${name} differs from its reference: diff test/baselines/{local,reference}/${name}`);
@@ -25,10 +30,12 @@ describe('report baselines', () => {
     it(`analyze and optimize ${example}`, () => {
       const text = readExample(example);
       const report = analyzeText(text).report!;
-      check(`${base}.analyze.txt`, formatReport(report) + '\n');
-      check(`${base}.analyze.json`, JSON.stringify(report, null, 2) + '\n');
       const { search } = optimizeText(text);
-      check(`${base}.optimize.txt`, formatSearch(report.model, search!, report) + '\n');
+      check({
+        [`${base}.analyze.txt`]: formatReport(report) + '\n',
+        [`${base}.analyze.json`]: JSON.stringify(report, null, 2) + '\n',
+        [`${base}.optimize.txt`]: formatSearch(report.model, search!, report) + '\n',
+      });
     });
   }
 });
