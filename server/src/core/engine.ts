@@ -59,13 +59,17 @@ export function scheduleText(candidate: Pick<Candidate, 'patch' | 'untilBlock'>)
  * stays), appends one when there is none, or removes it for layer-by-layer.
  */
 export function scheduleEdit(ast: ModelAst, text: string, candidate: Pick<Candidate, 'patch' | 'untilBlock'>): TextEdit {
-  const newText = scheduleText(candidate);
-  if (ast.schedule) return { range: ast.schedule.range, newText };
+  return statementEdit(ast, text, scheduleText(candidate));
+}
+
+/** Replaces the schedule statement with `statement` (or appends it; '' removes it). */
+function statementEdit(ast: ModelAst, text: string, statement: string): TextEdit {
+  if (ast.schedule) return { range: ast.schedule.range, newText: statement };
   const lines = text.split(/\r\n|\r|\n/);
   const last = lines.length - 1;
   const end = { line: last, character: lines[last].length };
   const prefix = lines[last].length > 0 ? '\n' : '';
-  return { range: { start: end, end }, newText: newText ? `${prefix}${newText}\n` : '' };
+  return { range: { start: end, end }, newText: statement ? `${prefix}${statement}\n` : '' };
 }
 
 /** Applies non-overlapping edits to a text (offsets from zero-based line/character). */
@@ -84,8 +88,7 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
 }
 
 function withScheduleText(text: string, schedule: string): string {
-  const ast = parse(text).ast;
-  const statement = schedule.trim().startsWith('schedule') ? schedule.trim() : `schedule ${schedule.trim()}`;
-  const edit = scheduleEdit(ast, text, { patch: [1, 1], untilBlock: 0 });
-  return applyEdits(text, [{ ...edit, newText: edit.newText.replace(/schedule[^\n]*/, statement) }]);
+  const trimmed = schedule.trim();
+  const statement = trimmed.startsWith('schedule') ? trimmed : `schedule ${trimmed}`;
+  return applyEdits(text, [statementEdit(parse(text).ast, text, statement)]);
 }

@@ -143,7 +143,7 @@ class Builder {
         const s = strided ? num(op, 's') ?? 1 : 1;
         shortcut = s === 1 && input.c === (num(op, 'out') ?? input.c);
       }
-      const prefix = ops.length > 1 ? `${name ?? `block${index}`}.${ops.indexOf(op)}.` : `block${index}.`;
+      const prefix = ops.length > 1 ? `block${index}.${ops.indexOf(op)}.` : `block${index}.`;
       for (const spec of specs) this.layer(spec, op, index, prefix + spec.role);
     }
     const output = this.shape;

@@ -28,7 +28,7 @@ export type LayerRole = 'conv' | 'expand' | 'dw' | 'project' | 'pool' | 'fc';
 export interface Layer {
   /** Position in {@link Model.layers}. */
   readonly index: number;
-  /** `block2.expand`, `block0.conv`, `fire.1.conv`. */
+  /** `block2.expand`, `block0.conv`; in a user block `block13.1.conv` (its second op). */
   readonly name: string;
   readonly block: number;
   readonly kind: LayerKind;
