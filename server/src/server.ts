@@ -1,50 +1,189 @@
-import { createConnection, Diagnostic as LspDiagnostic, DiagnosticSeverity, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import {
+  CancellationToken,
+  createConnection,
+  InitializeResult,
+  LSPErrorCodes,
+  ProposedFeatures,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeText } from './core/engine';
-import { Diagnostic } from './core/language/diagnostics';
+import { formatReport } from './cliFormat';
+import { fromDiagnostic, toCodeAction, toCompletionItem, toDiagnostic, toDocumentSymbol } from './convert';
+import { budgetOverride } from './core/services/document';
+import { describeCandidate } from './core/services/codeActions';
+import { DocumentAnalysis, getLanguageService, Settings } from './core/services/languageService';
+import { scheduleEdit } from './core/engine';
+import * as protocol from './protocol';
 
-// The language server: LSP wiring only, the engine lives in core/. Issue 3 grows it (hover, code
-// actions, settings); for now it publishes the engine's diagnostics as the user types.
+// The language server: LSP wiring only. Documents are analysed once per version (and settings),
+// validation is debounced, and every handler runs under runSafe so that no request kills the server.
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
+const service = getLanguageService();
+
+let settings: Settings = {};
+/** Bumped when the settings change, so that cached analyses are recomputed. */
+let settingsStamp = 0;
+let debounceMs = 100;
+let pullConfiguration = false;
+
+const cache = new Map<string, { version: number; stamp: number; doc: DocumentAnalysis }>();
 const pending = new Map<string, NodeJS.Timeout>();
-const debounceMs = 150;
 
-const severities: Record<Diagnostic['severity'], DiagnosticSeverity> = {
-  error: DiagnosticSeverity.Error,
-  warning: DiagnosticSeverity.Warning,
-  info: DiagnosticSeverity.Information,
-};
-
-function toLsp(d: Diagnostic): LspDiagnostic {
-  return { range: d.range, severity: severities[d.severity], code: d.code, source: 'patchwise', message: d.message };
+function analysisOf(document: TextDocument): DocumentAnalysis {
+  const cached = cache.get(document.uri);
+  if (cached && cached.version === document.version && cached.stamp === settingsStamp) return cached.doc;
+  const doc = service.analyze(document.getText(), settings);
+  cache.set(document.uri, { version: document.version, stamp: settingsStamp, doc });
+  return doc;
 }
 
-function validate(document: TextDocument): void {
+/** Runs a handler; a thrown error is logged with its stack and answered with `fallback`. */
+function runSafe<T>(label: string, token: CancellationToken | undefined, fallback: T, fn: () => T): T | ResponseError<void> {
+  if (token?.isCancellationRequested) return new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
   try {
-    const analysis = analyzeText(document.getText());
-    void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: analysis.diagnostics.map(toLsp) });
+    return fn();
   } catch (error) {
-    connection.console.error(`patchwise: validating ${document.uri} failed: ${(error as Error).stack ?? String(error)}`);
+    connection.console.error(`patchwise: ${label} failed: ${(error as Error).stack ?? String(error)}`);
+    return fallback;
   }
 }
 
-function schedule(document: TextDocument): void {
-  clearTimeout(pending.get(document.uri));
-  pending.set(document.uri, setTimeout(() => {
-    pending.delete(document.uri);
-    const current = documents.get(document.uri);
-    if (current) validate(current);
+/** The open document of a request, analysed; `fallback` when it is not open. */
+function withDocument<T>(label: string, uri: string, token: CancellationToken | undefined, fallback: T, fn: (doc: DocumentAnalysis, document: TextDocument) => T): T | ResponseError<void> {
+  return runSafe(label, token, fallback, () => {
+    const document = documents.get(uri);
+    return document ? fn(analysisOf(document), document) : fallback;
+  });
+}
+
+function validate(document: TextDocument): void {
+  runSafe('validation', undefined, undefined, () => {
+    const doc = analysisOf(document);
+    const diagnostics = service.doValidation(doc).map((d) => toDiagnostic(document.uri, d));
+    void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics });
+    const report = doc.analysis.report;
+    const status: protocol.StatusParams = {
+      uri: document.uri,
+      version: document.version,
+      peakBytes: report?.peakBytes ?? null,
+      budgetBytes: report?.target.sramBytes ?? null,
+      fits: report?.fitsSram ?? false,
+      hasErrors: doc.analysis.hasErrors,
+    };
+    void connection.sendNotification(protocol.statusNotification, status);
+  });
+}
+
+function scheduleValidation(uri: string): void {
+  clearTimeout(pending.get(uri));
+  pending.set(uri, setTimeout(() => {
+    pending.delete(uri);
+    const document = documents.get(uri);
+    if (document) validate(document);
   }, debounceMs));
 }
 
-connection.onInitialize(() => ({ capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental } }));
-documents.onDidChangeContent((event) => schedule(event.document));
+async function updateSettings(pushed: unknown): Promise<void> {
+  let next = (pushed as { patchwise?: Settings } | undefined)?.patchwise;
+  if (!next && pullConfiguration) next = (await connection.workspace.getConfiguration('patchwise')) as Settings;
+  settings = next ?? {};
+  settingsStamp++;
+  const problems: string[] = [];
+  budgetOverride(settings, problems);
+  for (const problem of problems) void connection.window.showWarningMessage(`Patchwise: ${problem}`);
+  for (const document of documents.all()) scheduleValidation(document.uri);
+}
+
+connection.onInitialize((params): InitializeResult => {
+  const options = (params.initializationOptions ?? {}) as protocol.InitializationOptions;
+  settings = options.settings ?? {};
+  if (typeof options.debounceMs === 'number' && options.debounceMs >= 0) debounceMs = options.debounceMs;
+  pullConfiguration = params.capabilities.workspace?.configuration === true;
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      completionProvider: { triggerCharacters: ['=', ' '] },
+      codeActionProvider: { codeActionKinds: ['quickfix'] },
+      codeLensProvider: { resolveProvider: false },
+      documentSymbolProvider: true,
+      inlayHintProvider: true,
+    },
+    serverInfo: { name: 'patchwise' },
+  };
+});
+
+connection.onDidChangeConfiguration((change) => void updateSettings(change.settings).catch((e) => connection.console.error(String(e))));
+
+documents.onDidChangeContent((event) => scheduleValidation(event.document.uri));
 documents.onDidClose((event) => {
   clearTimeout(pending.get(event.document.uri));
   pending.delete(event.document.uri);
+  cache.delete(event.document.uri);
   void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
 });
+
+connection.onHover((params, token) =>
+  withDocument('hover', params.textDocument.uri, token, null, (doc) => {
+    const hover = service.doHover(doc, params.position);
+    return hover && { contents: { kind: 'markdown', value: hover.contents }, range: hover.range };
+  }),
+);
+
+connection.onCompletion((params, token) =>
+  withDocument('completion', params.textDocument.uri, token, [], (doc) => service.doComplete(doc, params.position).map(toCompletionItem)),
+);
+
+connection.onCodeAction((params, token) =>
+  withDocument('code actions', params.textDocument.uri, token, [], (doc) =>
+    service.doCodeActions(doc, params.context.diagnostics.map(fromDiagnostic)).map((a) => toCodeAction(params.textDocument.uri, a)),
+  ),
+);
+
+connection.onCodeLens((params, token) =>
+  withDocument('code lenses', params.textDocument.uri, token, [], (doc) =>
+    service.findCodeLenses(doc).map((lens) => ({
+      range: lens.range,
+      command: { title: lens.title, command: 'patchwise.showMemoryReport', arguments: [params.textDocument.uri, lens.block] },
+    })),
+  ),
+);
+
+connection.onDocumentSymbol((params, token) =>
+  withDocument('symbols', params.textDocument.uri, token, [], (doc) => service.findDocumentSymbols(doc).map(toDocumentSymbol)),
+);
+
+connection.languages.inlayHint.on((params, token) =>
+  withDocument('inlay hints', params.textDocument.uri, token, [], (doc) =>
+    service
+      .findInlayHints(doc)
+      .filter((h) => h.position.line >= params.range.start.line && h.position.line <= params.range.end.line)
+      .map((h) => ({ position: h.position, label: h.label, tooltip: h.tooltip, paddingLeft: true })),
+  ),
+);
+
+connection.onRequest(protocol.analysisRequest, (params: protocol.AnalysisParams, token) =>
+  withDocument<protocol.AnalysisResult | null>('analysis', params.uri, token, null, (doc, document) => ({
+    uri: document.uri,
+    version: document.version,
+    report: doc.analysis.report ?? null,
+    text: doc.analysis.report ? formatReport(doc.analysis.report) : 'No model to analyse: ' + doc.analysis.diagnostics.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1} ${d.code} ${d.message}`).join('\n'),
+  })),
+);
+
+connection.onRequest(protocol.optimizeRequest, (params: protocol.OptimizeParams, token) =>
+  withDocument<protocol.OptimizeResult | null>('optimize', params.uri, token, null, (doc, document) => {
+    const base = { uri: document.uri, version: document.version, budgetBytes: doc.analysis.report?.target.sramBytes ?? 0, choices: [], pareto: [] };
+    const search = doc.search;
+    if (!search) return { ...base, error: 'The model has errors; fix them first (see the Problems panel).' };
+    const choices = search.choices.map((c): protocol.OptimizeChoice => ({ title: describeCandidate(c), candidate: c, edits: [scheduleEdit(doc.analysis.ast, doc.text, c)] }));
+    return { ...base, choices, pareto: search.pareto, ...(search.reason ? { reason: search.reason } : {}) };
+  }),
+);
+
 documents.listen(connection);
 connection.listen();

@@ -43,3 +43,10 @@ export function formatPercent(ratio: number): string {
   const sign = ratio >= 0 ? '+' : '−';
   return `${sign}${Math.abs(ratio * 100).toFixed(1)}%`;
 }
+
+/** A budget as people write it: `128 KiB`, `320 KiB`, `1 MiB`, `96.5 KiB`. */
+export function formatBudget(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return formatKiB(bytes);
+}

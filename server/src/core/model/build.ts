@@ -104,7 +104,7 @@ class Builder {
     }
     if (override.sramBytes !== undefined || override.flashBytes !== undefined) {
       target = {
-        name: overrideTarget ? overrideTarget.name : 'budget',
+        name: target.name,
         sramBytes: override.sramBytes ?? target.sramBytes,
         flashBytes: override.flashBytes ?? target.flashBytes,
       };

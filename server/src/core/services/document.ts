@@ -1,0 +1,45 @@
+import { SearchResult, searchSchedules } from '../analysis/search';
+import { analyzeText, Analysis } from '../engine';
+import { BudgetOverride } from '../model/build';
+import { parseSize } from '../units';
+import { Settings } from './types';
+
+/**
+ * One version of one document, analysed once and shared by every service. The schedule search is
+ * computed on first use (quick fixes, the optimize command) and kept with the version.
+ */
+export class DocumentAnalysis {
+  private searched: SearchResult | null | undefined;
+  readonly lines: string[];
+
+  constructor(readonly text: string, readonly analysis: Analysis) {
+    this.lines = text.split(/\r\n|\r|\n/);
+  }
+
+  /** Null when there is no model to search. */
+  get search(): SearchResult | null {
+    if (this.searched === undefined) {
+      const model = this.analysis.model;
+      this.searched = model && !this.analysis.hasErrors ? searchSchedules(model) : null;
+    }
+    return this.searched;
+  }
+}
+
+/** Settings → the budget override of the engine; unreadable sizes are ignored (and listed). */
+export function budgetOverride(settings: Settings, problems: string[] = []): BudgetOverride {
+  const override: BudgetOverride = {};
+  if (settings.target) override.target = settings.target;
+  for (const [key, field] of [['sramBudget', 'sramBytes'], ['flashBudget', 'flashBytes']] as const) {
+    const text = settings[key]?.trim();
+    if (!text) continue;
+    const bytes = parseSize(text);
+    if (bytes === undefined) problems.push(`patchwise.${key} '${text}' is not a size (e.g. 256KiB, 1MiB, 262144); using the file's budget`);
+    else override[field] = bytes;
+  }
+  return override;
+}
+
+export function analyzeDocument(text: string, settings: Settings = {}): DocumentAnalysis {
+  return new DocumentAnalysis(text, analyzeText(text, { override: budgetOverride(settings) }));
+}

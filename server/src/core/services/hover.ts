@@ -1,0 +1,123 @@
+import { BlockReport, LayerReport } from '../analysis/analyze';
+import { Position } from '../language/diagnostics';
+import { formatBudget, formatBytes, formatKiB, formatMacs, formatPercent } from '../units';
+import { DocumentAnalysis } from './document';
+import { Hover } from './types';
+import { statementRange } from './validation';
+
+const dims = (d: readonly number[]) => d.join('×');
+const signed = (n: number) => (n < 0 ? `−${-n}` : String(n));
+
+/** Hover on a block or layer line, on `schedule`, `input` or `target`. */
+export function doHover(doc: DocumentAnalysis, position: Position): Hover | null {
+  const report = doc.analysis.report;
+  const ast = doc.analysis.ast;
+  if (!report) return null;
+  const line = position.line;
+  const range = statementRange(doc, line);
+  if (position.character < range.start.character || position.character > range.end.character) return null;
+  let contents: string | undefined;
+  if (ast.schedule?.line === line) contents = scheduleHover(doc);
+  else if (ast.input?.range.start.line === line) contents = inputHover(doc);
+  else if (ast.target?.range.start.line === line || ast.budget?.range.start.line === line) contents = targetHover(doc);
+  else contents = blockHover(doc, line);
+  return contents ? { contents, range } : null;
+}
+
+function blockHover(doc: DocumentAnalysis, line: number): string | undefined {
+  const report = doc.analysis.report!;
+  const layers = report.layers.filter((l) => l.line === line + 1);
+  const blocks = layers.length > 0 ? unique(layers.map((l) => l.block)).map((b) => report.blocks[b]) : report.blocks.filter((b) => b.line === line + 1);
+  if (blocks.length === 0) return undefined;
+  const [first, ...rest] = blocks;
+  const parts = [blockSection(doc, first, layers.length > 0 ? layers.filter((l) => l.block === first.index) : report.layers.filter((l) => l.block === first.index))];
+  if (rest.length > 0) {
+    parts.push(`Also from this line: ${rest.map((b) => `block ${b.index} → ${dims(b.out)}, ${formatKiB(b.peakBytes)}, RF ${lastLayer(doc, b).rf.size} px`).join('; ')}`);
+  }
+  return parts.join('\n\n');
+}
+
+function unique(values: number[]): number[] {
+  return [...new Set(values)];
+}
+
+function lastLayer(doc: DocumentAnalysis, block: BlockReport): LayerReport {
+  return doc.analysis.report!.layers.filter((l) => l.block === block.index).pop()!;
+}
+
+function blockSection(doc: DocumentAnalysis, block: BlockReport, layers: LayerReport[]): string {
+  const report = doc.analysis.report!;
+  const s = report.schedule;
+  const budget = formatBudget(report.target.sramBytes);
+  const rf = lastLayer(doc, block).rf;
+  const stage = block.inPatchStage && s ? `runs in the patch stage (${s.patch[0]}×${s.patch[1]} patches)` : s ? 'runs layer by layer, after the patch stage' : 'runs layer by layer';
+  const peakLayer = layers.reduce((a, b) => (b.memory.totalBytes > a.memory.totalBytes ? b : a));
+  const m = peakLayer.memory;
+  const lines = [
+    `**block ${block.index}** · \`${block.label}\`${block.shortcut ? ' · shortcut' : ''} · ${stage}`,
+    '',
+    `Output ${dims(block.out)} · ${formatMacs(block.macs)} MACs · weights ${formatKiB(block.weightsBytes)}`,
+    '',
+    `Memory layer by layer ${formatKiB(block.peakBytesLayerByLayer)} at \`${peakLayer.name}\` (in ${formatKiB(m.inputBytes)} + out ${formatKiB(m.outputBytes)} + kept ${formatKiB(m.keptBytes)}) of ${budget}`,
+  ];
+  if (block.inPatchStage && s) {
+    lines.push('', `With the schedule ${formatKiB(block.peakBytes)}: the largest patch + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes)} stage buffers`);
+  }
+  lines.push('', `**Receptive field** ${rf.size}×${rf.cols?.size ?? rf.size} px · jump ${rf.jump} · start ${signed(rf.start)} (in input pixels)`, '', layerTable(doc, layers));
+  return lines.join('\n');
+}
+
+function layerTable(doc: DocumentAnalysis, layers: LayerReport[]): string {
+  const s = doc.analysis.report!.schedule;
+  const staged = layers.some((l) => l.patch) && s;
+  const header = ['layer', 'output', 'MACs', 'in / out / kept', 'RF'];
+  if (staged) header.push('patch input', 'halo', 'recompute');
+  const rows = layers.map((l) => {
+    const m = l.memory;
+    const row = [`\`${l.name}\``, dims(l.out), formatMacs(l.macs), `${formatKiB(m.inputBytes)} / ${formatKiB(m.outputBytes)} / ${formatKiB(m.keptBytes)}`, `${l.rf.size} / ${l.rf.jump} / ${signed(l.rf.start)}`];
+    if (staged && l.patch) {
+      const shareRows = Math.ceil(l.in[0] / s.patch[0]);
+      const shareCols = Math.ceil(l.in[1] / s.patch[1]);
+      row.push(dims(l.patch.maxInput), `+${l.patch.maxInput[0] - shareRows}/+${l.patch.maxInput[1] - shareCols}`, `×${l.patch.recompute.toFixed(2)}`);
+    } else if (staged) {
+      row.push('', '', '');
+    }
+    return row;
+  });
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n\nRF: size / jump / start in input pixels. Halo: extra rows/columns a patch reads beyond its share.';
+}
+
+function scheduleHover(doc: DocumentAnalysis): string | undefined {
+  const report = doc.analysis.report!;
+  const s = report.schedule;
+  if (!s) return 'A schedule needs `patch=PxQ` and `until=blockN`: blocks 0..N then run patch by patch.';
+  const budget = formatBudget(report.target.sramBytes);
+  const later = s.laterPeakBlock >= 0 ? `after the stage ${formatKiB(s.laterPeakBytes)} (block ${s.laterPeakBlock}, layer by layer)` : 'the stage is the whole network';
+  return [
+    `**schedule** patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}: blocks 0–${s.untilBlock} run patch by patch`,
+    '',
+    `Input patch ${dims(s.inputPatch)} px (an interior patch) · stage output ${formatKiB(s.stageOutputBytes)}`,
+    '',
+    `Patch stage ${formatKiB(s.stagePeakBytes)} (${formatKiB(s.perPatchPeakBytes)} per patch at block ${s.perPatchPeakBlock} + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes)} stage buffers); ${later}`,
+    '',
+    `Peak ${formatKiB(report.peakBytes)} of ${budget} (${report.fitsSram ? 'fits' : 'over'}); layer by layer it would be ${formatKiB(report.perLayer.peakBytes)}`,
+    '',
+    `MACs ${formatPercent(s.overheadStage)} in the stage, ${formatPercent(s.overheadTotal)} overall (${formatMacs(report.macs.scheduled)} vs ${formatMacs(report.macs.total)})`,
+  ].join('\n');
+}
+
+function inputHover(doc: DocumentAnalysis): string {
+  const r = doc.analysis.report!;
+  const held = r.input.placement === 'sram' ? `held in SRAM: ${formatKiB(r.input.h * r.input.w * r.input.c)} counted` : 'streamed (read piece by piece, not held in SRAM); write `sram` to count it';
+  return `**input** ${r.input.h}×${r.input.w}×${r.input.c} int8, ${held}`;
+}
+
+function targetHover(doc: DocumentAnalysis): string {
+  const r = doc.analysis.report!;
+  const from = r.target.source === 'override' ? ' (from the settings, overriding this file)' : '';
+  return [
+    `**${r.target.name}**${from}: ${formatBudget(r.target.sramBytes)} SRAM, ${formatBudget(r.target.flashBytes)} flash`,
+    '',
+    `Peak ${formatKiB(r.peakBytes)} (${r.fitsSram ? 'fits' : 'over'}) · weights ${formatBytes(r.weightsBytes)} (${r.fitsFlash ? 'fits' : 'over'})`,
+  ].join('\n');
+}

@@ -1,0 +1,63 @@
+import { Diagnostic, diagnostic, MessageId, Range, rangeOf } from '../language/diagnostics';
+import { Model } from '../model/ir';
+import { formatBudget, formatBytes, formatKiB } from '../units';
+import { DocumentAnalysis } from './document';
+
+/** Syntax and model diagnostics, then the budget's: what the editor underlines. */
+export function doValidation(doc: DocumentAnalysis): Diagnostic[] {
+  const { analysis } = doc;
+  if (!analysis.model || !analysis.report || analysis.hasErrors) return analysis.diagnostics;
+  return [...analysis.diagnostics, ...budgetDiagnostics(doc, analysis.model)];
+}
+
+/** The range of a line's statement: from its first character to the end of code (comment excluded). */
+export function statementRange(doc: DocumentAnalysis, line: number): Range {
+  const text = doc.lines[line] ?? '';
+  const code = text.replace(/#.*$/, '').trimEnd();
+  const start = code.length - code.trimStart().length;
+  return rangeOf(line, start, Math.max(start, code.length));
+}
+
+export function blockTitle(model: Model, index: number): string {
+  return `block ${index} (${model.blocks[index].label})`;
+}
+
+/** Two diagnostics that point at each other: on the schedule line and on the block line. */
+function pair(id: MessageId, at: [Range, string], other: [Range, string]): Diagnostic[] {
+  const first = { ...diagnostic(id, at[0], at[1]), related: [{ range: other[0], message: other[1] }] };
+  const second = { ...diagnostic(id, other[0], other[1]), related: [{ range: at[0], message: at[1] }] };
+  return [first, second];
+}
+
+function budgetDiagnostics(doc: DocumentAnalysis, model: Model): Diagnostic[] {
+  const report = doc.analysis.report!;
+  const budgetBytes = report.target.sramBytes;
+  const budget = formatBudget(budgetBytes);
+  const result: Diagnostic[] = [];
+  const s = report.schedule;
+  if (s && model.schedule) {
+    const schedule = `patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}`;
+    const scheduleRange = model.schedule.range;
+    if (s.stagePeakBytes > budgetBytes) {
+      const held = report.input.placement === 'sram' ? ` + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes - s.stageOutputBytes)} input` : '';
+      const block = `${blockTitle(model, s.perPatchPeakBlock)}: patch stage needs ${formatKiB(s.perPatchPeakBytes)} per patch + ${formatKiB(s.stageOutputBytes)} stage output${held} = ${formatKiB(s.stagePeakBytes)} > ${budget}`;
+      const line = `${schedule}: the patch stage needs ${formatKiB(s.stagePeakBytes)} > ${budget}, at ${blockTitle(model, s.perPatchPeakBlock)}`;
+      result.push(...pair('stageOverBudget', [scheduleRange, line], [statementRange(doc, model.blocks[s.perPatchPeakBlock].line), block]));
+    }
+    if (s.laterPeakBlock >= 0 && s.laterPeakBytes > budgetBytes) {
+      const block = `${blockTitle(model, s.laterPeakBlock)}: needs ${formatKiB(s.laterPeakBytes)} layer by layer after the patch stage > ${budget}`;
+      const line = `${schedule}: ${blockTitle(model, s.laterPeakBlock)} after the stage needs ${formatKiB(s.laterPeakBytes)} layer by layer > ${budget}; a later split may help`;
+      result.push(...pair('laterOverBudget', [scheduleRange, line], [statementRange(doc, model.blocks[s.laterPeakBlock].line), block]));
+    }
+  } else if (report.perLayer.peakBytes > budgetBytes) {
+    const block = report.perLayer.peakBlock;
+    const message = `${blockTitle(model, block)} needs ${formatKiB(report.perLayer.peakBytes)} layer by layer > ${budget}; a patch schedule can lower the peak (quick fix)`;
+    result.push(diagnostic('noScheduleOverBudget', statementRange(doc, model.blocks[block].line), message));
+  }
+  if (!report.fitsFlash) {
+    const ast = doc.analysis.ast;
+    const range = ast.target?.range ?? ast.budget?.range ?? statementRange(doc, 0);
+    result.push(diagnostic('flashOverBudget', range, formatBytes(report.weightsBytes), formatBudget(report.target.flashBytes), report.target.name));
+  }
+  return result;
+}

@@ -1,0 +1,65 @@
+import type { AnalysisReport } from './core/analysis/analyze';
+import type { Candidate } from './core/analysis/search';
+import type { TextEdit } from './core/engine';
+
+// Patchwise's own messages between the VS Code client and the language server, beside LSP.
+// Sizes are bytes; positions zero-based (LSP's).
+
+/** Client → server: the analysis of an open document (the memory report, the panels). */
+export const analysisRequest = 'patchwise/analysis';
+export interface AnalysisParams {
+  uri: string;
+}
+export interface AnalysisResult {
+  uri: string;
+  version: number;
+  /** Null when the document has no model (no `input` line, no layers). */
+  report: AnalysisReport | null;
+  /** The CLI's per-block table, ready to show. */
+  text: string;
+}
+
+/** Client → server: the schedule search of an open document (`Patchwise: Optimize Schedule`). */
+export const optimizeRequest = 'patchwise/optimize';
+export interface OptimizeParams {
+  uri: string;
+}
+export interface OptimizeChoice {
+  /** `patch=2x4 until=block4 (peak 258.0 KiB, +5.9% MACs)`. */
+  title: string;
+  candidate: Candidate;
+  /** The edit that writes this schedule into the document. */
+  edits: TextEdit[];
+}
+export interface OptimizeResult {
+  uri: string;
+  version: number;
+  budgetBytes: number;
+  /** Fitting schedules, fewest MACs first; empty when nothing fits. */
+  choices: OptimizeChoice[];
+  /** The Pareto front of (peak, MACs) over every schedule. */
+  pareto: Candidate[];
+  /** Why nothing fits, when nothing does. */
+  reason?: string;
+  /** Set when the document has errors or no model. */
+  error?: string;
+}
+
+/** Server → client, after each validation: what the status bar shows for that document. */
+export const statusNotification = 'patchwise/status';
+export interface StatusParams {
+  uri: string;
+  version: number;
+  /** Activation peak with the schedule; null without a model. */
+  peakBytes: number | null;
+  budgetBytes: number | null;
+  fits: boolean;
+  hasErrors: boolean;
+}
+
+/** Options the client passes at start-up (`initializationOptions`). */
+export interface InitializationOptions {
+  settings?: { target?: string; sramBudget?: string; flashBudget?: string };
+  /** Delay between the last edit and validation, ms (default 100). */
+  debounceMs?: number;
+}
