@@ -1,21 +1,62 @@
-import * as path from 'path';
-import { ExtensionContext } from 'vscode';
+import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import type { InitializationOptions, StatusParams } from '../../server/src/protocol';
+import { statusNotification } from '../../server/src/protocol';
+import { optimizeSchedule, ReportProvider, reportScheme, showMemoryReport } from './commands';
+import { PeakStatus } from './statusBar';
 
-// The VS Code side: starts the Patchwise language server for .pnet files. Issue 3 adds the
-// commands, the status bar and the settings plumbing.
+// The VS Code side: starts the language server, shows the peak in the status bar, and runs the
+// palette commands. All analysis happens in the server.
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: ExtensionContext): Promise<void> {
-  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+function createClient(context: vscode.ExtensionContext, output: vscode.OutputChannel): LanguageClient {
+  const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
-  const clientOptions: LanguageClientOptions = { documentSelector: [{ scheme: 'file', language: 'pnet' }, { scheme: 'untitled', language: 'pnet' }] };
-  client = new LanguageClient('patchwise', 'Patchwise', serverOptions, clientOptions);
-  await client.start();
+  const config = vscode.workspace.getConfiguration('patchwise');
+  const initializationOptions: InitializationOptions = {
+    settings: { target: config.get<string>('target'), sramBudget: config.get<string>('sramBudget'), flashBudget: config.get<string>('flashBudget') },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: 'file', language: 'pnet' }, { scheme: 'untitled', language: 'pnet' }],
+    synchronize: { configurationSection: 'patchwise' },
+    initializationOptions,
+    outputChannel: output,
+  };
+  return new LanguageClient('patchwise', 'Patchwise', serverOptions, clientOptions);
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Patchwise');
+  const status = new PeakStatus();
+  const reports = new ReportProvider();
+  const start = async () => {
+    client = createClient(context, output);
+    client.onNotification(statusNotification, (params: StatusParams) => status.update(params));
+    await client.start();
+  };
+  context.subscriptions.push(
+    output,
+    status,
+    vscode.workspace.registerTextDocumentContentProvider(reportScheme, reports),
+    vscode.workspace.onDidCloseTextDocument((d) => status.forget(d.uri.toString())),
+    vscode.commands.registerCommand('patchwise.showMemoryReport', (uri?: string) => showMemoryReport(client, reports, typeof uri === 'string' ? uri : undefined)),
+    vscode.commands.registerCommand('patchwise.optimizeSchedule', () => optimizeSchedule(client)),
+    vscode.commands.registerCommand('patchwise.restartServer', async () => {
+      output.appendLine('Restarting the Patchwise language server…');
+      if (client) await client.stop().catch((e) => output.appendLine(`stop: ${String(e)}`));
+      await start();
+    }),
+  );
+  try {
+    await start();
+  } catch (error) {
+    output.appendLine(`The Patchwise language server did not start: ${String(error)}`);
+    void vscode.window.showErrorMessage('Patchwise: the language server did not start; see the Patchwise output.');
+  }
 }
 
 export async function deactivate(): Promise<void> {

@@ -84,7 +84,8 @@ function layerTable(doc: DocumentAnalysis, layers: LayerReport[]): string {
     }
     return row;
   });
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n\nRF: size / jump / start in input pixels. Halo: extra rows/columns a patch reads beyond its share.';
+  const legend = staged ? 'RF: size / jump / start in input pixels. Halo: extra rows/columns a patch reads beyond its share.' : 'RF: size / jump / start in input pixels.';
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), '', legend].join('\n');
 }
 
 function scheduleHover(doc: DocumentAnalysis): string | undefined {
