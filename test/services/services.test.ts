@@ -1,0 +1,81 @@
+import { strict as assert } from 'assert';
+import { readExample } from '../helpers';
+import { completionsAt, hoverAt, service } from './caret';
+
+const model = 'model m\ninput 32x32x3\ntarget stm32f412\nconv out=8 k=3 s=2\nmbconv out=8 e=6 k=3 s=1 name=first\n';
+
+describe('completion', () => {
+  it('offers ops and statements at the start of a line', () => {
+    const labels = completionsAt(model + '|');
+    for (const label of ['conv', 'dwconv', 'mbconv', 'pool', 'fc', 'input', 'target', 'budget', 'schedule', 'block']) assert.ok(labels.includes(label), label);
+  });
+
+  it('offers the keys an op does not have yet, required first', () => {
+    const labels = completionsAt(model + 'mbconv out=16 |');
+    assert.ok(labels.includes('e=') && labels.includes('k=') && labels.includes('repeat='));
+    assert.ok(!labels.includes('out='));
+    assert.deepEqual(completionsAt(model + 'pool |').slice(0, 3), ['global', 'avg', 'max']);
+  });
+
+  it('offers targets, activations, and the blocks for until=', () => {
+    assert.deepEqual(completionsAt('target |'), ['stm32f746', 'stm32f412', 'stm32h743']);
+    assert.deepEqual(completionsAt(model + 'conv out=8 act=|'), ['relu', 'relu6', 'none']);
+    const blocks = completionsAt(model + 'schedule patch=2x2 until=|');
+    assert.deepEqual(blocks, ['block0', 'block1', 'first']);
+    assert.deepEqual(completionsAt(model + 'schedule patch=2x2 |'), ['until=']);
+  });
+
+  it('offers nothing inside a comment', () => {
+    assert.deepEqual(completionsAt(model + '# conv |'), []);
+  });
+});
+
+describe('hover', () => {
+  it('on a layer line: shape, MACs, memory, receptive field', () => {
+    const text = hoverAt(model.replace('conv out=8 k=3 s=2', 'co|nv out=8 k=3 s=2'));
+    assert.match(text, /\*\*block 0\*\* · `conv k3 s2` · runs layer by layer/);
+    assert.match(text, /Output 16×16×8 · 55\.3k MACs/);
+    assert.match(text, /\*\*Receptive field\*\* 3×3 px · jump 2 · start −1/);
+  });
+
+  it('on a user block: the layers of the block and the shortcut', () => {
+    const text = hoverAt('input 8x8x4\nblo|ck fire {\n  conv out=8 k=1\n  conv out=4 k=3\n} residual\n');
+    assert.match(text, /\*\*block 0\*\* · `block fire \(residual\)` · shortcut/);
+    assert.match(text, /`block0\.0\.conv`/);
+    assert.match(text, /`block0\.1\.conv`/);
+  });
+
+  it('on input and target, and nothing on comments or blank lines', () => {
+    assert.match(hoverAt('model m\ninp|ut 32x32x3\nconv out=8\n'), /\*\*input\*\* 32×32×3 int8, streamed/);
+    assert.match(hoverAt('input 32x32x3\ntar|get stm32h743\nconv out=8\n'), /\*\*stm32h743\*\*: 512 KiB SRAM, 2 MiB flash/);
+    assert.match(hoverAt('input 32x32x3\ntar|get stm32h743\nconv out=8\n', { sramBudget: '64KiB' }), /from the settings/);
+    assert.equal(hoverAt('# a com|ment\ninput 32x32x3\nconv out=8\n'), '');
+    assert.equal(hoverAt('input 32x32x3\nconv out=8   |   # x\n'), '');
+  });
+});
+
+describe('outline, code lenses and inlay hints', () => {
+  const doc = service.analyze(readExample('mobilenetv2.pnet'));
+
+  it('lists the blocks with their layers', () => {
+    const symbols = service.findDocumentSymbols(doc);
+    const blocks = symbols.filter((s) => s.kind === 'block');
+    assert.equal(blocks.length, 21);
+    assert.equal(blocks[2].name, 'block 2: mbconv e6 k3 s2');
+    assert.deepEqual(blocks[2].children.map((c) => c.name), ['block2.expand', 'block2.dw', 'block2.project']);
+    assert.deepEqual(symbols.filter((s) => s.kind === 'statement').map((s) => s.name), ['input', 'target', 'schedule']);
+  });
+
+  it('puts one lens per block line with the peak and its share of the budget', () => {
+    const lenses = service.findCodeLenses(doc);
+    assert.equal(lenses.length, 11);
+    assert.equal(lenses[2].title, 'blocks 2–3: peak 158.5 KiB · 50% of budget · patch stage');
+    assert.equal(lenses[3].title, 'blocks 4–6: peak 171.5 KiB · 54% of budget · patch stage');
+  });
+
+  it('shows the output shape at the end of each block line', () => {
+    const hints = service.findInlayHints(doc);
+    assert.equal(hints[0].label, ' → 112×112×32');
+    assert.equal(hints[hints.length - 1].label, ' → 1×1×1000');
+  });
+});
