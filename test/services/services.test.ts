@@ -70,7 +70,7 @@ describe('outline, code lenses and inlay hints', () => {
     const lenses = service.findCodeLenses(doc);
     assert.equal(lenses.length, 11);
     assert.equal(lenses[2].title, 'blocks 2–3: peak 158.5 KiB · 50% of budget · patch stage');
-    assert.equal(lenses[3].title, 'blocks 4–6: peak 171.5 KiB · 54% of budget · patch stage');
+    assert.equal(lenses[3].title, 'blocks 4–6: peak 171.5 KiB · 54% of budget · block 4 in the patch stage');
   });
 
   it('shows the output shape at the end of each block line', () => {

@@ -37,7 +37,8 @@ export function findCodeLenses(doc: DocumentAnalysis): CodeLens[] {
   return [...byLine].map(([line, blocks]) => {
     const peak = blocks.reduce((a, b) => (b.peakBytes > a.peakBytes ? b : a));
     const which = blocks.length > 1 ? `blocks ${blocks[0].index}–${blocks[blocks.length - 1].index}` : `block ${peak.index}`;
-    const stage = peak.inPatchStage ? ' · patch stage' : '';
+    const staged = blocks.filter((b) => b.inPatchStage);
+    const stage = staged.length === 0 ? '' : staged.length === blocks.length ? ' · patch stage' : ` · ${staged.map((b) => `block ${b.index}`).join(', ')} in the patch stage`;
     const over = peak.peakBytes > budget ? ' · over budget' : '';
     return { range: statementRange(doc, line), title: `${which}: peak ${formatKiB(peak.peakBytes)} · ${Math.round((100 * peak.peakBytes) / budget)}% of budget${stage}${over}`, block: peak.index };
   });
