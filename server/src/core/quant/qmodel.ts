@@ -1,0 +1,54 @@
+import { Layer, Model, Shape } from '../model/ir';
+
+/** real = scale · (q − zeroPoint), int8. */
+export interface TensorQuant {
+  scale: number;
+  zeroPoint: number;
+}
+
+/** TFLite's ADD parameters (left shift 20, both inputs rescaled to twice the larger scale). */
+export interface AddQuant {
+  /** The project conv's own int8 output, before the add. */
+  conv: TensorQuant;
+  /** The block input added back (the shortcut). */
+  residual: TensorQuant;
+  leftShift: number;
+  convMultiplier: number;
+  convShift: number;
+  residualMultiplier: number;
+  residualShift: number;
+  outputMultiplier: number;
+  outputShift: number;
+}
+
+/**
+ * One layer with its int8 parameters. Weight layouts: conv [cout][k][k][cin] (TFLite's OHWI),
+ * depthwise [k][k][c], fc [cout][h·w·cin] in HWC order. Requantization is per output channel.
+ */
+export interface QLayer {
+  layer: Layer;
+  input: TensorQuant;
+  output: TensorQuant;
+  weights: Int8Array;
+  bias: Int32Array;
+  multiplier: Int32Array;
+  shift: Int32Array;
+  /** Clamp of the output in the quantized domain (activation and int8 range). */
+  actMin: number;
+  actMax: number;
+  /** For a project conv that adds the block's shortcut (fused). */
+  add?: AddQuant;
+}
+
+export interface QModel {
+  model: Model;
+  seed: number;
+  input: TensorQuant;
+  /** The deterministic synthetic input image, HWC. */
+  image: Int8Array;
+  layers: QLayer[];
+}
+
+export function elements(shape: Shape): number {
+  return shape.h * shape.w * shape.c;
+}
