@@ -23,8 +23,8 @@ const convRules: OpRules = {
 const depthwiseRules: OpRules = {
   macsPerPixel: (l) => l.rows.k * l.cols.k * l.output.c,
   weightBytes: (l) => l.rows.k * l.cols.k * l.output.c + 4 * l.output.c,
-  // In place: one input channel plane is copied aside before its output overwrites it.
-  scratchBytes: (l, inRows, inCols) => (l.inPlace ? inRows * inCols : 0),
+  // One input channel plane is copied aside before its outputs are written (over it, in place).
+  scratchBytes: (_l, inRows, inCols) => inRows * inCols,
 };
 
 const poolRules: OpRules = {

@@ -1,0 +1,66 @@
+/*
+ * What generated model code describes: its layers (kernel, shapes, parameters) and its steps
+ * (where each step's input, output and shortcut regions live). pw_run_step runs one step; the
+ * generated pw_model_run calls it for every patch of the patch stage, then for the later layers.
+ */
+#ifndef PW_MODEL_H
+#define PW_MODEL_H
+
+#include "pw_nn.h"
+
+typedef enum {
+    PW_LAYER_CONV = 0,
+    PW_LAYER_CONV_1X1 = 1,
+    PW_LAYER_DWCONV = 2,
+    PW_LAYER_AVGPOOL = 3,
+    PW_LAYER_MAXPOOL = 4,
+    PW_LAYER_FC = 5
+} pw_layer_kind;
+
+typedef struct {
+    pw_layer_kind kind;
+    pw_dims in;
+    pw_dims out;
+    /* Window and quantization; pooling uses k (rows), stride, pad and the clamp. */
+    pw_conv_params conv;
+    /* Pooling window width (global pooling of a non-square map). */
+    int32_t k_w;
+    const int8_t *weights;
+    const int32_t *bias;
+    pw_channel_quant quant;
+    /* The fused shortcut add, or NULL. */
+    const pw_add_params *add;
+} pw_layer;
+
+typedef enum {
+    PW_SPACE_NONE = 0,  /* no region (a step without shortcut) */
+    PW_SPACE_ARENA = 1, /* at `offset` bytes into the activation arena */
+    PW_SPACE_INPUT = 2  /* in the network input image, `offset` bytes from its start */
+} pw_space;
+
+/* A region of a tensor and where it is stored. */
+typedef struct {
+    int32_t offset;
+    int32_t row_stride;
+    int16_t y0;
+    int16_t x0;
+    int16_t rows;
+    int16_t cols;
+    int8_t space;
+} pw_place;
+
+typedef struct {
+    pw_place in;
+    pw_place out;
+    pw_place residual;
+} pw_step;
+
+typedef struct {
+    int8_t *arena;       /* activations */
+    const int8_t *input; /* the network input when it is streamed (not in the arena) */
+    void *scratch;       /* im2col columns or the depthwise channel plane, 4-byte aligned */
+} pw_context;
+
+pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_context *ctx);
+
+#endif /* PW_MODEL_H */

@@ -1,0 +1,70 @@
+/*
+ * The Cortex-M DSP instructions the fast paths use (SXTB16, SMLAD, SADD16, ROR). On a core with
+ * the DSP extension they are the instructions; elsewhere (the host) portable C with the same
+ * results, so that the DSP path is tested bit for bit on the host too (-DPW_USE_DSP=1).
+ */
+#ifndef PW_DSP_H
+#define PW_DSP_H
+
+#include <stdint.h>
+#include <string.h>
+
+#ifndef PW_USE_DSP
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define PW_USE_DSP 1
+#else
+#define PW_USE_DSP 0
+#endif
+#endif
+
+/* 4 bytes from any address (memcpy: no alignment trap, one LDR on the M7). */
+static inline uint32_t pw_read4(const int8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* GCC 12's arm_acle.h lacks __ror; this compiles to one ROR. */
+static inline uint32_t pw_ror(uint32_t x, uint32_t r)
+{
+    return (x >> r) | (x << (32u - r));
+}
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define pw_sxtb16(x) ((uint32_t)__sxtb16(x))
+#define pw_sadd16(a, b) ((uint32_t)__sadd16((a), (b)))
+#define pw_smlad(a, b, acc) ((int32_t)__smlad((a), (b), (acc)))
+#else
+/* Bytes 0 and 2, sign-extended into the two halfwords. */
+static inline uint32_t pw_sxtb16(uint32_t x)
+{
+    const uint16_t lo = (uint16_t)(int16_t)(int8_t)(x & 0xffu);
+    const uint16_t hi = (uint16_t)(int16_t)(int8_t)((x >> 16) & 0xffu);
+    return ((uint32_t)hi << 16) | lo;
+}
+
+static inline uint32_t pw_sadd16(uint32_t a, uint32_t b)
+{
+    const uint16_t lo = (uint16_t)((int16_t)(a & 0xffffu) + (int16_t)(b & 0xffffu));
+    const uint16_t hi = (uint16_t)((int16_t)(a >> 16) + (int16_t)(b >> 16));
+    return ((uint32_t)hi << 16) | lo;
+}
+
+/* acc + lo(a)·lo(b) + hi(a)·hi(b), wrapping like the instruction. */
+static inline int32_t pw_smlad(uint32_t a, uint32_t b, int32_t acc)
+{
+    const int32_t lo = (int32_t)(int16_t)(a & 0xffffu) * (int32_t)(int16_t)(b & 0xffffu);
+    const int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+#endif
+
+/* Two int16 copies of v in one word: (v, v). */
+static inline uint32_t pw_dup16(int32_t v)
+{
+    return ((uint32_t)(uint16_t)v << 16) | (uint16_t)v;
+}
+
+#endif /* PW_DSP_H */

@@ -1,0 +1,65 @@
+/*
+ * Depthwise convolution on regions, in place. Channel c of the input region is copied to the
+ * buffer, then channel c of the output is written: when output and input share their first (or
+ * last) byte, with strides that are multiples of the channel count, an output byte of channel c
+ * lands only on input bytes of channel c, which are already in the buffer.
+ */
+#include "pw_math.h"
+
+int32_t pw_dwconv_s8_get_buffer_size(int32_t rows, int32_t cols)
+{
+    return rows * cols;
+}
+
+pw_status pw_dwconv_s8(const pw_conv_params *params, const pw_channel_quant *quant, const pw_dims *in_dims,
+                       const pw_view *in, const int8_t *weights, const int32_t *bias,
+                       const pw_add_params *add, const pw_view *residual, const pw_view *out, int8_t *buffer)
+{
+    const int32_t k = params->k;
+    const int32_t s = params->stride;
+    const int32_t c = in_dims->c;
+    if (k < 1 || s < 1 || (add != 0) != (residual != 0)) {
+        return PW_ERROR_ARGUMENT;
+    }
+    /* Every input pixel a window reaches inside the tensor must be stored. */
+    const int32_t first_y = out->y0 * s - params->pad;
+    const int32_t last_y = (out->y0 + out->rows - 1) * s - params->pad + k - 1;
+    const int32_t first_x = out->x0 * s - params->pad;
+    const int32_t last_x = (out->x0 + out->cols - 1) * s - params->pad + k - 1;
+    if ((first_y > 0 ? first_y : 0) < in->y0 || (last_y < in_dims->h - 1 ? last_y : in_dims->h - 1) >= in->y0 + in->rows ||
+        (first_x > 0 ? first_x : 0) < in->x0 || (last_x < in_dims->w - 1 ? last_x : in_dims->w - 1) >= in->x0 + in->cols) {
+        return PW_ERROR_REGION;
+    }
+    for (int32_t ch = 0; ch < c; ch++) {
+        for (int32_t r = 0; r < in->rows; r++) {
+            const int8_t *src = in->data + r * in->row_stride + ch;
+            int8_t *dst = buffer + r * in->cols;
+            for (int32_t q = 0; q < in->cols; q++) {
+                dst[q] = src[q * c];
+            }
+        }
+        const int32_t zp = params->input_zp;
+        for (int32_t oy = out->y0; oy < out->y0 + out->rows; oy++) {
+            for (int32_t ox = out->x0; ox < out->x0 + out->cols; ox++) {
+                int32_t acc = bias[ch];
+                for (int32_t ky = 0; ky < k; ky++) {
+                    const int32_t iy = oy * s - params->pad + ky;
+                    if (iy < 0 || iy >= in_dims->h) {
+                        continue;
+                    }
+                    const int8_t *row = buffer + (iy - in->y0) * in->cols;
+                    const int8_t *w = weights + ky * k * c + ch;
+                    for (int32_t kx = 0; kx < k; kx++) {
+                        const int32_t ix = ox * s - params->pad + kx;
+                        if (ix >= 0 && ix < in_dims->w) {
+                            acc += (row[ix - in->x0] - zp) * w[kx * c];
+                        }
+                    }
+                }
+                const int8_t *res = residual ? pw_at(residual, oy, ox, c) + ch : 0;
+                pw_at(out, oy, ox, c)[ch] = pw_finish(acc, quant->multiplier[ch], quant->shift[ch], params, add, res);
+            }
+        }
+    }
+    return PW_OK;
+}

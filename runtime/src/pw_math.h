@@ -1,0 +1,75 @@
+/*
+ * TFLite's integer requantization, shared by every kernel. The TypeScript reference
+ * (server/src/core/quant/fixedPoint.ts) implements the same rules; they agree bit for bit.
+ */
+#ifndef PW_MATH_H
+#define PW_MATH_H
+
+#include <stdint.h>
+#include "pw_nn.h"
+
+/* (a·b + nudge) / 2^31 with C's truncating division; only INT32_MIN·INT32_MIN overflows. */
+static inline int32_t pw_srdhm(int32_t a, int32_t b)
+{
+    if (a == INT32_MIN && b == INT32_MIN) {
+        return INT32_MAX;
+    }
+    const int64_t ab = (int64_t)a * (int64_t)b;
+    const int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    return (int32_t)((ab + nudge) / (1ll << 31));
+}
+
+/* x / 2^exponent, rounding half away from zero. */
+static inline int32_t pw_rdbpot(int32_t x, int32_t exponent)
+{
+    const int32_t mask = (int32_t)((1ll << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/* TFLite's MultiplyByQuantizedMultiplier; the left shift wraps as two's complement. */
+static inline int32_t pw_requantize(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    return pw_rdbpot(pw_srdhm((int32_t)((uint32_t)x << left), multiplier), right);
+}
+
+static inline int32_t pw_clamp(int32_t x, int32_t lo, int32_t hi)
+{
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* TFLite's int8 ADD of one element. */
+static inline int32_t pw_add_element(const pw_add_params *add, int32_t a, int32_t b, int32_t output_zp)
+{
+    const int32_t shifted_a = (a - add->conv_zp) * (1 << add->left_shift);
+    const int32_t shifted_b = (b - add->residual_zp) * (1 << add->left_shift);
+    const int32_t scaled_a = pw_requantize(shifted_a, add->conv_multiplier, add->conv_shift);
+    const int32_t scaled_b = pw_requantize(shifted_b, add->residual_multiplier, add->residual_shift);
+    return pw_requantize(scaled_a + scaled_b, add->output_multiplier, add->output_shift) + output_zp;
+}
+
+/*
+ * From an accumulator (bias included) to the output byte: requantize, zero point, clamp; with a
+ * fused shortcut, the layer's own int8 result is added to the residual byte first.
+ */
+static inline int8_t pw_finish(int32_t acc, int32_t multiplier, int32_t shift, const pw_conv_params *p,
+                               const pw_add_params *add, const int8_t *residual)
+{
+    const int32_t scaled = pw_requantize(acc, multiplier, shift);
+    if (add == 0) {
+        return (int8_t)pw_clamp(scaled + p->output_zp, p->act_min, p->act_max);
+    }
+    const int32_t own = pw_clamp(scaled + add->conv_zp, -128, 127);
+    return (int8_t)pw_clamp(pw_add_element(add, own, *residual, p->output_zp), p->act_min, p->act_max);
+}
+
+/* Address of element (y, x, 0) of a view, in full-tensor coordinates. */
+static inline int8_t *pw_at(const pw_view *v, int32_t y, int32_t x, int32_t c)
+{
+    return v->data + (y - v->y0) * v->row_stride + (x - v->x0) * c;
+}
+
+#endif /* PW_MATH_H */

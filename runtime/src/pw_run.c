@@ -1,0 +1,51 @@
+/* Runs one step of a generated model: builds the views of its regions and calls the kernel. */
+#include "pw_model.h"
+
+static pw_view view_of(const pw_place *p, const pw_context *ctx)
+{
+    pw_view v;
+    v.data = p->space == PW_SPACE_INPUT ? (int8_t *)ctx->input + p->offset : ctx->arena + p->offset;
+    v.y0 = p->y0;
+    v.x0 = p->x0;
+    v.rows = p->rows;
+    v.cols = p->cols;
+    v.row_stride = p->row_stride;
+    return v;
+}
+
+pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_context *ctx)
+{
+    const pw_view in = view_of(&step->in, ctx);
+    const pw_view out = view_of(&step->out, ctx);
+    const pw_view residual = view_of(&step->residual, ctx);
+    const pw_view *res = step->residual.space == PW_SPACE_NONE ? 0 : &residual;
+    const pw_add_params *add = res ? layer->add : 0;
+    if ((add != 0) != (layer->add != 0)) {
+        return PW_ERROR_ARGUMENT;
+    }
+    switch (layer->kind) {
+    case PW_LAYER_CONV:
+        return pw_conv_s8(&layer->conv, &layer->quant, &layer->in, &in, layer->weights, layer->bias, layer->out.c, add, res, &out,
+                          (int16_t *)ctx->scratch);
+    case PW_LAYER_CONV_1X1:
+        return pw_conv_1x1_s8(&layer->conv, &layer->quant, &layer->in, &in, layer->weights, layer->bias, layer->out.c, add, res, &out);
+    case PW_LAYER_DWCONV:
+        return pw_dwconv_s8(&layer->conv, &layer->quant, &layer->in, &in, layer->weights, layer->bias, add, res, &out,
+                            (int8_t *)ctx->scratch);
+    case PW_LAYER_AVGPOOL:
+    case PW_LAYER_MAXPOOL: {
+        pw_pool_params p;
+        p.k_h = layer->conv.k;
+        p.k_w = layer->k_w;
+        p.stride = layer->conv.stride;
+        p.pad = layer->conv.pad;
+        p.act_min = layer->conv.act_min;
+        p.act_max = layer->conv.act_max;
+        return layer->kind == PW_LAYER_AVGPOOL ? pw_avgpool_s8(&p, &layer->in, &in, &out) : pw_maxpool_s8(&p, &layer->in, &in, &out);
+    }
+    case PW_LAYER_FC:
+        return pw_fc_s8(&layer->conv, &layer->quant, layer->in.h * layer->in.w * layer->in.c, in.data, layer->weights, layer->bias,
+                        layer->out.c, out.data);
+    }
+    return PW_ERROR_ARGUMENT;
+}
