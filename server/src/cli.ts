@@ -5,19 +5,28 @@ import { Diagnostic } from './core/language/diagnostics';
 import { BudgetOverride } from './core/model/build';
 import { builtInTargets, findTarget } from './core/targets';
 import { parseSize } from './core/units';
+import { checkRuntimeSupport } from './core/codegen/support';
+import { runReference } from './core/quant/interpreter';
+import { quantizeModel } from './core/quant/params';
+import { buildFirmware } from './firmware';
 
 /** Exit codes: 0 fits, 1 over budget (or nothing fits), 2 bad input or bad usage. */
 const enum Exit {
   Fits = 0,
   Over = 1,
   Input = 2,
+  Failure = 3,
 }
 
 const usage = `usage: patchwise <command> FILE [options]
 
 commands:
-  analyze FILE   per-block memory, MACs and receptive fields; exit 0 fits, 1 over budget, 2 input errors
-  optimize FILE  search every split point × patch grid; exit 0 when a schedule fits, 1 when none does
+  analyze FILE    per-block memory, MACs and receptive fields; exit 0 fits, 1 over budget, 2 input errors
+  optimize FILE   search every split point × patch grid; exit 0 when a schedule fits, 1 when none does
+  reference FILE  run the int8 TypeScript reference on the synthetic input (checksum, top-5)
+  firmware FILE   generate the C project; with --run host, build and run it and compare with the
+                  reference; exit 0 same bytes, 1 different or over the arena, 2 input errors,
+                  3 build or run failure
 
 options:
   --json                  print the report as JSON
@@ -26,6 +35,11 @@ options:
   --flash SIZE            flash budget, e.g. 1MiB
   --schedule "patch=PxQ until=blockN"   analyze with this schedule instead of the file's
   --apply                 optimize: write the best schedule into the file's schedule line
+  --no-schedule           firmware: run layer by layer, ignoring the file's schedule
+  --board host            firmware: the target board (host: this machine's C compiler)
+  --run host              firmware: build and run it
+  --out DIR               firmware: keep the generated project in DIR
+  --dsp                   firmware: build the Cortex-M DSP path (emulated on the host)
 `;
 
 class UsageError extends Error {}
@@ -37,12 +51,18 @@ interface Options {
   apply: boolean;
   schedule?: string;
   override: BudgetOverride;
+  board: string;
+  run?: string;
+  out?: string;
+  dsp: boolean;
 }
+
+const commands = ['analyze', 'optimize', 'reference', 'firmware'];
 
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
-  if (command !== 'analyze' && command !== 'optimize') throw new UsageError(command ? `unknown command '${command}'` : 'no command');
-  const options: Options = { command, file: '', json: false, apply: false, override: {} };
+  if (!commands.includes(command)) throw new UsageError(command ? `unknown command '${command}'` : 'no command');
+  const options: Options = { command, file: '', json: false, apply: false, override: {}, board: 'host', dsp: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = () => {
@@ -60,6 +80,17 @@ function parseArgs(argv: string[]): Options {
       case '--json': options.json = true; break;
       case '--apply': options.apply = true; break;
       case '--schedule': options.schedule = value(); break;
+      case '--no-schedule': options.schedule = ''; break;
+      case '--out': options.out = value(); break;
+      case '--dsp': options.dsp = true; break;
+      case '--board':
+        options.board = value();
+        if (options.board !== 'host') throw new UsageError(`unknown board '${options.board}' (available: host)`);
+        break;
+      case '--run':
+        options.run = value();
+        if (options.run !== 'host') throw new UsageError(`unknown run target '${options.run}' (available: host)`);
+        break;
       case '--sram': options.override.sramBytes = size(); break;
       case '--flash': options.override.flashBytes = size(); break;
       case '--target': {
@@ -91,7 +122,12 @@ function run(argv: string[]): Exit {
     process.stderr.write(`patchwise: cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
     return Exit.Input;
   }
-  return options.command === 'analyze' ? analyze(options, text) : optimize(options, text);
+  switch (options.command) {
+    case 'analyze': return analyze(options, text);
+    case 'optimize': return optimize(options, text);
+    case 'reference': return reference(options, text);
+    default: return firmware(options, text);
+  }
 }
 
 function printDiagnostics(file: string, diagnostics: Diagnostic[]): void {
@@ -131,7 +167,48 @@ function optimize(options: Options, text: string): Exit {
   return search.best ? Exit.Fits : Exit.Over;
 }
 
+function reference(options: Options, text: string): Exit {
+  const analysis = analyzeText(text, options.schedule !== undefined ? { schedule: options.schedule } : {});
+  const errors = [...analysis.diagnostics.filter((d) => d.severity === 'error'), ...(analysis.model && !analysis.hasErrors ? checkRuntimeSupport(analysis.model) : [])];
+  printDiagnostics(options.file, errors);
+  if (errors.length > 0 || !analysis.model) return Exit.Input;
+  const result = runReference(quantizeModel(analysis.model));
+  const out = { model: analysis.model.name, checksum: result.checksum, top5: result.top5, outputBytes: result.output.length };
+  write(options.json ? JSON.stringify(out, null, 2) : `${out.model}: checksum ${out.checksum}, top-5 ${out.top5.map(([c, v]) => `${c} (${v})`).join(', ')}`);
+  return Exit.Fits;
+}
+
+function firmware(options: Options, text: string): Exit {
+  const result = buildFirmware({ file: options.file, text, schedule: options.schedule, outDir: options.out, run: options.run === 'host', cflags: options.dsp ? ['-DPW_USE_DSP=1'] : [] });
+  printDiagnostics(options.file, result.diagnostics);
+  if (result.diagnostics.length > 0) return Exit.Input;
+  if (result.failure) {
+    process.stderr.write(`patchwise: ${result.failure}\n`);
+    return Exit.Failure;
+  }
+  const r = result.report;
+  if (!r) {
+    write(options.json ? JSON.stringify({ outDir: result.outDir ?? null, referenceChecksum: result.reference?.checksum }, null, 2) : `generated ${result.outDir}`);
+    return Exit.Fits;
+  }
+  const within = (r.measuredArenaBytes as number) <= (r.predictedArenaBytes as number);
+  if (options.json) {
+    write(JSON.stringify({ ...r, ...(result.outDir ? { outDir: result.outDir } : {}) }));
+  } else {
+    write(`${r.model} on ${r.board}: checksum ${r.checksum} (${r.matchesReference ? 'the same bytes as the reference' : `the reference has ${r.referenceChecksum}`})`);
+    write(`arena    measured ${r.measuredArenaBytes} B of the predicted ${r.predictedArenaBytes} B (activation peak ${r.predictedPeakBytes} B + scratch ${r.scratchBytes} B)${within ? '' : ' — OVER'}`);
+    write(`time     ${r.runMicros} µs on this machine`);
+    if (result.outDir) write(`project  ${result.outDir}`);
+  }
+  return r.matchesReference && within ? Exit.Fits : Exit.Over;
+}
+
 function main(): void {
+  // `patchwise … | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const argv = process.argv.slice(2);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     write(usage);

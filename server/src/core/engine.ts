@@ -9,7 +9,7 @@ import { Model } from './model/ir';
 export interface AnalyzeOptions {
   /** Target or budget that overrides the file's (settings, CLI flags). */
   override?: BudgetOverride;
-  /** `patch=4x4 until=block4`: used instead of the file's schedule line. */
+  /** `patch=4x4 until=block4`: used instead of the file's schedule line; '' removes it. */
   schedule?: string;
 }
 
@@ -89,6 +89,6 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
 
 function withScheduleText(text: string, schedule: string): string {
   const trimmed = schedule.trim();
-  const statement = trimmed.startsWith('schedule') ? trimmed : `schedule ${trimmed}`;
+  const statement = trimmed === '' || trimmed.startsWith('schedule') ? trimmed : `schedule ${trimmed}`;
   return applyEdits(text, [statementEdit(parse(text).ast, text, statement)]);
 }

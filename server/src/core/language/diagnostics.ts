@@ -66,6 +66,7 @@ export const messages = {
   emptyBlock: { code: 'PW2011', severity: 'error', text: "block '{0}' has no layers" },
   noTarget: { code: 'PW2012', severity: 'info', text: "no 'target' or 'budget' line: checking against {0}" },
   fcNotLast: { code: 'PW2013', severity: 'warning', text: "'{0}' after 'fc' works on a 1x1 map; is that intended?" },
+  unsupportedByRuntime: { code: 'PW4001', severity: 'error', text: 'the firmware runtime cannot run {0}' },
   stageOverBudget: { code: 'PW3001', severity: 'error', text: '{0}' },
   laterOverBudget: { code: 'PW3002', severity: 'error', text: '{0}' },
   flashOverBudget: { code: 'PW3003', severity: 'warning', text: 'the weights need {0} of flash > {1} ({2})' },

@@ -1,0 +1,25 @@
+import { Diagnostic, diagnostic } from '../language/diagnostics';
+import { Model } from '../model/ir';
+
+const depthwiseKernels = new Set([1, 3, 5, 7]);
+
+/**
+ * What the C runtime cannot run, each as an error on the model line: the analysis covers more
+ * than the kernels do.
+ */
+export function checkRuntimeSupport(model: Model): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const say = (range: Diagnostic['range'], what: string) => problems.push(diagnostic('unsupportedByRuntime', range, what));
+  for (const layer of model.layers) {
+    const block = model.blocks[layer.block];
+    const where = `${layer.name}`;
+    if (layer.kind === 'conv' && layer.groups > 1) say(layer.range, `${where}: grouped convolution (groups=${layer.groups})`);
+    if (layer.kind === 'conv' && layer.rows.k > 7) say(layer.range, `${where}: convolution k=${layer.rows.k} (the runtime has k ≤ 7)`);
+    if (layer.kind === 'dwconv' && !depthwiseKernels.has(layer.rows.k)) say(layer.range, `${where}: depthwise k=${layer.rows.k} (the runtime has k = 1, 3, 5, 7)`);
+    if (layer.kind === 'dwconv' && layer.rows.s > 2) say(layer.range, `${where}: depthwise stride ${layer.rows.s} (the runtime has s = 1, 2)`);
+    if (layer.writesShortcut && (layer.kind === 'pool' || layer.kind === 'gpool' || layer.kind === 'fc')) say(block.range, `${where}: a shortcut added after ${layer.kind}`);
+    if (block.shortcut && block.index === 0 && layer.index === block.firstLayer) say(block.range, `block 0 adds a shortcut over the network input`);
+    if (layer.output.h > 32767 || layer.output.w > 32767) say(layer.range, `${where}: maps larger than 32767 pixels a side`);
+  }
+  return problems;
+}
