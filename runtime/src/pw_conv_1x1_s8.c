@@ -37,20 +37,24 @@ pw_status pw_conv_1x1_s8(const pw_conv_params *params, const pw_channel_quant *q
         return PW_ERROR_ARGUMENT;
     }
     const int32_t c = in_dims->c;
-    for (int32_t oy = out->y0; oy < out->y0 + out->rows; oy++) {
+    const int reverse = pw_reverse_order(out, residual);
+    const int32_t pixels = out->rows * out->cols;
+    for (int32_t t = 0; t < pixels; t++) {
+        const int32_t i = reverse ? pixels - 1 - t : t;
+        const int32_t oy = out->y0 + i / out->cols;
+        const int32_t ox = out->x0 + i % out->cols;
         const int32_t iy = oy * params->stride;
-        for (int32_t ox = out->x0; ox < out->x0 + out->cols; ox++) {
-            const int32_t ix = ox * params->stride;
-            if (iy < in->y0 || iy >= in->y0 + in->rows || ix < in->x0 || ix >= in->x0 + in->cols) {
-                return PW_ERROR_REGION;
-            }
-            const int8_t *src = pw_at(in, iy, ix, c);
-            int8_t *dst = pw_at(out, oy, ox, out_c);
-            const int8_t *res = residual ? pw_at(residual, oy, ox, out_c) : 0;
-            for (int32_t co = 0; co < out_c; co++) {
-                const int32_t acc = bias[co] + dot(src, weights + co * c, c, params->input_zp);
-                dst[co] = pw_finish(acc, quant->multiplier[co], quant->shift[co], params, add, res ? res + co : 0);
-            }
+        const int32_t ix = ox * params->stride;
+        if (iy < in->y0 || iy >= in->y0 + in->rows || ix < in->x0 || ix >= in->x0 + in->cols) {
+            return PW_ERROR_REGION;
+        }
+        const int8_t *src = pw_at(in, iy, ix, c);
+        int8_t *dst = pw_at(out, oy, ox, out_c);
+        const int8_t *res = residual ? pw_at(residual, oy, ox, out_c) : 0;
+        for (int32_t u = 0; u < out_c; u++) {
+            const int32_t co = reverse ? out_c - 1 - u : u;
+            const int32_t acc = bias[co] + dot(src, weights + co * c, c, params->input_zp);
+            dst[co] = pw_finish(acc, quant->multiplier[co], quant->shift[co], params, add, res ? res + co : 0);
         }
     }
     return PW_OK;

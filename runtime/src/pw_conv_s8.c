@@ -68,19 +68,23 @@ pw_status pw_conv_s8(const pw_conv_params *params, const pw_channel_quant *quant
         return PW_ERROR_ARGUMENT;
     }
     const int32_t taps = params->k * params->k * in_dims->c;
+    const int reverse = pw_reverse_order(out, residual);
+    const int32_t pixels = out->rows * out->cols;
     int32_t status = PW_OK;
-    for (int32_t oy = out->y0; oy < out->y0 + out->rows; oy++) {
-        for (int32_t ox = out->x0; ox < out->x0 + out->cols; ox++) {
-            fill_column(params, in_dims, in, oy, ox, scratch, &status);
-            if (status != PW_OK) {
-                return (pw_status)status;
-            }
-            int8_t *dst = pw_at(out, oy, ox, out_c);
-            const int8_t *res = residual ? pw_at(residual, oy, ox, out_c) : 0;
-            for (int32_t co = 0; co < out_c; co++) {
-                const int32_t acc = bias[co] + dot(scratch, weights + co * taps, taps);
-                dst[co] = pw_finish(acc, quant->multiplier[co], quant->shift[co], params, add, res ? res + co : 0);
-            }
+    for (int32_t t = 0; t < pixels; t++) {
+        const int32_t i = reverse ? pixels - 1 - t : t;
+        const int32_t oy = out->y0 + i / out->cols;
+        const int32_t ox = out->x0 + i % out->cols;
+        fill_column(params, in_dims, in, oy, ox, scratch, &status);
+        if (status != PW_OK) {
+            return (pw_status)status;
+        }
+        int8_t *dst = pw_at(out, oy, ox, out_c);
+        const int8_t *res = residual ? pw_at(residual, oy, ox, out_c) : 0;
+        for (int32_t u = 0; u < out_c; u++) {
+            const int32_t co = reverse ? out_c - 1 - u : u;
+            const int32_t acc = bias[co] + dot(scratch, weights + co * taps, taps);
+            dst[co] = pw_finish(acc, quant->multiplier[co], quant->shift[co], params, add, res ? res + co : 0);
         }
     }
     return PW_OK;

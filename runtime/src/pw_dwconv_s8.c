@@ -30,6 +30,8 @@ pw_status pw_dwconv_s8(const pw_conv_params *params, const pw_channel_quant *qua
         (first_x > 0 ? first_x : 0) < in->x0 || (last_x < in_dims->w - 1 ? last_x : in_dims->w - 1) >= in->x0 + in->cols) {
         return PW_ERROR_REGION;
     }
+    const int reverse = pw_reverse_order(out, residual);
+    const int32_t pixels = out->rows * out->cols;
     for (int32_t ch = 0; ch < c; ch++) {
         for (int32_t r = 0; r < in->rows; r++) {
             const int8_t *src = in->data + r * in->row_stride + ch;
@@ -39,26 +41,28 @@ pw_status pw_dwconv_s8(const pw_conv_params *params, const pw_channel_quant *qua
             }
         }
         const int32_t zp = params->input_zp;
-        for (int32_t oy = out->y0; oy < out->y0 + out->rows; oy++) {
-            for (int32_t ox = out->x0; ox < out->x0 + out->cols; ox++) {
-                int32_t acc = bias[ch];
-                for (int32_t ky = 0; ky < k; ky++) {
-                    const int32_t iy = oy * s - params->pad + ky;
-                    if (iy < 0 || iy >= in_dims->h) {
-                        continue;
-                    }
-                    const int8_t *row = buffer + (iy - in->y0) * in->cols;
-                    const int8_t *w = weights + ky * k * c + ch;
-                    for (int32_t kx = 0; kx < k; kx++) {
-                        const int32_t ix = ox * s - params->pad + kx;
-                        if (ix >= 0 && ix < in_dims->w) {
-                            acc += (row[ix - in->x0] - zp) * w[kx * c];
-                        }
+        for (int32_t t = 0; t < pixels; t++) {
+            /* Channel ch's bytes are only ever written over channel ch's: order matters per channel. */
+            const int32_t i = reverse ? pixels - 1 - t : t;
+            const int32_t oy = out->y0 + i / out->cols;
+            const int32_t ox = out->x0 + i % out->cols;
+            int32_t acc = bias[ch];
+            for (int32_t ky = 0; ky < k; ky++) {
+                const int32_t iy = oy * s - params->pad + ky;
+                if (iy < 0 || iy >= in_dims->h) {
+                    continue;
+                }
+                const int8_t *row = buffer + (iy - in->y0) * in->cols;
+                const int8_t *w = weights + ky * k * c + ch;
+                for (int32_t kx = 0; kx < k; kx++) {
+                    const int32_t ix = ox * s - params->pad + kx;
+                    if (ix >= 0 && ix < in_dims->w) {
+                        acc += (row[ix - in->x0] - zp) * w[kx * c];
                     }
                 }
-                const int8_t *res = residual ? pw_at(residual, oy, ox, c) + ch : 0;
-                pw_at(out, oy, ox, c)[ch] = pw_finish(acc, quant->multiplier[ch], quant->shift[ch], params, add, res);
             }
+            const int8_t *res = residual ? pw_at(residual, oy, ox, c) + ch : 0;
+            pw_at(out, oy, ox, c)[ch] = pw_finish(acc, quant->multiplier[ch], quant->shift[ch], params, add, res);
         }
     }
     return PW_OK;

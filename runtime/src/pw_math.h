@@ -66,6 +66,17 @@ static inline int8_t pw_finish(int32_t acc, int32_t multiplier, int32_t shift, c
     return (int8_t)pw_clamp(pw_add_element(add, own, *residual, p->output_zp), p->act_min, p->act_max);
 }
 
+/*
+ * A fused add may write its result over the residual it reads, compacted at the start or at the
+ * end of the residual's bytes. Compacted at the start, every byte is written at or before the
+ * address of its own residual, so raster order is safe; at the end, at or after it, so the output
+ * must be produced in reverse raster order (and channels from the last).
+ */
+static inline int pw_reverse_order(const pw_view *out, const pw_view *residual)
+{
+    return residual != 0 && out->data > residual->data;
+}
+
 /* Address of element (y, x, 0) of a view, in full-tensor coordinates. */
 static inline int8_t *pw_at(const pw_view *v, int32_t y, int32_t x, int32_t c)
 {

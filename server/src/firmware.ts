@@ -16,13 +16,14 @@ import { quantizeModel } from './core/quant/params';
 
 /** The runtime sources shipped beside the bundles (dist/../runtime) or in the repository. */
 export function runtimeDirectory(): string {
-  const candidates = [path.resolve(__dirname, '..', 'runtime'), path.resolve(__dirname, '..', '..', '..', '..', 'runtime')];
+  // dist/cli.js → ../runtime; out/server/src/firmware.js (tests) → ../../../runtime.
+  const candidates = [path.resolve(__dirname, '..', 'runtime'), path.resolve(__dirname, '..', '..', '..', 'runtime')];
   const found = candidates.find((d) => fs.existsSync(path.join(d, 'include', 'pw_nn.h')));
   if (!found) throw new Error(`the C runtime is missing (looked in ${candidates.join(', ')})`);
   return found;
 }
 
-function runtimeFiles(): GeneratedFile[] {
+export function runtimeFiles(): GeneratedFile[] {
   const root = runtimeDirectory();
   const files: GeneratedFile[] = [];
   for (const sub of ['include', 'src']) {
@@ -48,6 +49,8 @@ export interface FirmwareRequest {
   repeats?: number;
   /** Print the whole output tensor (hex) in the report, as `output`. */
   dumpOutput?: boolean;
+  /** A prebuilt archive of the runtime to link instead of compiling its sources (tests). */
+  runtimeArchive?: string;
 }
 
 export interface FirmwareResult {
@@ -82,7 +85,8 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
     }
     const result: FirmwareResult = { analysis, diagnostics: [], reference, ...(keep ? { outDir: dir } : {}) };
     if (!request.run) return result;
-    const sourcesToBuild = ['main.c', 'model.c', 'weights.c', ...files.filter((f) => f.path.startsWith('runtime/src/') && f.path.endsWith('.c')).map((f) => f.path)];
+    const runtimeSources = files.filter((f) => f.path.startsWith('runtime/src/') && f.path.endsWith('.c')).map((f) => f.path);
+    const sourcesToBuild = ['main.c', 'model.c', 'weights.c', ...(request.runtimeArchive ? [request.runtimeArchive] : runtimeSources)];
     const build = spawnSync('cc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', ...(request.cflags ?? []), '-Iruntime/include', '-Iruntime/src', '-o', 'model', ...sourcesToBuild], { cwd: dir, encoding: 'utf8' });
     if (build.error) return { ...result, failure: `no C compiler: ${build.error.message}. Install gcc (Debian: apt-get install gcc).` };
     if (build.status !== 0) return { ...result, failure: `the build failed:\n${build.stderr}` };

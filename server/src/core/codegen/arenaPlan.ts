@@ -47,6 +47,8 @@ export interface ArenaPlan {
   arenaBytes: number;
   patches: number;
   stageLayers: number;
+  /** Arena offset of the network's output tensor (compact, HWC). */
+  outputOffset: number;
   /** Patch-stage steps (patch-major), then the later layers. */
   steps: PlannedStep[];
   buffers: PlannedBuffer[];
@@ -78,7 +80,8 @@ function subPlace(place: Place, rect: Rect, c: number): Place {
  * Plans the arena of a model: every step's input, output and shortcut get static offsets.
  * Tensors live at the two ends of the activation area and a layer writes to the end opposite its
  * input; a block's kept input stays at its end and the layers inside the block stack beside it;
- * depthwise layers write over their input; the stage output sits at the top during the stage.
+ * the fused shortcut add writes over the kept input; depthwise layers write over their input; the
+ * stage output sits at the top during the stage.
  * The activation area is exactly the analysis' peak, so a plan that does not fit is a bug.
  */
 export function planArena(model: Model, report: AnalysisReport): ArenaPlan {
@@ -143,7 +146,10 @@ class Planner {
     if (later.length > 0) {
       this.placeRun(later, null, (l) => ({ in: full(model.layers[l].input), out: full(model.layers[l].output) }), this.base, this.top, laterInput);
     }
+    // When the stage is the whole network, the output is the stage buffer.
+    const outputOffset = later.length > 0 ? this.steps[this.steps.length - 1].out.offset : laterInput.place.offset;
     return {
+      outputOffset,
       scratchBytes: this.scratchBytes,
       activationOffset: this.base,
       activationBytes: this.peak,
@@ -185,7 +191,13 @@ class Planner {
       if (stage && l === lastLayer) {
         out = { place: subPlace(stage.place, rects.out, layer.output.c), start: stage.place.offset, size: 0, end: 'top', buffer: stage.buffer };
       } else if (layer.writesShortcut && kept) {
-        out = { ...kept, place: subPlace(kept.place, rects.out, layer.output.c) };
+        // The sum goes over the kept input, compacted toward its end of the area (the kernels run
+        // backwards when the output lies after the residual, so that nothing unread is lost), and
+        // the block output takes just its region's bytes, as the analysis counts it.
+        const size = rects.out.rows * rects.out.cols * layer.output.c;
+        const start = kept.end === 'top' ? kept.start + kept.size - size : kept.start;
+        const suffix = patch ? ` (patch ${patch[0]},${patch[1]})` : '';
+        out = { place: compact(start, rects.out, layer.output.c), start, size, end: kept.end, buffer: this.buffer(`${layer.name}${suffix}`, start, size, this.steps.length) };
       } else {
         out = this.fresh(layer, rects.out, current, kept, lo, hi, patch);
       }

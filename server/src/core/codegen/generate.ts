@@ -81,9 +81,8 @@ function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
 /** model.h, model.c, weights.h, weights.c and arena_plan.json for a quantized model and its plan. */
 export function generateModelSources(qm: QModel, report: AnalysisReport, plan: ArenaPlan, source: string): ModelSources {
   const model = qm.model;
-  const last = plan.steps[plan.steps.length - 1];
   const outputShape = model.layers[model.layers.length - 1].output;
-  const outputOffset = last.out.offset;
+  const outputOffset = plan.outputOffset;
   const outputBytes = bytesOf(outputShape);
   const stageSteps = plan.patches * plan.stageLayers;
   const later = plan.steps.slice(stageSteps);

@@ -1,0 +1,109 @@
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { analyzeText } from '../../server/src/core/engine';
+import { Random } from '../../server/src/core/quant/random';
+import { buildFirmware, runtimeDirectory } from '../../server/src/firmware';
+import { readExample, repoRoot } from '../helpers';
+import { randomModel } from './randomModels';
+
+// Whole models on the host: the generated C, built with gcc, must print the TypeScript
+// reference's output byte for byte, with a patch schedule and layer by layer, and stay within the
+// predicted arena, whose activation part is the analysis' peak.
+
+/** Compiles the runtime once into an archive (portable path, or the DSP path emulated). */
+function buildArchive(dir: string, name: string, flags: string[]): string {
+  const runtime = runtimeDirectory();
+  const sources = fs.readdirSync(path.join(runtime, 'src')).filter((f) => f.endsWith('.c'));
+  const objects = sources.map((f) => {
+    const object = path.join(dir, `${name}-${f}.o`);
+    const cc = spawnSync('cc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', ...flags, '-I', path.join(runtime, 'include'), '-I', path.join(runtime, 'src'), '-c', path.join(runtime, 'src', f), '-o', object], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    return object;
+  });
+  const archive = path.join(dir, `lib${name}.a`);
+  const ar = spawnSync('ar', ['rcs', archive, ...objects], { encoding: 'utf8' });
+  assert.equal(ar.status, 0, ar.stderr);
+  return archive;
+}
+
+const hex = (bytes: Int8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+
+function runChecked(name: string, text: string, schedule: string, archive: string): Record<string, unknown> {
+  const result = buildFirmware({ file: `${name}.pnet`, text, schedule, run: true, dumpOutput: true, runtimeArchive: archive });
+  assert.deepEqual(result.diagnostics, [], `${name}: ${JSON.stringify(result.diagnostics)}`);
+  assert.equal(result.failure, undefined, `${name} (${schedule || 'layer by layer'}): ${result.failure}\n${text}`);
+  const r = result.report!;
+  const where = `${name} with ${schedule || 'layer by layer'}:\n${text}`;
+  assert.equal(r.output, hex(result.reference!.output), `output bytes differ from the reference for ${where}`);
+  assert.equal(r.checksum, result.reference!.checksum);
+  assert.equal(r.matchesReference, true);
+  assert.ok((r.measuredArenaBytes as number) <= (r.predictedArenaBytes as number), `arena ${r.measuredArenaBytes} > ${r.predictedArenaBytes} for ${where}`);
+  assert.equal(r.predictedPeakBytes, result.analysis.report!.peakBytes);
+  assert.equal(r.predictedArenaBytes, result.analysis.report!.peakBytes + result.analysis.report!.scratchBytes);
+  return r;
+}
+
+describe('firmware on the host: the same bytes as the TypeScript reference', function () {
+  this.timeout(900_000);
+  let dir: string;
+  let portable: string;
+  let dsp: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-rt-'));
+    portable = buildArchive(dir, 'pw', []);
+    dsp = buildArchive(dir, 'pwdsp', ['-DPW_USE_DSP=1']);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('mbv2-w0.35-r144: its patch schedule and layer by layer, portable and DSP paths', () => {
+    const text = readExample('mbv2-w0.35-r144.pnet');
+    const patched = runChecked('mbv2', text, 'patch=3x3 until=block4', portable);
+    const whole = runChecked('mbv2', text, '', portable);
+    runChecked('mbv2', text, 'patch=4x4 until=block6', dsp);
+    assert.equal(patched.checksum, whole.checksum);
+    // The measured high-water mark is the planned arena exactly, for both.
+    assert.equal(patched.measuredArenaBytes, patched.predictedArenaBytes);
+    assert.equal(whole.measuredArenaBytes, whole.predictedArenaBytes);
+  });
+
+  it('50 random architectures, each with a random patch schedule and layer by layer', () => {
+    const rng = new Random(0x5eed);
+    const run: string[] = [];
+    for (let seed = 1; seed <= 50; seed++) {
+      const { text } = randomModel(seed);
+      const model = analyzeText(text).model!;
+      const patchable = model.blocks.findIndex((b) => model.layers.slice(b.firstLayer, b.endLayer).some((l) => l.kind === 'gpool' || l.kind === 'fc'));
+      const last = (patchable < 0 ? model.blocks.length : patchable) - 1;
+      const until = rng.int(0, last);
+      const out = model.blocks[until].output;
+      const schedule = `patch=${rng.int(1, Math.min(8, out.h))}x${rng.int(1, Math.min(8, out.w))} until=block${until}`;
+      const archive = seed % 2 ? portable : dsp;
+      const a = runChecked(`random-${seed}`, text, schedule, archive);
+      const b = runChecked(`random-${seed}`, text, '', archive);
+      assert.equal(a.checksum, b.checksum);
+      run.push(`${seed}:${model.layers.length}L ${schedule}`);
+    }
+    console.log(`      ran ${run.length} models: ${run.join(', ')}`);
+  });
+
+  it('refuses a model the runtime cannot express, naming the line, and writes nothing', () => {
+    const out = path.join(dir, 'never');
+    const cli = (text: string) => {
+      const file = path.join(dir, 'bad.pnet');
+      fs.writeFileSync(file, text);
+      return spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'patchwise'), 'firmware', file, '--run', 'host', '--out', out], { encoding: 'utf8' });
+    };
+    const k9 = cli('input 32x32x3\nconv out=8 k=3\nconv out=8 k=9\n');
+    assert.equal(k9.status, 2);
+    assert.match(k9.stderr, /bad\.pnet:3:1: error PW4001 the firmware runtime cannot run block1\.conv: convolution k=9/);
+    const grouped = cli('input 32x32x4\nconv out=8 k=3 groups=2\n');
+    assert.equal(grouped.status, 2);
+    assert.match(grouped.stderr, /bad\.pnet:2:1: error PW4001 .*grouped convolution \(groups=2\)/);
+    const dw = cli('input 32x32x4\ndwconv k=9\n');
+    assert.match(dw.stderr, /:2:1: error PW4001 .*depthwise k=9/);
+    assert.equal(fs.existsSync(out), false, 'no partial output directory');
+  });
+});
