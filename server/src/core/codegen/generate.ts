@@ -109,11 +109,11 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
 
   const c = new CWriter();
   c.comment(header(source)).line('#include <string.h>').line('#include "model.h"').line('#include "weights.h"').line();
-  c.line('#define PW_TRY(call) do { const pw_status status_ = (call); if (status_ != PW_OK) return status_; } while (0)').line();
+  c.line('#define PW_TRY(call) do { const pw_status status_ = (call); if (status_ != PW_OK) return status_; } while (0)');
   qm.layers.forEach((q, i) => {
     const a = q.add;
     if (!a) return;
-    c.comment(`${q.layer.name}: the shortcut add, fused`);
+    c.line().comment(`${q.layer.name}: the shortcut add, fused`);
     c.line(`static const pw_add_params add_${i} = {${a.conv.zeroPoint}, ${a.residual.zeroPoint}, ${a.leftShift}, ${a.convMultiplier}, ${a.convShift}, ${a.residualMultiplier}, ${a.residualShift}, ${a.outputMultiplier}, ${a.outputShift}};`);
   });
   c.line().block('static const pw_layer layers[PW_LAYERS] =', () => {
