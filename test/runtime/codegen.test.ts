@@ -14,7 +14,8 @@ function generate(example: string, schedule?: string) {
   return generateModelSources(qm, analysis.report!, planArena(analysis.model!, analysis.report!), example);
 }
 
-describe('code generation', () => {
+describe('code generation', function () {
+  this.timeout(120_000);
   it('matches the golden model.h, model.c and arena plan of the VWW example', () => {
     const files = Object.fromEntries(generate('vww-mbv1-0.25-96.pnet').files.map((f) => [f.path, f.content]));
     checkBaselines({

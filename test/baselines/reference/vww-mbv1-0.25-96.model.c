@@ -5,7 +5,6 @@
 
 #define PW_TRY(call) do { const pw_status status_ = (call); if (status_ != PW_OK) return status_; } while (0)
 
-
 static const pw_layer layers[PW_LAYERS] = {
     /* 0: block 0: conv k3 s2, block0.conv, line 9 */
     {PW_LAYER_CONV, {96, 96, 1}, {48, 48, 8}, {3, 2, 1, 0, -128, -128, 127}, 3, w_0, b_0, {m_0, sh_0}, 0},
