@@ -81,6 +81,8 @@ export interface PatchLayer {
   macs: number;
   /** Largest per-patch step memory of this layer (stage output buffer not included). */
   peakBytes: number;
+  /** What that largest patch holds: its input, output (0 when written over the input or into another buffer) and kept shortcut. */
+  peakParts: { inputBytes: number; outputBytes: number; keptBytes: number };
   scratchBytes: number;
 }
 
@@ -147,6 +149,7 @@ export function evaluatePatchStage(model: Model, untilBlock: number, patch: read
         recompute: (e.outRows * e.outCols) / (layer.output.h * layer.output.w),
         macs: e.outRows * e.outCols * perPixel,
         peakBytes: e.peak,
+        peakParts: { inputBytes: e.peakIn, outputBytes: e.peak - e.peakIn - e.peakKept, keptBytes: e.peakKept },
         scratchBytes: e.scratch,
       });
     }
@@ -163,7 +166,7 @@ export function evaluatePatchStage(model: Model, untilBlock: number, patch: read
 const maxParts = 64;
 const rowTuples = new Int32Array(4 * maxParts);
 const colTuples = new Int32Array(4 * maxParts);
-const evaluation = { peak: 0, peakRow: 0, peakCol: 0, scratch: 0, outRows: 0, outCols: 0, maxInRows: 0, maxInCols: 0, maxOutRows: 0, maxOutCols: 0 };
+const evaluation = { peak: 0, peakIn: 0, peakKept: 0, peakRow: 0, peakCol: 0, scratch: 0, outRows: 0, outCols: 0, maxInRows: 0, maxInCols: 0, maxOutRows: 0, maxOutCols: 0 };
 
 /** Fills `tuples` with distinct (in, out, kept, first patch) lengths; returns their count. */
 function axisTuples(r: AxisRegions, l: number, keptLayer: number, tuples: Int32Array): { count: number; outSum: number; maxIn: number; maxOut: number } {
@@ -201,6 +204,8 @@ function evaluateLayer(layer: Layer, block: Block, last: boolean, heldInput: boo
   const c = axisTuples(cols, l, keptLayer, colTuples);
   const e = evaluation;
   e.peak = 0;
+  e.peakIn = 0;
+  e.peakKept = 0;
   e.peakRow = 0;
   e.peakCol = 0;
   e.scratch = 0;
@@ -214,6 +219,8 @@ function evaluateLayer(layer: Layer, block: Block, last: boolean, heldInput: boo
       const total = stepTotal(layer, inBytes, outBytes, keptBytes);
       if (total > e.peak) {
         e.peak = total;
+        e.peakIn = inBytes;
+        e.peakKept = keptBytes;
         e.peakRow = rowTuples[4 * u + 3];
         e.peakCol = colTuples[4 * v + 3];
       }
