@@ -33,7 +33,9 @@ installDebianPackages() {
 }
 
 codeServerReady() {
-  "$codeServer" --version 2>/dev/null | grep -q "^$codeServerVersion " || return 1
+  # Even --version writes a config and logs under XDG dirs: keep them out of $HOME.
+  XDG_CONFIG_HOME=$root/xdg/config XDG_DATA_HOME=$root/xdg/data \
+    "$codeServer" --version 2>/dev/null | grep -q "^$codeServerVersion " || return 1
   # The postinstall builds these; without them code-server starts but has no search or terminal.
   local vscode=$prefix/node_modules/code-server/lib/vscode
   [ -x "$vscode/node_modules/@vscode/ripgrep/bin/rg" ] && [ -e "$vscode/node_modules.asar" ] \

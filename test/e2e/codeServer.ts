@@ -44,6 +44,11 @@ const quietSettings = {
   'extensions.autoUpdate': false,
   'update.mode': 'none',
   'security.workspace.trust.enabled': false,
+  // Saves only when the test saves, and typed text lands as typed (no suggestion popping up
+  // between keystrokes to take an Escape or an Enter).
+  'files.autoSave': 'off',
+  'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
+  'editor.suggestOnTriggerCharacters': false,
 };
 
 /** Installs the vsix into a fresh profile, starts code-server and opens the workspace in chromium. */
@@ -54,7 +59,8 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
   fs.writeFileSync(path.join(dirs.data, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...options.settings }, null, 2));
   const config = path.join(runDir, 'config.yaml');
   fs.writeFileSync(config, 'auth: none\ncert: false\n');
-  // Without these, code-server and VS Code write to ~/.config, ~/.local/share and ~/.cache.
+  // Without these, code-server, VS Code and chromium (its crash reports) write to ~/.config,
+  // ~/.local/share and ~/.cache.
   const env = {
     ...process.env,
     XDG_CONFIG_HOME: path.join(dirs.xdg, 'config'),
@@ -70,8 +76,11 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     browser = undefined;
     await server?.kill();
     server = undefined;
-    if (options.logsTo) copyLogs(runDir, options.logsTo);
-    fs.rmSync(runDir, { recursive: true, force: true });
+    try {
+      if (options.logsTo) copyLogs(runDir, options.logsTo);
+    } finally {
+      fs.rmSync(runDir, { recursive: true, force: true });
+    }
   };
   try {
     const installed = await run(codeServerBin, [...common, '--install-extension', options.vsix], { env, timeout: 120_000 });
@@ -79,7 +88,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     server = startServer([...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
       '--disable-update-check', '--disable-workspace-trust'], env, path.join(runDir, 'code-server.log'));
     await waitForHealth(port, server);
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs, env });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(options.workspace)}`;
     await page.goto(url);
@@ -104,6 +113,7 @@ function startServer(args: string[], env: NodeJS.ProcessEnv, log: string): Serve
   const out = fs.openSync(log, 'w');
   const child = spawn(codeServerBin, args, { env, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
+  child.once('error', () => undefined); // a spawn failure leaves pid undefined, reported below
   const pgid = child.pid;
   if (pgid === undefined) throw new Error(`could not start ${codeServerBin}`);
   const lastResort = () => signalGroup(pgid, 'SIGKILL');
