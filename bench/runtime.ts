@@ -16,7 +16,7 @@ try {
   for (const [name, schedule] of [['layer by layer', ''], ['patch=3x3 until=block4', 'patch=3x3 until=block4'], ['patch=4x4 until=block4', 'patch=4x4 until=block4']]) {
     for (const dsp of [false, true]) {
       const out = path.join(dir, `${schedule || 'lbl'}-${dsp}`);
-      const r = buildFirmware({ file: 'mbv2-w0.35-r144.pnet', text, schedule, outDir: out, run: true, repeats: 20, cflags: dsp ? ['-DPW_USE_DSP=1'] : [] }).report!;
+      const r = buildFirmware({ file: 'mbv2-w0.35-r144.pnet', text, schedule, outDir: out, run: 'host', repeats: 20, cflags: dsp ? ['-DPW_USE_DSP=1'] : [] }).report!;
       const micros = r.runMicros as number;
       if (!baseline) baseline = micros;
       const size = spawnSync('size', [path.join(out, 'model')], { encoding: 'utf8' }).stdout.split('\n')[1]?.trim().split(/\s+/) ?? [];

@@ -8,7 +8,7 @@ import { parseSize } from './core/units';
 import { checkRuntimeSupport } from './core/codegen/support';
 import { runReference } from './core/quant/interpreter';
 import { quantizeModel } from './core/quant/params';
-import { buildFirmware } from './firmware';
+import { Board, boards, buildFirmware, FirmwareFailure, RunTarget, runTargets, ToolPaths } from './firmware';
 
 /** Exit codes: 0 fits, 1 over budget (or nothing fits), 2 bad input or bad usage. */
 const enum Exit {
@@ -24,9 +24,9 @@ commands:
   analyze FILE    per-block memory, MACs and receptive fields; exit 0 fits, 1 over budget, 2 input errors
   optimize FILE   search every split point × patch grid; exit 0 when a schedule fits, 1 when none does
   reference FILE  run the int8 TypeScript reference on the synthetic input (checksum, top-5)
-  firmware FILE   generate the C project; with --run host, build and run it and compare with the
-                  reference; exit 0 same bytes, 1 different or over the arena, 2 input errors,
-                  3 build or run failure
+  firmware FILE   generate the C project for a board; with --run, build and run it and compare with
+                  the reference; exit 0 same bytes, 1 different bytes or does not fit, 2 input
+                  errors, 3 a tool is missing or the build or run failed
 
 options:
   --json                  print the report as JSON
@@ -36,10 +36,16 @@ options:
   --schedule "patch=PxQ until=blockN"   analyze with this schedule instead of the file's
   --apply                 optimize: write the best schedule into the file's schedule line
   --no-schedule           firmware: run layer by layer, ignoring the file's schedule
-  --board host            firmware: the target board (host: this machine's C compiler)
-  --run host              firmware: build and run it
+  --board NAME            firmware: host (this machine's cc), qemu-mps2-an500 (QEMU's Cortex-M7)
+                          or stm32f746 (the STM32F746G-Discovery)
+  --run TARGET            firmware: build and run it: host, qemu, renode or board
+  --build                 firmware: build it without running
   --out DIR               firmware: keep the generated project in DIR
-  --dsp                   firmware: build the Cortex-M DSP path (emulated on the host)
+  --dsp                   firmware: the DSP path on the host (emulated)
+  --profile               firmware: per-layer counts (layerCounts) on the MCU boards
+  --timeout SECONDS       firmware: give up on the emulator or board after this long (300)
+  --toolchain PREFIX      firmware: the arm-none-eabi- prefix, e.g. /opt/arm/bin/arm-none-eabi-
+  --qemu PATH, --renode PATH, --openocd PATH, --port DEVICE   firmware: tools and serial port
 `;
 
 class UsageError extends Error {}
@@ -51,10 +57,14 @@ interface Options {
   apply: boolean;
   schedule?: string;
   override: BudgetOverride;
-  board: string;
-  run?: string;
+  board: Board;
+  run?: RunTarget;
+  build: boolean;
   out?: string;
   dsp: boolean;
+  profile: boolean;
+  timeout?: number;
+  tools: ToolPaths;
 }
 
 const commands = ['analyze', 'optimize', 'reference', 'firmware'];
@@ -62,7 +72,7 @@ const commands = ['analyze', 'optimize', 'reference', 'firmware'];
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!commands.includes(command)) throw new UsageError(command ? `unknown command '${command}'` : 'no command');
-  const options: Options = { command, file: '', json: false, apply: false, override: {}, board: 'host', dsp: false };
+  const options: Options = { command, file: '', json: false, apply: false, override: {}, board: 'host', build: false, dsp: false, profile: false, tools: {} };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = () => {
@@ -83,16 +93,33 @@ function parseArgs(argv: string[]): Options {
       case '--no-schedule': options.schedule = ''; break;
       case '--out': options.out = value(); break;
       case '--dsp': options.dsp = true; break;
-      case '--board':
-        options.board = value();
-        if (options.board !== 'host') throw new UsageError(`unknown board '${options.board}' (available: host)`);
-        break;
-      case '--run':
-        options.run = value();
-        if (options.run !== 'host') throw new UsageError(`unknown run target '${options.run}' (available: host)`);
-        break;
       case '--sram': options.override.sramBytes = size(); break;
       case '--flash': options.override.flashBytes = size(); break;
+      case '--board': {
+        const board = value() as Board;
+        if (!boards.includes(board)) throw new UsageError(`unknown board '${board}' (available: ${boards.join(', ')})`);
+        options.board = board;
+        break;
+      }
+      case '--run': {
+        const run = value() as RunTarget;
+        if (!['host', 'qemu', 'renode', 'board'].includes(run)) throw new UsageError(`unknown run target '${run}' (available: host, qemu, renode, board)`);
+        options.run = run;
+        break;
+      }
+      case '--build': options.build = true; break;
+      case '--profile': options.profile = true; break;
+      case '--timeout': {
+        const seconds = Number(value());
+        if (!(seconds > 0)) throw new UsageError('--timeout needs a number of seconds');
+        options.timeout = seconds;
+        break;
+      }
+      case '--toolchain': options.tools.armPrefix = value(); break;
+      case '--qemu': options.tools.qemu = value(); break;
+      case '--renode': options.tools.renode = value(); break;
+      case '--openocd': options.tools.openocd = value(); break;
+      case '--port': options.tools.serialPort = value(); break;
       case '--target': {
         const name = value();
         if (!findTarget(name)) throw new UsageError(`unknown target '${name}' (built in: ${builtInTargets.map((t) => t.name).join(', ')})`);
@@ -106,6 +133,14 @@ function parseArgs(argv: string[]): Options {
   }
   if (!options.file) throw new UsageError(`${command} needs a FILE`);
   if (options.apply && command !== 'optimize') throw new UsageError('--apply goes with optimize');
+  if (options.run) {
+    // The run target follows from the board when it is the only one, and must suit it.
+    if (!runTargets[options.board].includes(options.run)) {
+      if (options.board === 'host' && options.run === 'qemu') options.board = 'qemu-mps2-an500';
+      else if (options.board === 'host' && (options.run === 'renode' || options.run === 'board')) options.board = 'stm32f746';
+      else throw new UsageError(`--board ${options.board} runs with --run ${runTargets[options.board].join(' or ')}`);
+    }
+  }
   return options;
 }
 
@@ -178,28 +213,40 @@ function reference(options: Options, text: string): Exit {
   return Exit.Fits;
 }
 
+const failureExit: Record<FirmwareFailure['kind'], Exit> = { overflow: Exit.Over, tool: Exit.Failure, build: Exit.Failure, run: Exit.Failure, timeout: Exit.Failure, garbage: Exit.Failure };
+
 function firmware(options: Options, text: string): Exit {
-  const result = buildFirmware({ file: options.file, text, schedule: options.schedule, outDir: options.out, run: options.run === 'host', cflags: options.dsp ? ['-DPW_USE_DSP=1'] : [] });
+  const cflags = [...(options.dsp ? ['-DPW_USE_DSP=1'] : []), ...(options.profile ? ['-DPW_PROFILE'] : [])];
+  const result = buildFirmware({ file: options.file, text, board: options.board, schedule: options.schedule, outDir: options.out, run: options.run, build: options.build, cflags, tools: options.tools, timeoutSeconds: options.timeout });
   printDiagnostics(options.file, result.diagnostics);
   if (result.diagnostics.length > 0) return Exit.Input;
   if (result.failure) {
-    process.stderr.write(`patchwise: ${result.failure}\n`);
-    return Exit.Failure;
+    process.stderr.write(`patchwise: ${result.failure.message}\n`);
+    return failureExit[result.failure.kind];
   }
   const r = result.report;
   if (!r) {
-    write(options.json ? JSON.stringify({ outDir: result.outDir ?? null, referenceChecksum: result.reference?.checksum }, null, 2) : `generated ${result.outDir}`);
+    const summary = { board: options.board, outDir: result.outDir ?? null, referenceChecksum: result.reference?.checksum, size: result.size ?? null };
+    write(options.json ? JSON.stringify(summary, null, 2) : `generated ${result.outDir ?? '(temporary folder)'} for ${options.board}${result.size ? `: flash ${result.size.flashBytes} B, RAM ${result.size.ramBytes} B` : ''}`);
     return Exit.Fits;
   }
   const within = (r.measuredArenaBytes as number) <= (r.predictedArenaBytes as number);
   if (options.json) {
     write(JSON.stringify({ ...r, ...(result.outDir ? { outDir: result.outDir } : {}) }));
   } else {
-    write(`${r.model} on ${r.board}: checksum ${r.checksum} (${r.matchesReference ? 'the same bytes as the reference' : `the reference has ${r.referenceChecksum}`})`);
+    write(`${r.model} on ${r.board}: checksum ${r.checksum} (${r.matchesReference ? 'the same bytes as the reference' : `the reference has ${r.referenceChecksum}: DIFFERENT`})`);
     write(`arena    measured ${r.measuredArenaBytes} B of the predicted ${r.predictedArenaBytes} B (activation peak ${r.predictedPeakBytes} B + scratch ${r.scratchBytes} B)${within ? '' : ' — OVER'}`);
-    write(`time     ${r.runMicros} µs on this machine`);
+    if (r.instructions !== undefined || r.cycles !== undefined) {
+      const unit = r.instructions !== undefined ? 'instructions' : 'cycles';
+      const split = r.split as { stage: number; later: number };
+      write(`${unit.padEnd(8)} ${r[unit]} (patch stage ${split.stage}, the rest ${split.later}); stack ${r.stackBytes} B`);
+    } else {
+      write(`time     ${r.runMicros} µs on this machine`);
+    }
+    if (result.size) write(`size     flash ${result.size.flashBytes} B, RAM ${result.size.ramBytes} B (arena ${result.size.arenaBytes} B, data ${result.size.dataBytes} B, stack ${result.size.stackReservedBytes} B)`);
     if (result.outDir) write(`project  ${result.outDir}`);
   }
+  if (!r.matchesReference) process.stderr.write(`patchwise: the firmware's output (${r.checksum}) differs from the reference (${r.referenceChecksum})\n`);
   return r.matchesReference && within ? Exit.Fits : Exit.Over;
 }
 

@@ -1,56 +1,97 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { planArena } from './core/codegen/arenaPlan';
 import { hostBoardFiles } from './core/codegen/boards/host';
+import { McuBoard, mcuBoardFiles, mcuBoards } from './core/codegen/boards/mcu';
 import { generateModelSources, GeneratedFile } from './core/codegen/generate';
 import { checkRuntimeSupport } from './core/codegen/support';
 import { analyzeText, Analysis } from './core/engine';
 import { Diagnostic } from './core/language/diagnostics';
 import { runReference, ReferenceResult } from './core/quant/interpreter';
 import { quantizeModel } from './core/quant/params';
+import { buildProject, ToolPaths } from './firmwareBuild';
+import { runProject, RunTarget } from './firmwareRun';
 
-// Firmware on the host: generate the project (model + runtime + board files), build it with the
-// machine's C compiler, run it, and compare its output with the TypeScript reference.
+// Firmware: generate the project (model + runtime + board files), build it (host cc or
+// arm-none-eabi-gcc), run it (host, QEMU, Renode or the board), and compare its JSON line with the
+// TypeScript reference.
 
-/** The runtime sources shipped beside the bundles (dist/../runtime) or in the repository. */
-export function runtimeDirectory(): string {
-  // dist/cli.js → ../runtime; out/server/src/firmware.js (tests) → ../../../runtime.
-  const candidates = [path.resolve(__dirname, '..', 'runtime'), path.resolve(__dirname, '..', '..', '..', 'runtime')];
-  const found = candidates.find((d) => fs.existsSync(path.join(d, 'include', 'pw_nn.h')));
-  if (!found) throw new Error(`the C runtime is missing (looked in ${candidates.join(', ')})`);
+export type Board = 'host' | McuBoard;
+export const boards: readonly Board[] = ['host', ...mcuBoards];
+export { RunTarget, ToolPaths };
+
+/** Which run targets each board has. */
+export const runTargets: Record<Board, readonly RunTarget[]> = {
+  host: ['host'],
+  'qemu-mps2-an500': ['qemu'],
+  stm32f746: ['renode', 'board'],
+};
+
+/** A folder shipped beside the bundles (dist/../NAME) or in the repository (tests run from out/). */
+function shippedDirectory(name: string, probe: string): string {
+  // dist/cli.js → ../NAME; out/server/src/firmware.js (tests) → ../../../NAME.
+  const candidates = [path.resolve(__dirname, '..', name), path.resolve(__dirname, '..', '..', '..', name)];
+  const found = candidates.find((d) => fs.existsSync(path.join(d, probe)));
+  if (!found) throw new Error(`the ${name} folder is missing (looked in ${candidates.join(', ')})`);
   return found;
+}
+
+export function runtimeDirectory(): string {
+  return shippedDirectory('runtime', path.join('include', 'pw_nn.h'));
+}
+
+function readTree(root: string, subdirs: string[], into: string, pattern: RegExp): GeneratedFile[] {
+  const files: GeneratedFile[] = [];
+  for (const sub of subdirs) {
+    for (const name of fs.readdirSync(path.join(root, sub)).sort()) {
+      if (pattern.test(name)) files.push({ path: `${into}${name}`.replace(/^\//, ''), content: fs.readFileSync(path.join(root, sub, name), 'utf8') });
+    }
+  }
+  return files;
 }
 
 export function runtimeFiles(): GeneratedFile[] {
   const root = runtimeDirectory();
-  const files: GeneratedFile[] = [];
-  for (const sub of ['include', 'src']) {
-    for (const name of fs.readdirSync(path.join(root, sub)).sort()) {
-      if (/\.[ch]$/.test(name)) files.push({ path: `runtime/${sub}/${name}`, content: fs.readFileSync(path.join(root, sub, name), 'utf8') });
-    }
-  }
-  return files;
+  return [...readTree(root, ['include'], 'runtime/include/', /\.h$/), ...readTree(root, ['src'], 'runtime/src/', /\.[ch]$/)];
+}
+
+/** The board's start-up, linker script, console and counter, in the project's board/ folder. */
+function boardFiles(board: McuBoard): GeneratedFile[] {
+  const root = shippedDirectory('boards', path.join('common', 'pw_board.h'));
+  const tools = board === 'qemu-mps2-an500' ? readTree(root, [`${board}/plugin`], 'tools/', /\.c$/) : [];
+  return [...readTree(root, ['common', board], 'board/', /\.(c|h|ld)$/), ...tools];
 }
 
 export interface FirmwareRequest {
   /** The .pnet file, for messages and the generated comments (its base name only). */
   file: string;
   text: string;
-  /** Replace the file's schedule ('' : run layer by layer). */
+  board?: Board;
+  /** Replace the file's schedule ('': run layer by layer). */
   schedule?: string;
   /** Keep the generated project here; otherwise a temporary folder, removed afterwards. */
   outDir?: string;
-  run: boolean;
-  /** Extra compiler flags, e.g. -DPW_USE_DSP=1 to test the DSP path on the host. */
+  /** Where to run it; undefined: generate (and build, with `build`) only. */
+  run?: RunTarget;
+  build?: boolean;
+  /** Extra compiler flags, e.g. -DPW_USE_DSP=1 (the DSP path, emulated on the host) or -DPW_PROFILE. */
   cflags?: string[];
-  /** Timed repetitions of the model in the run (the best is reported). */
+  /** Timed repetitions on the host (the best is reported). */
   repeats?: number;
-  /** Print the whole output tensor (hex) in the report, as `output`. */
+  /** Print the whole output tensor (hex) in the report, as `output` (host). */
   dumpOutput?: boolean;
-  /** A prebuilt archive of the runtime to link instead of compiling its sources (tests). */
+  /** A prebuilt archive of the runtime to link instead of compiling its sources (host tests). */
   runtimeArchive?: string;
+  tools?: ToolPaths;
+  /** Seconds before an emulator or the board is given up on. */
+  timeoutSeconds?: number;
+}
+
+/** Why a firmware run did not give a report; the CLI's exit code follows the kind. */
+export interface FirmwareFailure {
+  kind: 'tool' | 'build' | 'overflow' | 'run' | 'timeout' | 'garbage';
+  message: string;
 }
 
 export interface FirmwareResult {
@@ -58,14 +99,16 @@ export interface FirmwareResult {
   /** Input errors: syntax, model, or what the runtime cannot run. */
   diagnostics: Diagnostic[];
   reference?: ReferenceResult;
-  /** The firmware's JSON line, plus the reference's checksum and whether they match. */
+  /** The firmware's JSON line, plus `referenceChecksum`, `matchesReference` and the ELF's `size`. */
   report?: Record<string, unknown>;
-  /** Build or run failure, with the tool's output. */
-  failure?: string;
+  failure?: FirmwareFailure;
   outDir?: string;
+  /** The build's size report (MCU boards): flash and RAM use from the ELF's sections. */
+  size?: Record<string, number>;
 }
 
 export function buildFirmware(request: FirmwareRequest): FirmwareResult {
+  const board = request.board ?? 'host';
   const analysis = analyzeText(request.text, request.schedule !== undefined ? { schedule: request.schedule } : {});
   if (analysis.hasErrors || !analysis.model || !analysis.report) return { analysis, diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error') };
   const unsupported = checkRuntimeSupport(analysis.model);
@@ -75,7 +118,8 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   const reference = runReference(qm);
   const plan = planArena(model, analysis.report);
   const sources = generateModelSources(qm, analysis.report, plan, path.basename(request.file));
-  const files = [...sources.files, ...hostBoardFiles(), ...runtimeFiles()];
+  const boardSpecific = board === 'host' ? hostBoardFiles() : [...mcuBoardFiles(board, model.name), ...boardFiles(board)];
+  const files = [...sources.files, ...boardSpecific, ...runtimeFiles()];
   const keep = request.outDir !== undefined;
   const dir = keep ? path.resolve(request.outDir!) : fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-fw-'));
   try {
@@ -84,24 +128,17 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
       fs.writeFileSync(path.join(dir, f.path), f.content);
     }
     const result: FirmwareResult = { analysis, diagnostics: [], reference, ...(keep ? { outDir: dir } : {}) };
-    if (!request.run) return result;
-    const runtimeSources = files.filter((f) => f.path.startsWith('runtime/src/') && f.path.endsWith('.c')).map((f) => f.path);
-    const sourcesToBuild = ['main.c', 'model.c', 'weights.c', ...(request.runtimeArchive ? [request.runtimeArchive] : runtimeSources)];
-    const build = spawnSync('cc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', ...(request.cflags ?? []), '-Iruntime/include', '-Iruntime/src', '-o', 'model', ...sourcesToBuild], { cwd: dir, encoding: 'utf8' });
-    if (build.error) return { ...result, failure: `no C compiler: ${build.error.message}. Install gcc (Debian: apt-get install gcc).` };
-    if (build.status !== 0) return { ...result, failure: `the build failed:\n${build.stderr}` };
-    const run = spawnSync(path.join(dir, 'model'), [String(request.repeats ?? 1), ...(request.dumpOutput ? ['dump'] : [])], { cwd: dir, encoding: 'utf8', timeout: 600_000 });
-    const line = run.stdout.trim().split('\n').pop() ?? '';
-    let report: Record<string, unknown>;
-    try {
-      report = JSON.parse(line);
-    } catch {
-      return { ...result, failure: `the firmware printed no JSON line (exit ${run.status ?? run.signal}):\n${run.stdout}${run.stderr}` };
-    }
-    if (run.status !== 0 || report.error) return { ...result, failure: `the firmware failed (exit ${run.status}): ${String(report.error ?? line)}` };
+    if (!request.run && !request.build) return result;
+    const built = buildProject(dir, board, files, analysis.report, request);
+    if (built.failure) return { ...result, failure: built.failure, ...(built.size ? { size: built.size } : {}) };
+    if (!request.run) return { ...result, ...(built.size ? { size: built.size } : {}) };
+    const ran = runProject(dir, request.run, request, built.binary!, { layers: plan.steps.map((s) => s.layer), stage: plan.patches * plan.stageLayers });
+    if (ran.failure) return { ...result, failure: ran.failure, size: built.size };
+    const report = ran.report!;
     report.referenceChecksum = reference.checksum;
     report.matchesReference = report.checksum === reference.checksum && JSON.stringify(report.top5) === JSON.stringify(reference.top5);
-    return { ...result, report };
+    if (built.size) report.size = built.size;
+    return { ...result, report, ...(built.size ? { size: built.size } : {}) };
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import type { AnalysisReport } from './core/analysis/analyze';
 import type { Candidate } from './core/analysis/search';
 import type { TextEdit } from './core/engine';
+import type { PanelData, PanelSection } from './core/services/panelTypes';
 
 // Patchwise's own messages between the VS Code client and the language server, beside LSP.
 // Sizes are bytes; positions zero-based (LSP's).
@@ -44,6 +45,16 @@ export interface OptimizeResult {
   /** Set when the document has errors or no model. */
   error?: string;
 }
+
+/** Client → server: what the chart panels draw (memory, patch overlap, schedule space) for an open document. */
+export const panelDataRequest = 'patchwise/panelData';
+export interface PanelDataParams {
+  uri: string;
+  /** The parts the open panels need; 'schedules' runs the schedule search (cached per version). */
+  sections: PanelSection[];
+}
+/** Null when the document is not open in the server. */
+export type PanelDataResult = PanelData | null;
 
 /** Server → client, after each validation: what the status bar shows for that document. */
 export const statusNotification = 'patchwise/status';

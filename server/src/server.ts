@@ -14,6 +14,8 @@ import { fromDiagnostic, toCodeAction, toCompletionItem, toDiagnostic, toDocumen
 import { budgetOverride } from './core/services/document';
 import { describeCandidate } from './core/services/codeActions';
 import { DocumentAnalysis, getLanguageService, Settings } from './core/services/languageService';
+import { panelData } from './core/services/panelData';
+import { panelSections } from './core/services/panelTypes';
 import { scheduleEdit } from './core/engine';
 import * as protocol from './protocol';
 
@@ -146,10 +148,10 @@ connection.onCodeAction((params, token) =>
 
 connection.onCodeLens((params, token) =>
   withDocument('code lenses', params.textDocument.uri, token, [], (doc) =>
-    service.findCodeLenses(doc).map((lens) => ({
-      range: lens.range,
-      command: { title: lens.title, command: 'patchwise.showMemoryReport', arguments: [params.textDocument.uri, lens.block] },
-    })),
+    service.findCodeLenses(doc).flatMap((lens) => [
+      { range: lens.range, command: { title: lens.title, command: 'patchwise.showMemoryReport', arguments: [params.textDocument.uri, lens.block] } },
+      { range: lens.range, command: { title: '$(graph) chart', command: 'patchwise.showMemoryChart', arguments: [params.textDocument.uri, lens.block] } },
+    ]),
   ),
 );
 
@@ -182,6 +184,13 @@ connection.onRequest(protocol.optimizeRequest, (params: protocol.OptimizeParams,
     if (!search) return { ...base, error: 'The model has errors; fix them first (see the Problems panel).' };
     const choices = search.choices.map((c): protocol.OptimizeChoice => ({ title: describeCandidate(c), candidate: c, edits: [scheduleEdit(doc.analysis.ast, doc.text, c)] }));
     return { ...base, choices, pareto: search.pareto, ...(search.reason ? { reason: search.reason } : {}) };
+  }),
+);
+
+connection.onRequest(protocol.panelDataRequest, (params: protocol.PanelDataParams, token) =>
+  withDocument<protocol.PanelDataResult>('panel data', params.uri, token, null, (doc, document) => {
+    const sections = Array.isArray(params.sections) ? params.sections.filter((s) => panelSections.includes(s)) : [];
+    return panelData(doc, document.uri, document.version, sections);
   }),
 );
 

@@ -32,7 +32,7 @@ function buildArchive(dir: string, name: string, flags: string[]): string {
 const hex = (bytes: Int8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 
 function runChecked(name: string, text: string, schedule: string, archive: string): Record<string, unknown> {
-  const result = buildFirmware({ file: `${name}.pnet`, text, schedule, run: true, dumpOutput: true, runtimeArchive: archive });
+  const result = buildFirmware({ file: `${name}.pnet`, text, schedule, run: 'host', dumpOutput: true, runtimeArchive: archive });
   assert.deepEqual(result.diagnostics, [], `${name}: ${JSON.stringify(result.diagnostics)}`);
   assert.equal(result.failure, undefined, `${name} (${schedule || 'layer by layer'}): ${result.failure}\n${text}`);
   const r = result.report!;

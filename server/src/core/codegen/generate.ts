@@ -105,11 +105,21 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
   h.line(`#define PW_SCHEDULE_JSON ${cString(JSON.stringify(report.schedule))}`);
   h.line().comment('Runs the model on `input` (HWC int8); the output is at arena + PW_OUTPUT_OFFSET.');
   h.line('pw_status pw_model_run(int8_t *arena, const int8_t *input);');
+  h.comment('The same in two parts, so that boards can time the patch stage and the rest.');
+  h.line('pw_status pw_model_run_stage(int8_t *arena, const int8_t *input);');
+  h.line('pw_status pw_model_run_later(int8_t *arena, const int8_t *input);');
+  h.line('#ifdef PW_PROFILE').comment('Counter ticks (cycles or instructions) spent in each layer, summed over patches.');
+  h.line('extern uint64_t pw_profile[PW_LAYERS];').line('#endif');
   h.line().line('#endif');
 
   const c = new CWriter();
   c.comment(header(source)).line('#include <string.h>').line('#include "model.h"').line('#include "weights.h"').line();
   c.line('#define PW_TRY(call) do { const pw_status status_ = (call); if (status_ != PW_OK) return status_; } while (0)');
+  c.line('#ifdef PW_PROFILE');
+  c.comment('With PW_PROFILE, the board\'s counter around every step: where the time goes, per layer.');
+  c.line('extern uint64_t pw_board_counter(void);').line('extern void pw_board_mark(void);').line('uint64_t pw_profile[PW_LAYERS];');
+  c.line('#define PW_RUN(i, step) do { pw_board_mark(); const uint64_t t_ = pw_board_counter(); PW_TRY(pw_run_step(&layers[i], (step), &ctx)); pw_profile[i] += pw_board_counter() - t_; } while (0)');
+  c.line('#else').line('#define PW_RUN(i, step) PW_TRY(pw_run_step(&layers[i], (step), &ctx))').line('#endif');
   qm.layers.forEach((q, i) => {
     const a = q.add;
     if (!a) return;
@@ -132,26 +142,37 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
   if (later.length > 0) {
     c.line().block(`static const pw_step later_steps[${later.length}] =`, () => later.forEach((s) => c.line(step(s))), ';');
   }
-  c.line().block('pw_status pw_model_run(int8_t *arena, const int8_t *input)', () => {
+  const calls = (layers: number[], table: string) => {
+    let previous = -1;
+    layers.forEach((l, k) => {
+      const layer = model.layers[l];
+      if (layer.block !== previous) c.comment(blockComment(model, layer));
+      previous = layer.block;
+      c.line(`PW_RUN(${l}, &${table}[${k}]); /* ${layer.name} */`);
+    });
+  };
+  c.line().block('pw_status pw_model_run_stage(int8_t *arena, const int8_t *input)', () => {
     c.line('const pw_context ctx = {arena, input, arena};');
     if (held) c.line(`memcpy(arena + ${plan.activationOffset}, input, PW_INPUT_BYTES);`);
-    const calls = (layers: number[], table: string, offset: number) => {
-      let previous = -1;
-      layers.forEach((l, k) => {
-        const layer = model.layers[l];
-        if (layer.block !== previous) c.comment(blockComment(model, layer));
-        previous = layer.block;
-        c.line(`PW_TRY(pw_run_step(&layers[${l}], &${table}[${k + offset}], &ctx)); /* ${layer.name} */`);
-      });
-    };
     if (stageSteps > 0) {
       c.block('for (int32_t p = 0; p < PW_PATCHES; p++)', () => {
         c.line('const pw_step *s = &stage_steps[p * PW_STAGE_LAYERS];');
-        calls(plan.steps.slice(0, plan.stageLayers).map((s) => s.layer), 's', 0);
+        calls(plan.steps.slice(0, plan.stageLayers).map((s) => s.layer), 's');
       });
+    } else {
+      c.line('(void)ctx;');
     }
-    calls(later.map((s) => s.layer), 'later_steps', 0);
     c.line('return PW_OK;');
+  });
+  c.line().block('pw_status pw_model_run_later(int8_t *arena, const int8_t *input)', () => {
+    c.line('const pw_context ctx = {arena, input, arena};');
+    if (later.length === 0) c.line('(void)ctx;');
+    calls(later.map((s) => s.layer), 'later_steps');
+    c.line('return PW_OK;');
+  });
+  c.line().block('pw_status pw_model_run(int8_t *arena, const int8_t *input)', () => {
+    c.line('PW_TRY(pw_model_run_stage(arena, input));');
+    c.line('return pw_model_run_later(arena, input);');
   });
 
   const planJson = {

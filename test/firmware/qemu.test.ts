@@ -1,0 +1,133 @@
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { analyzeText } from '../../server/src/core/engine';
+import { readExample, repoRoot } from '../helpers';
+
+// The STM32F746 firmware path: arm-none-eabi-gcc builds, QEMU's Cortex-M7 runs (mps2-an500), with
+// the checks of the firmware issue, and a test per failure path. CI installs the tools (.ci/run);
+// elsewhere a missing tool skips loudly.
+
+const bin = path.join(repoRoot, 'bin', 'patchwise');
+const haveTools = ['arm-none-eabi-gcc', 'qemu-system-arm'].every((t) => spawnSync(t, ['--version']).status === 0);
+
+function patchwise(args: string[]): { status: number | null; stdout: string; stderr: string; json?: Record<string, any> } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 600_000 });
+  let json: Record<string, any> | undefined;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+describe('STM32F746 firmware: arm-none-eabi-gcc and QEMU', function () {
+  this.timeout(600_000);
+  let dir: string;
+  before(function () {
+    if (!haveTools) {
+      if (process.env.CI === 'true') throw new Error('arm-none-eabi-gcc and qemu-system-arm are required (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)');
+      console.error('\n!! SKIPPING the QEMU firmware tests: install gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm\n');
+      this.skip();
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-qemu-'));
+  });
+  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('runs mbv2-w0.35-r144 in QEMU: the reference bytes, within the predicted arena, fitting the F746', () => {
+    const reference = patchwise(['reference', 'examples/mbv2-w0.35-r144.pnet', '--json']).json!;
+    const r = patchwise(['firmware', 'examples/mbv2-w0.35-r144.pnet', '--board', 'qemu-mps2-an500', '--run', 'qemu', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const fw = r.json!;
+    assert.equal(fw.checksum, reference.checksum);
+    assert.deepEqual(fw.top5, reference.top5);
+    assert.ok(fw.measuredArenaBytes <= fw.predictedArenaBytes);
+    const analysis = analyzeText(readExample('mbv2-w0.35-r144.pnet')).report!;
+    assert.equal(fw.predictedPeakBytes, analysis.peakBytes);
+    assert.equal(fw.predictedArenaBytes, analysis.peakBytes + analysis.scratchBytes);
+    assert.ok(fw.size.flashBytes <= 1024 * 1024, `flash ${fw.size.flashBytes}`);
+    assert.ok(fw.size.ramBytes <= 320 * 1024, `RAM ${fw.size.ramBytes}`);
+    assert.ok(fw.stackBytes > 0 && fw.stackBytes < 8192);
+    assert.equal(fw.exactInstructions, true);
+    assert.equal(fw.split.stage + fw.split.later, fw.instructions);
+    assert.ok(Math.abs(fw.instructionsSysTick - fw.instructions) < 200, 'SysTick agrees to within its 40-instruction ticks');
+    // Exact and repeatable.
+    const again = patchwise(['firmware', 'examples/mbv2-w0.35-r144.pnet', '--board', 'qemu-mps2-an500', '--run', 'qemu', '--json']).json!;
+    assert.equal(again.instructions, fw.instructions);
+  });
+
+  it('without the schedule shows the layer-by-layer peak, and a model that cannot fit fails to link, saying why', () => {
+    const lbl = patchwise(['firmware', 'examples/mbv2-w0.35-r144.pnet', '--board', 'qemu-mps2-an500', '--run', 'qemu', '--no-schedule', '--json']);
+    assert.equal(lbl.status, 0, lbl.stderr);
+    assert.equal(lbl.json!.predictedPeakBytes, 290_304);
+    assert.equal(lbl.json!.checksum, 'b82ded47');
+    const big = path.join(dir, 'big.pnet');
+    fs.writeFileSync(big, readExample('mbv2-w0.35-r144.pnet').replace('input 144x144x3', 'input 176x176x3'));
+    const r = patchwise(['firmware', big, '--board', 'qemu-mps2-an500', '--build', '--no-schedule']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /the firmware does not fit the 320\.0 KiB of SRAM.*its arena needs \d+ B \(the activation peak of 433664 B at block 2/);
+    assert.match(r.stderr, /patchwise optimize/);
+  });
+
+  it('links the stm32f746 build with the real memory map, vectors at 0x08000000', () => {
+    const out = path.join(dir, 'f746');
+    const r = patchwise(['firmware', 'examples/mbv2-w0.35-r144.pnet', '--board', 'stm32f746', '--build', '--out', out, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const size = r.json!.size;
+    assert.equal(size.vectorAddress, 0x08000000);
+    assert.ok(size.textAddress > 0x08000000 && size.textAddress < 0x08100000);
+    assert.ok(size.arenaAddress >= 0x20000000 && size.arenaAddress + size.arenaBytes <= 0x20050000);
+    assert.ok(size.flashBytes <= 1024 * 1024);
+    const readelf = spawnSync('arm-none-eabi-readelf', ['-h', '-S', path.join(out, 'firmware.elf')], { encoding: 'utf8' }).stdout;
+    assert.match(readelf, /Entry point address:\s+0x80/);
+    assert.match(readelf, /\.isr_vector\s+PROGBITS\s+08000000/);
+    for (const f of ['run.resc', 'firmware.robot', 'README.md', 'Makefile', 'board/link.ld', 'board/board.c']) assert.ok(fs.existsSync(path.join(out, f)), f);
+  });
+
+  describe('each failure is a clear message', () => {
+    const vww = 'examples/vww-mbv1-0.25-96.pnet';
+    const fake = (name: string, body: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+      return file;
+    };
+    it('toolchain missing', () => {
+      const r = patchwise(['firmware', vww, '--board', 'qemu-mps2-an500', '--run', 'qemu', '--toolchain', '/nonexistent/arm-none-eabi-']);
+      assert.equal(r.status, 3);
+      assert.match(r.stderr, /the Cortex-M toolchain is missing: .*apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi.*patchwise\.toolchainPath/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+    it('QEMU missing', () => {
+      const r = patchwise(['firmware', vww, '--run', 'qemu', '--qemu', '/nonexistent/qemu-system-arm']);
+      assert.equal(r.status, 3);
+      assert.match(r.stderr, /QEMU is missing: .*apt-get install qemu-system-arm.*patchwise\.qemuPath/);
+    });
+    it('emulator timeout', () => {
+      const r = patchwise(['firmware', vww, '--run', 'qemu', '--qemu', fake('slow.sh', 'sleep 30'), '--timeout', '1']);
+      assert.equal(r.status, 3);
+      assert.match(r.stderr, /QEMU did not finish within 1 s/);
+    });
+    it('the firmware prints garbage', () => {
+      const r = patchwise(['firmware', vww, '--run', 'qemu', '--qemu', fake('garbage.sh', 'printf "\\001\\002 hello {not json"')]);
+      assert.equal(r.status, 3);
+      assert.match(r.stderr, /printed no JSON line; it printed: \?\? hello \{not json/);
+    });
+    it('checksum mismatch', () => {
+      const line = '{"model":"x","board":"qemu-mps2-an500","checksum":"00000000","top5":[[0,1]],"predictedArenaBytes":1,"predictedPeakBytes":1,"measuredArenaBytes":1,"scratchBytes":0,"stackBytes":1,"instructions":1,"split":{"stage":0,"later":1},"schedule":null}';
+      const r = patchwise(['firmware', vww, '--run', 'qemu', '--qemu', fake('wrong.sh', `echo '${line}'`)]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /the firmware's output \(00000000\) differs from the reference \(29c74819\)/);
+    });
+    it('Renode and the board without their tools', () => {
+      const renode = patchwise(['firmware', vww, '--board', 'stm32f746', '--run', 'renode', '--renode', '/nonexistent/renode']);
+      assert.equal(renode.status, 3);
+      assert.match(renode.stderr, /Renode is missing: .*patchwise\.renodePath/);
+      const board = patchwise(['firmware', vww, '--board', 'stm32f746', '--run', 'board', '--openocd', '/nonexistent/openocd']);
+      assert.equal(board.status, 3);
+      assert.match(board.stderr, /no flasher: .*apt-get install openocd|no serial port/);
+    });
+  });
+});
