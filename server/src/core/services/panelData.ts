@@ -80,13 +80,17 @@ function total(parts: MemoryParts): number {
 
 function scheduledParts(layer: LayerReport, report: AnalysisReport): MemoryParts {
   const schedule = report.schedule;
-  if (!layer.patch || !schedule) return { ...layer.memory, stageBytes: 0 };
+  if (!layer.patch || !schedule) return layerByLayerParts(layer);
   const held = schedule.stagePeakBytes - schedule.stageOutputBytes - schedule.perPatchPeakBytes;
   return { ...layer.patch.peakParts, stageBytes: schedule.stageOutputBytes + held, scratchBytes: layer.patch.scratchBytes };
 }
 
-function panelLayer(layer: LayerReport, report: AnalysisReport): PanelLayer {
+function layerByLayerParts(layer: LayerReport): MemoryParts {
   const m = layer.memory;
+  return { inputBytes: m.inputBytes, outputBytes: m.outputBytes, keptBytes: m.keptBytes, stageBytes: 0, scratchBytes: m.scratchBytes };
+}
+
+function panelLayer(layer: LayerReport, report: AnalysisReport): PanelLayer {
   return {
     name: layer.name,
     block: layer.block,
@@ -98,7 +102,7 @@ function panelLayer(layer: LayerReport, report: AnalysisReport): PanelLayer {
     s: layer.s,
     macs: layer.macs,
     weightsBytes: layer.weightsBytes,
-    layerByLayer: { inputBytes: m.inputBytes, outputBytes: m.outputBytes, keptBytes: m.keptBytes, stageBytes: 0, scratchBytes: m.scratchBytes },
+    layerByLayer: layerByLayerParts(layer),
     scheduled: scheduledParts(layer, report),
     rf: [layer.rf.size, layer.rf.cols?.size ?? layer.rf.size],
     recompute: layer.patch?.recompute ?? 1,

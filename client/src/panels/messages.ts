@@ -1,0 +1,139 @@
+import type { PanelData, PanelSection } from '../../../server/src/core/services/panelTypes';
+import { arrayOf, bool, int, literal, nullable, num, object, parse, range, Schema, str, tagged, tuple } from './validate';
+
+// The messages between the extension (panelManager.ts) and the panel pages (media/src/*Panel.ts),
+// with the schemas both sides validate them with. No vscode import: the webview scripts bundle it.
+
+/** One panel per kind; the kind is also the part of the panel data it draws. */
+export type PanelKind = PanelSection;
+
+/** Extension → page. */
+export type HostMessage =
+  /** The analysis to draw (sent on every debounced change of the followed document). */
+  | { type: 'data'; data: PanelData }
+  /** The editor's cursor line (one-based) in the followed document; null when it is elsewhere. */
+  | { type: 'highlight'; line: number | null };
+
+/** Page → extension. */
+export type PageMessage =
+  /** The page has loaded (first time, or again after being hidden): send the data. */
+  | { type: 'ready' }
+  /** Show this one-based line of the followed document in the editor. */
+  | { type: 'reveal'; line: number }
+  /** Write this schedule into the document the data of `version` came from (patch null: layer by layer). */
+  | { type: 'applySchedule'; version: number; patch: [number, number] | null; untilBlock: number | null }
+  /** Something the page dropped or could not draw, for the Patchwise output channel. */
+  | { type: 'log'; level: 'warn' | 'error'; text: string };
+
+const bytes = range(0, Number.MAX_SAFE_INTEGER);
+const line = range(1, 10_000_000);
+const position = object({ line: int, character: int });
+const parts = object({ inputBytes: bytes, outputBytes: bytes, keptBytes: bytes, stageBytes: bytes, scratchBytes: bytes });
+const patchGrid = tuple(range(1, 1024), range(1, 1024));
+
+const scheduleSummary = object({
+  patch: patchGrid,
+  untilBlock: int,
+  endLayer: int,
+  stageOutputBytes: bytes,
+  heldInputBytes: bytes,
+  inputPatch: tuple(int, int),
+  overheadStage: num,
+  overheadTotal: num,
+  line: int,
+});
+
+const modelSummary = object({
+  name: str,
+  input: tuple(int, int, int),
+  inputInSram: bool,
+  target: str,
+  sramBytes: bytes,
+  flashBytes: bytes,
+  peakBytes: bytes,
+  peakLayer: int,
+  layerByLayerPeakBytes: bytes,
+  layerByLayerPeakLayer: int,
+  weightsBytes: bytes,
+  macs: num,
+  macsLayerByLayer: num,
+  schedule: nullable(scheduleSummary),
+});
+
+const panelLayer = object({
+  name: str,
+  block: int,
+  blockLabel: str,
+  op: str,
+  line,
+  out: tuple(int, int, int),
+  k: int,
+  s: int,
+  macs: num,
+  weightsBytes: bytes,
+  layerByLayer: parts,
+  scheduled: parts,
+  rf: tuple(int, int),
+  recompute: num,
+  inPatchStage: bool,
+});
+
+const overlapTensor = object({ label: str, layer: int, size: tuple(int, int), rows: arrayOf(int), cols: arrayOf(int) });
+const overlap = object({ patch: patchGrid, tensors: arrayOf(overlapTensor) });
+
+const scheduleSpace = object({
+  budgetBytes: bytes,
+  macsLayerByLayer: num,
+  patchRows: arrayOf(int),
+  patchCols: arrayOf(int),
+  untilBlock: arrayOf(int),
+  peakBytes: arrayOf(num),
+  macs: arrayOf(num),
+  pareto: arrayOf(int),
+  best: int,
+  current: int,
+  reason: nullable(str),
+  edit: object({ range: object({ start: position, end: position }), prefix: str, suffix: str }),
+});
+
+export const panelDataSchema: Schema<PanelData> = object({
+  uri: str,
+  version: int,
+  model: nullable(modelSummary),
+  problem: nullable(str),
+  errorCount: int,
+  layers: arrayOf(panelLayer),
+  overlap: nullable(overlap),
+  schedules: nullable(scheduleSpace),
+});
+
+export const hostMessageSchema: Schema<HostMessage> = tagged<HostMessage>({
+  data: object({ type: literal('data'), data: panelDataSchema }),
+  highlight: object({ type: literal('highlight'), line: nullable(line) }),
+});
+
+export const pageMessageSchema: Schema<PageMessage> = tagged<PageMessage>({
+  ready: object({ type: literal('ready') }),
+  reveal: object({ type: literal('reveal'), line }),
+  applySchedule: object({ type: literal('applySchedule'), version: int, patch: nullable(patchGrid), untilBlock: nullable(range(0, 1_000_000)) }),
+  log: object({ type: literal('log'), level: literal('warn', 'error'), text: str }),
+});
+
+export function parseHostMessage(value: unknown) {
+  return parse(hostMessageSchema, value, 'message');
+}
+
+export function parsePageMessage(value: unknown) {
+  return parse(pageMessageSchema, value, 'message');
+}
+
+/** A short, bounded description of a dropped message for the logs (it may be large, or hostile). */
+export function describeDropped(value: unknown, problem: string): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return `${problem}; message: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+}
