@@ -3,6 +3,7 @@ import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } f
 import type { InitializationOptions, StatusParams } from '../../server/src/protocol';
 import { statusNotification } from '../../server/src/protocol';
 import { optimizeSchedule, ReportProvider, reportScheme, showMemoryReport } from './commands';
+import { FirmwareCommand, FirmwareResults } from './firmwareCommand';
 import { PeakStatus } from './statusBar';
 
 // The VS Code side: starts the language server, shows the peak in the status bar, and runs the
@@ -33,6 +34,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = vscode.window.createOutputChannel('Patchwise');
   const status = new PeakStatus();
   const reports = new ReportProvider();
+  const firmwareProblems = vscode.languages.createDiagnosticCollection('patchwise-firmware');
+  const firmwareResults = new FirmwareResults();
+  const firmware = new FirmwareCommand(context, output, firmwareProblems, firmwareResults);
   const start = async () => {
     client = createClient(context, output);
     client.onNotification(statusNotification, (params: StatusParams) => status.update(params));
@@ -45,6 +49,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidCloseTextDocument((d) => status.forget(d.uri.toString())),
     vscode.commands.registerCommand('patchwise.showMemoryReport', (uri?: string) => showMemoryReport(client, reports, typeof uri === 'string' ? uri : undefined)),
     vscode.commands.registerCommand('patchwise.optimizeSchedule', () => optimizeSchedule(client)),
+    firmwareProblems,
+    vscode.commands.registerCommand('patchwise.generateFirmware', (uri?: vscode.Uri) => firmware.run(uri instanceof vscode.Uri ? uri : undefined)),
     vscode.commands.registerCommand('patchwise.restartServer', async () => {
       output.appendLine('Restarting the Patchwise language server…');
       if (client) await client.stop().catch((e) => output.appendLine(`stop: ${String(e)}`));

@@ -43,6 +43,7 @@ options:
   --out DIR               firmware: keep the generated project in DIR
   --dsp                   firmware: the DSP path on the host (emulated)
   --profile               firmware: per-layer counts (layerCounts) on the MCU boards
+  --progress              firmware: print "patchwise: progress STAGE" lines on stderr
   --timeout SECONDS       firmware: give up on the emulator or board after this long (300)
   --toolchain PREFIX      firmware: the arm-none-eabi- prefix, e.g. /opt/arm/bin/arm-none-eabi-
   --qemu PATH, --renode PATH, --openocd PATH, --port DEVICE   firmware: tools and serial port
@@ -63,6 +64,7 @@ interface Options {
   out?: string;
   dsp: boolean;
   profile: boolean;
+  progress: boolean;
   timeout?: number;
   tools: ToolPaths;
 }
@@ -72,7 +74,7 @@ const commands = ['analyze', 'optimize', 'reference', 'firmware'];
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!commands.includes(command)) throw new UsageError(command ? `unknown command '${command}'` : 'no command');
-  const options: Options = { command, file: '', json: false, apply: false, override: {}, board: 'host', build: false, dsp: false, profile: false, tools: {} };
+  const options: Options = { command, file: '', json: false, apply: false, override: {}, board: 'host', build: false, dsp: false, profile: false, progress: false, tools: {} };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = () => {
@@ -109,6 +111,7 @@ function parseArgs(argv: string[]): Options {
       }
       case '--build': options.build = true; break;
       case '--profile': options.profile = true; break;
+      case '--progress': options.progress = true; break;
       case '--timeout': {
         const seconds = Number(value());
         if (!(seconds > 0)) throw new UsageError('--timeout needs a number of seconds');
@@ -217,7 +220,9 @@ const failureExit: Record<FirmwareFailure['kind'], Exit> = { overflow: Exit.Over
 
 function firmware(options: Options, text: string): Exit {
   const cflags = [...(options.dsp ? ['-DPW_USE_DSP=1'] : []), ...(options.profile ? ['-DPW_PROFILE'] : [])];
-  const result = buildFirmware({ file: options.file, text, board: options.board, schedule: options.schedule, outDir: options.out, run: options.run, build: options.build, cflags, tools: options.tools, timeoutSeconds: options.timeout });
+  const result = buildFirmware({ file: options.file, text, board: options.board, schedule: options.schedule, outDir: options.out, run: options.run, build: options.build, cflags, tools: options.tools, timeoutSeconds: options.timeout,
+    ...(options.progress ? { onProgress: (stage: string) => process.stderr.write(`patchwise: progress ${stage}\n`) } : {}),
+  });
   printDiagnostics(options.file, result.diagnostics);
   if (result.diagnostics.length > 0) return Exit.Input;
   if (result.failure) {

@@ -86,6 +86,8 @@ export interface FirmwareRequest {
   tools?: ToolPaths;
   /** Seconds before an emulator or the board is given up on. */
   timeoutSeconds?: number;
+  /** Told as each stage starts: generate, build, then the run target. */
+  onProgress?: (stage: 'generate' | 'build' | RunTarget) => void;
 }
 
 /** Why a firmware run did not give a report; the CLI's exit code follows the kind. */
@@ -109,6 +111,7 @@ export interface FirmwareResult {
 
 export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   const board = request.board ?? 'host';
+  request.onProgress?.('generate');
   const analysis = analyzeText(request.text, request.schedule !== undefined ? { schedule: request.schedule } : {});
   if (analysis.hasErrors || !analysis.model || !analysis.report) return { analysis, diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error') };
   const unsupported = checkRuntimeSupport(analysis.model);
@@ -129,9 +132,11 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
     }
     const result: FirmwareResult = { analysis, diagnostics: [], reference, ...(keep ? { outDir: dir } : {}) };
     if (!request.run && !request.build) return result;
+    request.onProgress?.('build');
     const built = buildProject(dir, board, files, analysis.report, request);
     if (built.failure) return { ...result, failure: built.failure, ...(built.size ? { size: built.size } : {}) };
     if (!request.run) return { ...result, ...(built.size ? { size: built.size } : {}) };
+    request.onProgress?.(request.run);
     const ran = runProject(dir, request.run, request, built.binary!, { layers: plan.steps.map((s) => s.layer), stage: plan.patches * plan.stageLayers });
     if (ran.failure) return { ...result, failure: ran.failure, size: built.size };
     const report = ran.report!;
