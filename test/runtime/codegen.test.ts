@@ -40,7 +40,8 @@ describe('code generation', function () {
   it('puts a /* block N: … */ comment above the calls of each block', () => {
     const files = generate('mobilenetv2.pnet').files;
     const model = files.find((f) => f.path === 'model.c')!.content;
-    assert.match(model, /\/\* block 3: mbconv e6 k3 s1 \*\/\n\s+PW_TRY\(pw_run_step\(&layers\[\d+\], &s\[\d+\], &ctx\)\); \/\* block3\.expand \*\//);
+    assert.match(model, /\/\* block 3: mbconv e6 k3 s1 \*\/\n\s+PW_RUN\(\d+, &s\[\d+\]\); \/\* block3\.expand \*\//);
+    assert.match(model, /pw_status pw_model_run_stage\(int8_t \*arena, const int8_t \*input\)/);
     assert.match(model, /for \(int32_t p = 0; p < PW_PATCHES; p\+\+\)/);
     const header = files.find((f) => f.path === 'model.h')!.content;
     assert.match(header, /#define PW_PATCHES 16\n/);

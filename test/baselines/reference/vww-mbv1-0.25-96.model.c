@@ -4,6 +4,15 @@
 #include "weights.h"
 
 #define PW_TRY(call) do { const pw_status status_ = (call); if (status_ != PW_OK) return status_; } while (0)
+#ifdef PW_PROFILE
+/* With PW_PROFILE, the board's counter around every step: where the time goes, per layer. */
+extern uint64_t pw_board_counter(void);
+extern void pw_board_mark(void);
+uint64_t pw_profile[PW_LAYERS];
+#define PW_RUN(i, step) do { pw_board_mark(); const uint64_t t_ = pw_board_counter(); PW_TRY(pw_run_step(&layers[i], (step), &ctx)); pw_profile[i] += pw_board_counter() - t_; } while (0)
+#else
+#define PW_RUN(i, step) PW_TRY(pw_run_step(&layers[i], (step), &ctx))
+#endif
 
 static const pw_layer layers[PW_LAYERS] = {
     /* 0: block 0: conv k3 s2, block0.conv, line 9 */
@@ -133,63 +142,73 @@ static const pw_step later_steps[20] = {
     {{30044, 256, 0, 0, 1, 1, PW_SPACE_ARENA}, {900, 2, 0, 0, 1, 1, PW_SPACE_ARENA}, {0, 0, 0, 0, 0, 0, PW_SPACE_NONE}},
 };
 
-pw_status pw_model_run(int8_t *arena, const int8_t *input) {
+pw_status pw_model_run_stage(int8_t *arena, const int8_t *input) {
     const pw_context ctx = {arena, input, arena};
     for (int32_t p = 0; p < PW_PATCHES; p++) {
         const pw_step *s = &stage_steps[p * PW_STAGE_LAYERS];
         /* block 0: conv k3 s2 */
-        PW_TRY(pw_run_step(&layers[0], &s[0], &ctx)); /* block0.conv */
+        PW_RUN(0, &s[0]); /* block0.conv */
         /* block 1: dwconv k3 s1 */
-        PW_TRY(pw_run_step(&layers[1], &s[1], &ctx)); /* block1.dw */
+        PW_RUN(1, &s[1]); /* block1.dw */
         /* block 2: conv k1 s1 */
-        PW_TRY(pw_run_step(&layers[2], &s[2], &ctx)); /* block2.conv */
+        PW_RUN(2, &s[2]); /* block2.conv */
         /* block 3: dwconv k3 s2 */
-        PW_TRY(pw_run_step(&layers[3], &s[3], &ctx)); /* block3.dw */
+        PW_RUN(3, &s[3]); /* block3.dw */
         /* block 4: conv k1 s1 */
-        PW_TRY(pw_run_step(&layers[4], &s[4], &ctx)); /* block4.conv */
+        PW_RUN(4, &s[4]); /* block4.conv */
         /* block 5: dwconv k3 s1 */
-        PW_TRY(pw_run_step(&layers[5], &s[5], &ctx)); /* block5.dw */
+        PW_RUN(5, &s[5]); /* block5.dw */
         /* block 6: conv k1 s1 */
-        PW_TRY(pw_run_step(&layers[6], &s[6], &ctx)); /* block6.conv */
+        PW_RUN(6, &s[6]); /* block6.conv */
         /* block 7: dwconv k3 s2 */
-        PW_TRY(pw_run_step(&layers[7], &s[7], &ctx)); /* block7.dw */
+        PW_RUN(7, &s[7]); /* block7.dw */
         /* block 8: conv k1 s1 */
-        PW_TRY(pw_run_step(&layers[8], &s[8], &ctx)); /* block8.conv */
+        PW_RUN(8, &s[8]); /* block8.conv */
     }
-    /* block 9: dwconv k3 s1 */
-    PW_TRY(pw_run_step(&layers[9], &later_steps[0], &ctx)); /* block9.dw */
-    /* block 10: conv k1 s1 */
-    PW_TRY(pw_run_step(&layers[10], &later_steps[1], &ctx)); /* block10.conv */
-    /* block 11: dwconv k3 s2 */
-    PW_TRY(pw_run_step(&layers[11], &later_steps[2], &ctx)); /* block11.dw */
-    /* block 12: conv k1 s1 */
-    PW_TRY(pw_run_step(&layers[12], &later_steps[3], &ctx)); /* block12.conv */
-    /* block 13: block dwpw */
-    PW_TRY(pw_run_step(&layers[13], &later_steps[4], &ctx)); /* block13.0.dw */
-    PW_TRY(pw_run_step(&layers[14], &later_steps[5], &ctx)); /* block13.1.conv */
-    /* block 14: block dwpw */
-    PW_TRY(pw_run_step(&layers[15], &later_steps[6], &ctx)); /* block14.0.dw */
-    PW_TRY(pw_run_step(&layers[16], &later_steps[7], &ctx)); /* block14.1.conv */
-    /* block 15: block dwpw */
-    PW_TRY(pw_run_step(&layers[17], &later_steps[8], &ctx)); /* block15.0.dw */
-    PW_TRY(pw_run_step(&layers[18], &later_steps[9], &ctx)); /* block15.1.conv */
-    /* block 16: block dwpw */
-    PW_TRY(pw_run_step(&layers[19], &later_steps[10], &ctx)); /* block16.0.dw */
-    PW_TRY(pw_run_step(&layers[20], &later_steps[11], &ctx)); /* block16.1.conv */
-    /* block 17: block dwpw */
-    PW_TRY(pw_run_step(&layers[21], &later_steps[12], &ctx)); /* block17.0.dw */
-    PW_TRY(pw_run_step(&layers[22], &later_steps[13], &ctx)); /* block17.1.conv */
-    /* block 18: dwconv k3 s2 */
-    PW_TRY(pw_run_step(&layers[23], &later_steps[14], &ctx)); /* block18.dw */
-    /* block 19: conv k1 s1 */
-    PW_TRY(pw_run_step(&layers[24], &later_steps[15], &ctx)); /* block19.conv */
-    /* block 20: dwconv k3 s1 */
-    PW_TRY(pw_run_step(&layers[25], &later_steps[16], &ctx)); /* block20.dw */
-    /* block 21: conv k1 s1 */
-    PW_TRY(pw_run_step(&layers[26], &later_steps[17], &ctx)); /* block21.conv */
-    /* block 22: pool global */
-    PW_TRY(pw_run_step(&layers[27], &later_steps[18], &ctx)); /* block22.pool */
-    /* block 23: fc 2 */
-    PW_TRY(pw_run_step(&layers[28], &later_steps[19], &ctx)); /* block23.fc */
     return PW_OK;
+}
+
+pw_status pw_model_run_later(int8_t *arena, const int8_t *input) {
+    const pw_context ctx = {arena, input, arena};
+    /* block 9: dwconv k3 s1 */
+    PW_RUN(9, &later_steps[0]); /* block9.dw */
+    /* block 10: conv k1 s1 */
+    PW_RUN(10, &later_steps[1]); /* block10.conv */
+    /* block 11: dwconv k3 s2 */
+    PW_RUN(11, &later_steps[2]); /* block11.dw */
+    /* block 12: conv k1 s1 */
+    PW_RUN(12, &later_steps[3]); /* block12.conv */
+    /* block 13: block dwpw */
+    PW_RUN(13, &later_steps[4]); /* block13.0.dw */
+    PW_RUN(14, &later_steps[5]); /* block13.1.conv */
+    /* block 14: block dwpw */
+    PW_RUN(15, &later_steps[6]); /* block14.0.dw */
+    PW_RUN(16, &later_steps[7]); /* block14.1.conv */
+    /* block 15: block dwpw */
+    PW_RUN(17, &later_steps[8]); /* block15.0.dw */
+    PW_RUN(18, &later_steps[9]); /* block15.1.conv */
+    /* block 16: block dwpw */
+    PW_RUN(19, &later_steps[10]); /* block16.0.dw */
+    PW_RUN(20, &later_steps[11]); /* block16.1.conv */
+    /* block 17: block dwpw */
+    PW_RUN(21, &later_steps[12]); /* block17.0.dw */
+    PW_RUN(22, &later_steps[13]); /* block17.1.conv */
+    /* block 18: dwconv k3 s2 */
+    PW_RUN(23, &later_steps[14]); /* block18.dw */
+    /* block 19: conv k1 s1 */
+    PW_RUN(24, &later_steps[15]); /* block19.conv */
+    /* block 20: dwconv k3 s1 */
+    PW_RUN(25, &later_steps[16]); /* block20.dw */
+    /* block 21: conv k1 s1 */
+    PW_RUN(26, &later_steps[17]); /* block21.conv */
+    /* block 22: pool global */
+    PW_RUN(27, &later_steps[18]); /* block22.pool */
+    /* block 23: fc 2 */
+    PW_RUN(28, &later_steps[19]); /* block23.fc */
+    return PW_OK;
+}
+
+pw_status pw_model_run(int8_t *arena, const int8_t *input) {
+    PW_TRY(pw_model_run_stage(arena, input));
+    return pw_model_run_later(arena, input);
 }

@@ -20,5 +20,12 @@
 
 /* Runs the model on `input` (HWC int8); the output is at arena + PW_OUTPUT_OFFSET. */
 pw_status pw_model_run(int8_t *arena, const int8_t *input);
+/* The same in two parts, so that boards can time the patch stage and the rest. */
+pw_status pw_model_run_stage(int8_t *arena, const int8_t *input);
+pw_status pw_model_run_later(int8_t *arena, const int8_t *input);
+#ifdef PW_PROFILE
+/* Counter ticks (cycles or instructions) spent in each layer, summed over patches. */
+extern uint64_t pw_profile[PW_LAYERS];
+#endif
 
 #endif
