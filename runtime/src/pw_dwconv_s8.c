@@ -18,7 +18,7 @@ pw_status pw_dwconv_s8(const pw_conv_params *params, const pw_channel_quant *qua
     const int32_t k = params->k;
     const int32_t s = params->stride;
     const int32_t c = in_dims->c;
-    if (k < 1 || s < 1 || (add != 0) != (residual != 0)) {
+    if (k < 1 || k > 7 || s < 1 || (add != 0) != (residual != 0)) {
         return PW_ERROR_ARGUMENT;
     }
     /* Every input pixel a window reaches inside the tensor must be stored. */
@@ -40,24 +40,50 @@ pw_status pw_dwconv_s8(const pw_conv_params *params, const pw_channel_quant *qua
                 dst[q] = src[q * c];
             }
         }
-        const int32_t zp = params->input_zp;
+        /* This channel's taps, contiguous, and their sum: Σ(x − zp)·w = Σx·w − zp·Σw inside. */
+        int32_t w[49];
+        int32_t wsum = 0;
+        for (int32_t t = 0; t < k * k; t++) {
+            w[t] = weights[t * c + ch];
+            wsum += w[t];
+        }
+        const int32_t base = bias[ch] - params->input_zp * wsum;
         for (int32_t t = 0; t < pixels; t++) {
             /* Channel ch's bytes are only ever written over channel ch's: order matters per channel. */
             const int32_t i = reverse ? pixels - 1 - t : t;
             const int32_t oy = out->y0 + i / out->cols;
             const int32_t ox = out->x0 + i % out->cols;
-            int32_t acc = bias[ch];
-            for (int32_t ky = 0; ky < k; ky++) {
-                const int32_t iy = oy * s - params->pad + ky;
-                if (iy < 0 || iy >= in_dims->h) {
-                    continue;
+            const int32_t iy0 = oy * s - params->pad;
+            const int32_t ix0 = ox * s - params->pad;
+            int32_t acc;
+            if (iy0 >= 0 && ix0 >= 0 && iy0 + k <= in_dims->h && ix0 + k <= in_dims->w) {
+                /* Interior: every tap is inside the tensor, so no padding and no checks. */
+                const int8_t *row = buffer + (iy0 - in->y0) * in->cols + (ix0 - in->x0);
+                acc = base;
+                if (k == 3) {
+                    const int8_t *r1 = row + in->cols;
+                    const int8_t *r2 = r1 + in->cols;
+                    acc += row[0] * w[0] + row[1] * w[1] + row[2] * w[2] + r1[0] * w[3] + r1[1] * w[4] + r1[2] * w[5] + r2[0] * w[6] + r2[1] * w[7] + r2[2] * w[8];
+                } else {
+                    for (int32_t ky = 0; ky < k; ky++, row += in->cols) {
+                        for (int32_t kx = 0; kx < k; kx++) {
+                            acc += row[kx] * w[ky * k + kx];
+                        }
+                    }
                 }
-                const int8_t *row = buffer + (iy - in->y0) * in->cols;
-                const int8_t *w = weights + ky * k * c + ch;
-                for (int32_t kx = 0; kx < k; kx++) {
-                    const int32_t ix = ox * s - params->pad + kx;
-                    if (ix >= 0 && ix < in_dims->w) {
-                        acc += (row[ix - in->x0] - zp) * w[kx * c];
+            } else {
+                acc = bias[ch];
+                for (int32_t ky = 0; ky < k; ky++) {
+                    const int32_t iy = iy0 + ky;
+                    if (iy < 0 || iy >= in_dims->h) {
+                        continue;
+                    }
+                    const int8_t *row = buffer + (iy - in->y0) * in->cols;
+                    for (int32_t kx = 0; kx < k; kx++) {
+                        const int32_t ix = ix0 + kx;
+                        if (ix >= 0 && ix < in_dims->w) {
+                            acc += (row[ix - in->x0] - params->input_zp) * w[ky * k + kx];
+                        }
                     }
                 }
             }
