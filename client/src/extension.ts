@@ -4,6 +4,7 @@ import type { InitializationOptions, StatusParams } from '../../server/src/proto
 import { statusNotification } from '../../server/src/protocol';
 import { optimizeSchedule, ReportProvider, reportScheme, showMemoryReport } from './commands';
 import { FirmwareCommand, FirmwareResults } from './firmwareCommand';
+import { PanelManager } from './panels/panelManager';
 import { PeakStatus } from './statusBar';
 
 // The VS Code side: starts the language server, shows the peak in the status bar, and runs the
@@ -37,10 +38,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const firmwareProblems = vscode.languages.createDiagnosticCollection('patchwise-firmware');
   const firmwareResults = new FirmwareResults();
   const firmware = new FirmwareCommand(context, output, firmwareProblems, firmwareResults);
+  const panels = new PanelManager(context.extensionUri, () => client, output);
+  // Code lenses pass (uri, block); the palette passes nothing.
+  const showPanel = (kind: 'memory' | 'overlap' | 'schedules') => (uri?: unknown, block?: unknown) =>
+    panels.show(kind, typeof uri === 'string' ? uri : undefined, typeof block === 'number' ? block : undefined);
   const start = async () => {
     client = createClient(context, output);
     client.onNotification(statusNotification, (params: StatusParams) => status.update(params));
     await client.start();
+    void panels.refresh();
   };
   context.subscriptions.push(
     output,
@@ -49,6 +55,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidCloseTextDocument((d) => status.forget(d.uri.toString())),
     vscode.commands.registerCommand('patchwise.showMemoryReport', (uri?: string) => showMemoryReport(client, reports, typeof uri === 'string' ? uri : undefined)),
     vscode.commands.registerCommand('patchwise.optimizeSchedule', () => optimizeSchedule(client)),
+    panels,
+    vscode.commands.registerCommand('patchwise.showMemoryChart', showPanel('memory')),
+    vscode.commands.registerCommand('patchwise.showOverlap', showPanel('overlap')),
+    vscode.commands.registerCommand('patchwise.showScheduleExplorer', showPanel('schedules')),
     firmwareProblems,
     vscode.commands.registerCommand('patchwise.generateFirmware', (uri?: vscode.Uri) => firmware.run(uri instanceof vscode.Uri ? uri : undefined)),
     vscode.commands.registerCommand('patchwise.restartServer', async () => {

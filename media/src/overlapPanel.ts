@@ -1,0 +1,183 @@
+import { BarController, BarElement, CategoryScale, Chart, ChartConfiguration, LinearScale, LineController, LogarithmicScale, LineElement, PointElement, Tooltip, TooltipItem } from 'chart.js';
+import type { OverlapData, PanelData } from '../../server/src/core/services/panelTypes';
+import { annotations, Band, bandLabelRoom } from './common/annotations';
+import { connect, exposeCharts } from './common/host';
+import { renderLegend } from './common/legend';
+import { applyChartTheme, byId, fileName, scheduleName, setText, showCharts, showHeader } from './common/page';
+import { onThemeChange, readTheme, Theme, withAlpha } from './common/theme';
+import { PatchFocus, RegionsView } from './overlap/regionsView';
+
+// The receptive field / patch overlap panel: a tensor of the patch stage (the input image first)
+// drawn to scale with each patch's region on it, a slider to walk the stage's tensors, and a chart
+// of every layer's receptive field and, in the stage, of how much each layer recomputes.
+
+Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, LogarithmicScale, Tooltip, annotations);
+
+interface State {
+  /** Index into the overlap's tensors: 0 is the input image. */
+  tensor: number;
+}
+
+let data: PanelData | null = null;
+let theme: Theme = readTheme();
+type RfChart = Chart<'bar' | 'line', (number | null)[], string>;
+let rfChart: RfChart | undefined;
+
+const host = connect<State>({ tensor: 0 }, (message) => {
+  if (message.type === 'data') {
+    data = message.data;
+    render();
+  }
+});
+
+const slider = byId<HTMLInputElement>('tensor');
+const regions = new RegionsView(byId<HTMLCanvasElement>('regionsCanvas'), (focus) => describeFocus(focus));
+slider.addEventListener('input', () => {
+  host.saveState({ tensor: Number(slider.value) });
+  showTensor();
+});
+onThemeChange(() => {
+  theme = readTheme();
+  rfChart?.destroy();
+  rfChart = undefined;
+  render();
+});
+window.addEventListener('resize', () => regions.draw());
+
+function render(): void {
+  if (!data) return;
+  const model = data.model;
+  if (!model) {
+    showHeader(`Patch overlap: ${fileName(data)}`, '', data.problem);
+    showCharts(false);
+    return;
+  }
+  showCharts(true);
+  const schedule = model.schedule;
+  const overlap = data.overlap;
+  const summary = schedule
+    ? `${scheduleName(schedule.patch, schedule.untilBlock)}: ${schedule.patch[0] * schedule.patch[1]} patches, an interior patch reads ${schedule.inputPatch[0]}×${schedule.inputPatch[1]} input pixels; the stage computes ${percent(schedule.overheadStage)} more MACs than layer by layer (${percent(schedule.overheadTotal)} overall)`
+    : 'Layer by layer: no patches.';
+  const noSchedule = 'The model has no schedule line: add one (e.g. schedule patch=4x4 until=block4), or pick one in the Schedule Explorer, to see its patches.';
+  showHeader(`Patch overlap: ${model.name}`, summary, [data.problem, overlap ? null : noSchedule].filter(Boolean).join(' ') || null);
+  byId('tensor').parentElement!.hidden = !overlap;
+  byId('regionsCanvas').parentElement!.hidden = !overlap;
+  applyChartTheme(theme);
+  if (overlap) {
+    slider.max = String(overlap.tensors.length - 1);
+    slider.value = String(Math.min(host.state.tensor, overlap.tensors.length - 1));
+    showTensor();
+  }
+  drawRf(data);
+  exposeCharts({ rf: rfChart });
+}
+
+function percent(fraction: number): string {
+  return `${fraction >= 0 ? '+' : ''}${(100 * fraction).toFixed(1)}%`;
+}
+
+function currentTensor(overlap: OverlapData) {
+  return overlap.tensors[Math.min(Number(slider.value), overlap.tensors.length - 1)];
+}
+
+function showTensor(): void {
+  const overlap = data?.overlap;
+  if (!overlap) return;
+  const tensor = currentTensor(overlap);
+  setText('tensorLabel', `${Number(slider.value) + 1}/${overlap.tensors.length}: ${tensor.label}`);
+  regions.show(tensor, theme);
+  if (rfChart && data) drawRf(data);
+}
+
+/** The focused patch in words: what it reads, its own share, its halo, where it is clipped. */
+function describeFocus(focus: PatchFocus | null): void {
+  const overlap = data?.overlap;
+  if (!overlap) return;
+  const tensor = currentTensor(overlap);
+  const [P, Q] = overlap.patch;
+  if (!focus) {
+    const area = (flat: number[]) => {
+      let sum = 0;
+      for (let i = 0; i < flat.length; i += 4) sum += flat[i + 1] - flat[i] + 1;
+      return sum;
+    };
+    const ratio = (area(tensor.rows) * area(tensor.cols)) / (tensor.size[0] * tensor.size[1]);
+    setText('patchInfo', `${P}×${Q} patches on ${tensor.label}.\nTogether they cover ${ratio.toFixed(2)}× its pixels: the rest is overlap, computed more than once.\nHover a patch (or focus the picture and use the arrow keys) to see its region and halo.`);
+    return;
+  }
+  const { rows, cols } = regions.describe(focus);
+  // Border patches: their regions would reach into the padding, and are clipped to the tensor.
+  const clipped = [focus.row === 0 && 'top', focus.row === P - 1 && 'bottom', focus.col === 0 && 'left', focus.col === Q - 1 && 'right'].filter(Boolean);
+  setText(
+    'patchInfo',
+    [
+      `Patch row ${focus.row + 1} of ${P}, column ${focus.col + 1} of ${Q}`,
+      `region: rows ${rows[0]}–${rows[1]}, columns ${cols[0]}–${cols[1]} (${rows[1] - rows[0] + 1}×${cols[1] - cols[0] + 1})`,
+      `own share (solid): ${rows[3] - rows[2] + 1}×${cols[3] - cols[2] + 1}`,
+      `halo (hatched): ${rows[2] - rows[0]} rows above, ${rows[1] - rows[3]} below, ${cols[2] - cols[0]} columns left, ${cols[1] - cols[3]} right`,
+      clipped.length ? `clipped at the ${clipped.join(', ')} border` : 'interior: not clipped',
+    ].join('\n'),
+  );
+}
+
+function drawRf(data: PanelData): void {
+  const model = data.model!;
+  const schedule = model.schedule;
+  const overlap = data.overlap;
+  const bands: Band[] = [];
+  if (schedule) bands.push({ from: 0, to: schedule.endLayer - 1, color: theme.stage, label: 'patch stage' });
+  // The layer whose output the slider shows (tensor t is the output of layer t − 1).
+  const picked = overlap ? currentTensor(overlap).layer : -1;
+  if (picked >= 0) bands.push({ from: picked, to: picked, color: withAlpha(theme.focus, 0.25) });
+  const colors = { rf: theme.palette.blue, recompute: theme.palette.orange };
+  renderLegend(byId('rfLegend'), [
+    { label: 'receptive field (input pixels, rows)', color: colors.rf, marker: 'line' },
+    { label: 'recomputation in the patch stage (× the layer-by-layer work)', color: colors.recompute, marker: 'box' },
+  ]);
+  const config = {
+    data: {
+      labels: data.layers.map((l) => l.name),
+      datasets: [
+        { type: 'line' as const, label: 'receptive field', data: data.layers.map((l) => l.rf[0]), yAxisID: 'y', borderColor: colors.rf, backgroundColor: colors.rf, pointRadius: 2, borderWidth: 2, order: 0 },
+        { type: 'bar' as const, label: 'recomputation', data: data.layers.map((l) => (l.inPatchStage ? l.recompute : null)), yAxisID: 'y1', backgroundColor: withAlpha(colors.recompute, 0.7), order: 1 },
+      ],
+    },
+    options: {
+      interaction: { mode: 'index' as const, intersect: false },
+      layout: { padding: bandLabelRoom },
+      scales: {
+        x: { ticks: { autoSkip: true, maxRotation: 60 }, title: { display: true, text: 'layer' } },
+        // Logarithmic: the receptive field grows about geometrically, and the stage's (tens of
+        // pixels) would vanish beside the last layers' (hundreds) on a linear axis.
+        y: { type: 'logarithmic' as const, min: 1, position: 'left' as const, title: { display: true, text: 'receptive field (px)' } },
+        // From 1 (no recomputation): a bar's height is the work done twice.
+        y1: { min: 1, suggestedMax: 2, position: 'right' as const, grid: { drawOnChartArea: false }, title: { display: true, text: 'recomputation (×)' } },
+      },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: (item: TooltipItem<'bar' | 'line'>) => (item.datasetIndex === 0 ? `receptive field ${item.parsed.y ?? 0} px` : `recomputes ${(item.parsed.y ?? 0).toFixed(2)}×`),
+          },
+        },
+        annotations: { bands, lines: [{ axis: 'y' as const, value: model.input[0], color: theme.muted, label: `input ${model.input[0]} px` }] },
+      },
+      onClick: (event: { native: Event | null }) => {
+        if (!rfChart || !event.native || !overlap) return;
+        const hit = rfChart.getElementsAtEventForMode(event.native, 'index', { intersect: false }, true);
+        const layer = hit[0]?.index;
+        if (layer === undefined || layer >= overlap.tensors.length - 1) return;
+        slider.value = String(layer + 1);
+        host.saveState({ tensor: layer + 1 });
+        showTensor();
+      },
+    },
+  };
+  if (rfChart) {
+    rfChart.data = config.data;
+    rfChart.options = config.options as RfChart['options'];
+    rfChart.update();
+  } else {
+    rfChart = new Chart(byId<HTMLCanvasElement>('rfChart'), { type: 'bar', ...config } as ChartConfiguration<'bar' | 'line', (number | null)[], string>);
+  }
+}

@@ -1,0 +1,115 @@
+import { strict as assert } from 'assert';
+import { dataMessage, exampleText } from './fixtures';
+import { missing, PanelBrowser, PanelPageRun, skipOrFail } from './pageHarness';
+
+// The memory panel's page in headless Chromium, fed the analysis of examples/mobilenetv2.pnet
+// through the extension's message protocol. Screenshots: test-output/webview/memory-*.png.
+
+interface Inked {
+  total: number;
+  inked: number;
+  colored: number;
+}
+
+describe('memory panel page (headless Chromium)', function () {
+  this.timeout(60_000);
+  const browser = new PanelBrowser();
+  let run: PanelPageRun;
+
+  before(async function () {
+    const problem = missing();
+    if (problem) return skipOrFail(this, problem);
+    await browser.start();
+  });
+  after(() => browser.stop());
+  afterEach(() => run?.close());
+
+  const plotInk = async (chart: string) => run.probe<Inked>(`inked('${chart}Chart', window.patchwiseTest.chartArea('${chart}'))`);
+
+  it('draws the stacked bars, budget and flash charts with the right legend and axes', async () => {
+    run = await browser.open('memory', 'dark');
+    assert.deepEqual(await run.posted(), [{ type: 'ready' }]);
+    await run.send(dataMessage('memory'));
+    const memory = await plotInk('memory');
+    assert.ok(memory.colored > memory.total * 0.03, `bars drawn in the plot area: ${JSON.stringify(memory)}`);
+    const flash = await plotInk('flash');
+    assert.ok(flash.colored > flash.total * 0.03, `flash area drawn: ${JSON.stringify(flash)}`);
+    assert.deepEqual(await run.probe('legend("memoryLegend")'), [
+      'input',
+      'output',
+      'kept for the shortcut',
+      'stage output buffer',
+      'scratch',
+      'pale: layer by layer, solid: with the schedule',
+      'SRAM budget',
+    ]);
+    assert.deepEqual(await run.probe('axisTitles("memory")'), { x: 'layer', y: 'live SRAM (KiB)' });
+    assert.equal((await run.probe<{ y: string }>('axisTitles("flash")')).y, 'flash (KiB)');
+    const ticks = await run.probe<string[]>('ticks("memory", "x")');
+    assert.ok(ticks.includes('block0.conv'), ticks.join(', '));
+    const annotations = await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations');
+    assert.deepEqual(JSON.parse(JSON.stringify(annotations)).labels.map((l: { text: string }) => l.text), ['peak 171.5 KiB', 'layer by layer 1372.0 KiB']);
+    assert.match(await run.page.locator('#summary').innerText(), /^peak 171\.5 KiB with patch=4x4 until=block4 \(layer by layer 1372\.0 KiB\) · SRAM 320\.0 KiB \(stm32f746\): fits · flash 3\.38 MiB of 1\.00 MiB$/);
+    assert.equal(await run.page.locator('#problem').isHidden(), true);
+    await run.screenshot('memory-dark');
+    assert.deepEqual(run.problems, []);
+  });
+
+  it('reveals the clicked layer and highlights the cursor line', async () => {
+    run = await browser.open('memory', 'light');
+    await run.send(dataMessage('memory'));
+    // Block 2's expand conv (layer 3) is on line 11 of the example.
+    const at = await run.probe<{ x: number; y: number }>('pointAt("memory", 6, 3)');
+    await run.click(at.x, at.y + 5);
+    assert.deepEqual((await run.posted()).slice(-1), [{ type: 'reveal', line: 11 }]);
+    await run.send({ type: 'highlight', line: 11 });
+    const bands = await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations.bands.map((b) => [b.from, b.to])');
+    assert.deepEqual(bands, [[0, 11], [3, 3], [4, 4], [5, 5], [6, 6], [7, 7], [8, 8]], 'the stage, then the six layers of line 11 (blocks 2 and 3)');
+    await run.screenshot('memory-light-highlight');
+    assert.deepEqual(run.problems, []);
+  });
+
+  it('keeps its view across hide and show, and redraws when the theme changes', async () => {
+    run = await browser.open('memory', 'dark');
+    await run.send(dataMessage('memory'));
+    await run.page.selectOption('#view', 'scheduled');
+    const state = await run.probe('state()');
+    assert.deepEqual(state, { view: 'scheduled', hidden: [] });
+    await run.close();
+    // VS Code throws a hidden webview's page away and loads it again with the saved state.
+    run = await browser.open('memory', 'dark', state);
+    await run.send(dataMessage('memory'));
+    assert.equal(await run.page.locator('#view').inputValue(), 'scheduled');
+    assert.deepEqual(await run.page.evaluate('window.patchwiseCharts.memory.data.datasets.map((d) => d.stack).filter((s, i, a) => a.indexOf(s) === i)'), ['scheduled']);
+    await run.page.click('#memoryLegend button:has-text("scratch")');
+    assert.deepEqual(await run.probe('state()'), { view: 'scheduled', hidden: ['scratchBytes'] });
+    const before = await plotInk('memory');
+    const { themes } = await import('./themes');
+    await run.page.evaluate(`window.patchwiseTest.setTheme(${JSON.stringify(themes.highContrast.variables)}, 'vscode-high-contrast')`);
+    await run.probe('frames()');
+    await run.probe('frames()');
+    const after = await plotInk('memory');
+    assert.ok(after.colored > 0 && after.inked !== before.inked, 'redrawn in the high-contrast colours');
+    await run.screenshot('memory-high-contrast-scheduled');
+    assert.deepEqual(run.problems, []);
+  });
+
+  it('says why instead of drawing an empty chart: over budget, no model; drops a malformed message', async () => {
+    run = await browser.open('memory', 'dark');
+    await run.send(dataMessage('memory', exampleText.replace('patch=4x4 until=block4', 'patch=2x2 until=block4'), { sramBudget: '128KiB' }));
+    assert.match(await run.page.locator('#problem').innerText(), /^The peak, [\d.]+ KiB, is over the 128\.0 KiB SRAM budget\.$/);
+    assert.match(await run.page.locator('#summary').innerText(), /: over by [\d.]+ KiB/);
+    await run.screenshot('memory-over-budget');
+    await run.send({ type: 'data', data: { bogus: true } });
+    assert.equal(run.warnings.length, 1);
+    assert.match(run.warnings[0], /^patchwise: dropped a malformed message: message\.data\.bogus: unexpected field/);
+    const log = (await run.posted()).slice(-1)[0] as { type: string; level: string; text: string };
+    assert.deepEqual([log.type, log.level], ['log', 'warn']);
+    assert.match(await run.page.locator('#problem').innerText(), /128\.0 KiB/, 'the last good data stays');
+    await run.send(dataMessage('memory', 'model broken\nconv out=8\n'));
+    assert.match(await run.page.locator('#problem').innerText(), /^No model to chart: line \d+: /);
+    assert.equal(await run.page.locator('main').isHidden(), true);
+    await run.screenshot('memory-no-model');
+    assert.deepEqual(run.problems, []);
+  });
+});

@@ -1,0 +1,94 @@
+import { strict as assert } from 'assert';
+import { dataMessage } from './fixtures';
+import { missing, PanelBrowser, PanelPageRun, skipOrFail } from './pageHarness';
+
+// The schedule explorer's page in headless Chromium, fed the schedule search of
+// examples/mobilenetv2.pnet. Screenshots: test-output/webview/schedules-*.png.
+
+interface Inked {
+  total: number;
+  inked: number;
+  colored: number;
+}
+
+describe('schedule explorer page (headless Chromium)', function () {
+  this.timeout(60_000);
+  const browser = new PanelBrowser();
+  let run: PanelPageRun;
+
+  before(async function () {
+    const problem = missing();
+    if (problem) return skipOrFail(this, problem);
+    await browser.start();
+  });
+  after(() => browser.stop());
+  afterEach(() => run?.close());
+
+  it('plots every schedule, the Pareto front, the budget and the current schedule', async () => {
+    run = await browser.open('schedules', 'dark');
+    const message = dataMessage('schedules');
+    await run.send(message);
+    const ink = await run.probe<Inked>("inked('scatterChart', window.patchwiseTest.chartArea('scatter'))");
+    assert.ok(ink.colored > ink.total * 0.01, `points drawn in the plot area: ${JSON.stringify(ink)}`);
+    const counts = await run.page.evaluate('window.patchwiseCharts.scatter.data.datasets.map((d) => [d.label, d.data.length])');
+    const space = message.data.schedules!;
+    const fitting = space.peakBytes.filter((p) => p <= space.budgetBytes).length;
+    assert.deepEqual(counts, [['document schedule', 1], ['best that fits', 1], ['Pareto front', space.pareto.length], ['fits the budget', fitting], ['over budget', 1142 - fitting]]);
+    assert.deepEqual(await run.probe('legend("scatterLegend")'), ['fits the budget', 'over budget', 'Pareto front', 'document schedule', 'best that fits', 'SRAM budget']);
+    assert.deepEqual(await run.probe('axisTitles("scatter")'), { x: 'peak SRAM (KiB)', y: 'MACs (millions)' });
+    assert.match(await run.page.locator('#summary').innerText(), /^1142 schedules · SRAM budget 320\.0 KiB · best that fits: patch=\d+x\d+ until=block\d+ \([\d.]+ KiB, \+[\d.]+% MACs\)$/);
+    const rows = await run.page.locator('#front tbody tr').allInnerTexts();
+    assert.equal(rows.length, space.pareto.length);
+    await run.screenshot('schedules-dark');
+    assert.deepEqual(run.problems, []);
+  });
+
+  it('posts the clicked schedule for the document version the data came from', async () => {
+    run = await browser.open('schedules', 'light');
+    const message = dataMessage('schedules', undefined, undefined, 7);
+    await run.send(message);
+    const space = message.data.schedules!;
+    // A point of the Pareto front away from the document's schedule and the best one.
+    const k = space.pareto.findIndex((i) => i !== space.current && i !== space.best && space.patchRows[i] > 0);
+    const i = space.pareto[k];
+    const at = await run.probe<{ x: number; y: number }>(`pointAt("scatter", 2, ${k})`);
+    await run.click(at.x, at.y);
+    const expected = { type: 'applySchedule', version: 7, patch: [space.patchRows[i], space.patchCols[i]], untilBlock: space.untilBlock[i] };
+    assert.deepEqual((await run.posted()).slice(-1), [expected]);
+    // The same from the table, with the keyboard.
+    await run.page.locator('#front tbody tr').nth(k).locator('button').focus();
+    await run.page.keyboard.press('Enter');
+    assert.deepEqual((await run.posted()).slice(-1), [expected]);
+    await run.page.mouse.move(at.x, at.y);
+    await run.probe('frames()');
+    await run.screenshot('schedules-light-hover');
+    assert.deepEqual(run.problems, []);
+  });
+
+  it('switches to MAC overhead and keeps that across hide and show', async () => {
+    run = await browser.open('schedules', 'dark');
+    await run.send(dataMessage('schedules'));
+    await run.page.selectOption('#yAxis', 'overhead');
+    const state = await run.probe('state()');
+    await run.close();
+    run = await browser.open('schedules', 'dark', state);
+    await run.send(dataMessage('schedules'));
+    assert.equal(await run.page.locator('#yAxis').inputValue(), 'overhead');
+    assert.deepEqual(await run.probe('axisTitles("scatter")'), { x: 'peak SRAM (KiB)', y: 'MAC overhead vs layer by layer (%)' });
+    assert.deepEqual(run.problems, []);
+  });
+
+  it('when nothing fits, says why and still draws every schedule; with errors, says so', async () => {
+    run = await browser.open('schedules', 'highContrast');
+    await run.send(dataMessage('schedules', undefined, { sramBudget: '64KiB' }));
+    assert.match(await run.page.locator('#problem').innerText(), /^No schedule fits 64\.0 KiB: .+/);
+    assert.match(await run.page.locator('#summary').innerText(), /nothing fits$/);
+    const counts = await run.page.evaluate('window.patchwiseCharts.scatter.data.datasets.map((d) => d.data.length)');
+    assert.deepEqual(counts, [1, 0, 12, 0, 1142]);
+    await run.screenshot('schedules-high-contrast-nothing-fits');
+    await run.send(dataMessage('schedules', 'model m\ninput 32x32x3\nconv out=8 bogus=1\n'));
+    assert.equal(await run.page.locator('#problem').innerText(), 'Schedules are searched once the model has no errors (see Problems).');
+    assert.equal(await run.page.locator('main').isHidden(), true);
+    assert.deepEqual(run.problems, []);
+  });
+});
