@@ -4,7 +4,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { analyzeText } from '../../server/src/core/engine';
+import { Random } from '../../server/src/core/quant/random';
+import { buildFirmware } from '../../server/src/firmware';
 import { readExample, repoRoot } from '../helpers';
+import { randomModel } from '../runtime/randomModels';
 
 // The STM32F746 firmware path: arm-none-eabi-gcc builds, QEMU's Cortex-M7 runs (mps2-an500), with
 // the checks of the firmware issue, and a test per failure path. CI installs the tools (.ci/run);
@@ -70,6 +73,23 @@ describe('STM32F746 firmware: arm-none-eabi-gcc and QEMU', function () {
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /the firmware does not fit the 320\.0 KiB of SRAM.*its arena needs \d+ B \(the activation peak of 433664 B at block 2/);
     assert.match(r.stderr, /patchwise optimize/);
+  });
+
+  it('runs 8 random architectures with random patch schedules on the Cortex-M7: the reference bytes', () => {
+    // The real SMLAD/SXTB16 instructions on shapes the examples do not have.
+    const rng = new Random(0xc0de);
+    for (let seed = 101; seed <= 108; seed++) {
+      const { text } = randomModel(seed);
+      const model = analyzeText(text).model!;
+      const stop = model.blocks.findIndex((b) => model.layers.slice(b.firstLayer, b.endLayer).some((l) => l.kind === 'gpool' || l.kind === 'fc'));
+      const until = rng.int(0, (stop < 0 ? model.blocks.length : stop) - 1);
+      const out = model.blocks[until].output;
+      const schedule = `patch=${rng.int(1, Math.min(8, out.h))}x${rng.int(1, Math.min(8, out.w))} until=block${until}`;
+      const r = buildFirmware({ file: `random-${seed}.pnet`, text, schedule, board: 'qemu-mps2-an500', run: 'qemu' });
+      assert.equal(r.failure, undefined, `${schedule}\n${text}\n${r.failure?.message}`);
+      assert.equal(r.report!.matchesReference, true, `${schedule}\n${text}`);
+      assert.ok((r.report!.measuredArenaBytes as number) <= (r.report!.predictedArenaBytes as number));
+    }
   });
 
   it('links the stm32f746 build with the real memory map, vectors at 0x08000000', () => {
