@@ -44,6 +44,7 @@ options:
   --dsp                   firmware: the DSP path on the host (emulated)
   --profile               firmware: per-layer counts (layerCounts) on the MCU boards
   --progress              firmware: print "patchwise: progress STAGE" lines on stderr
+  --also-layer-by-layer   firmware: on an MCU board, run the model once more layer by layer
   --timeout SECONDS       firmware: give up on the emulator or board after this long (300)
   --toolchain PREFIX      firmware: the arm-none-eabi- prefix, e.g. /opt/arm/bin/arm-none-eabi-
   --qemu PATH, --renode PATH, --openocd PATH, --port DEVICE   firmware: tools and serial port
@@ -65,6 +66,7 @@ interface Options {
   dsp: boolean;
   profile: boolean;
   progress: boolean;
+  alsoLayerByLayer: boolean;
   timeout?: number;
   tools: ToolPaths;
 }
@@ -74,7 +76,7 @@ const commands = ['analyze', 'optimize', 'reference', 'firmware'];
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!commands.includes(command)) throw new UsageError(command ? `unknown command '${command}'` : 'no command');
-  const options: Options = { command, file: '', json: false, apply: false, override: {}, board: 'host', build: false, dsp: false, profile: false, progress: false, tools: {} };
+  const options: Options = { command, file: '', json: false, apply: false, override: {}, board: 'host', build: false, dsp: false, profile: false, progress: false, alsoLayerByLayer: false, tools: {} };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const value = () => {
@@ -112,6 +114,7 @@ function parseArgs(argv: string[]): Options {
       case '--build': options.build = true; break;
       case '--profile': options.profile = true; break;
       case '--progress': options.progress = true; break;
+      case '--also-layer-by-layer': options.alsoLayerByLayer = true; break;
       case '--timeout': {
         const seconds = Number(value());
         if (!(seconds > 0)) throw new UsageError('--timeout needs a number of seconds');
@@ -220,7 +223,7 @@ const failureExit: Record<FirmwareFailure['kind'], Exit> = { overflow: Exit.Over
 
 function firmware(options: Options, text: string): Exit {
   const cflags = [...(options.dsp ? ['-DPW_USE_DSP=1'] : []), ...(options.profile ? ['-DPW_PROFILE'] : [])];
-  const result = buildFirmware({ file: options.file, text, board: options.board, schedule: options.schedule, outDir: options.out, run: options.run, build: options.build, cflags, tools: options.tools, timeoutSeconds: options.timeout,
+  const result = buildFirmware({ file: options.file, text, board: options.board, schedule: options.schedule, outDir: options.out, run: options.run, build: options.build, cflags, tools: options.tools, timeoutSeconds: options.timeout, alsoLayerByLayer: options.alsoLayerByLayer,
     ...(options.progress ? { onProgress: (stage: string) => process.stderr.write(`patchwise: progress ${stage}\n`) } : {}),
   });
   printDiagnostics(options.file, result.diagnostics);
@@ -248,6 +251,8 @@ function firmware(options: Options, text: string): Exit {
     } else {
       write(`time     ${r.runMicros} µs on this machine`);
     }
+    const lbl = r.layerByLayer as Record<string, unknown> | undefined;
+    if (lbl) write(`layer by layer: checksum ${lbl.checksum}, arena measured ${lbl.measuredArenaBytes} B of ${lbl.predictedArenaBytes} B predicted, ${lbl.instructions ?? lbl.cycles} ${lbl.instructions !== undefined ? 'instructions' : 'cycles'}`);
     if (result.size) write(`size     flash ${result.size.flashBytes} B, RAM ${result.size.ramBytes} B (arena ${result.size.arenaBytes} B, data ${result.size.dataBytes} B, stack ${result.size.stackReservedBytes} B)`);
     if (result.outDir) write(`project  ${result.outDir}`);
   }

@@ -6,6 +6,7 @@ import { hostBoardFiles } from './core/codegen/boards/host';
 import { McuBoard, mcuBoardFiles, mcuBoards } from './core/codegen/boards/mcu';
 import { generateModelSources, GeneratedFile } from './core/codegen/generate';
 import { checkRuntimeSupport } from './core/codegen/support';
+import { analyzeModel } from './core/analysis/analyze';
 import { analyzeText, Analysis } from './core/engine';
 import { Diagnostic } from './core/language/diagnostics';
 import { runReference, ReferenceResult } from './core/quant/interpreter';
@@ -86,6 +87,8 @@ export interface FirmwareRequest {
   tools?: ToolPaths;
   /** Seconds before an emulator or the board is given up on. */
   timeoutSeconds?: number;
+  /** Also run the model layer by layer on the device (MCU boards), for the comparison. */
+  alsoLayerByLayer?: boolean;
   /** Told as each stage starts: generate, build, then the run target. */
   onProgress?: (stage: 'generate' | 'build' | RunTarget) => void;
 }
@@ -120,7 +123,9 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   const qm = quantizeModel(model);
   const reference = runReference(qm);
   const plan = planArena(model, analysis.report);
-  const sources = generateModelSources(qm, analysis.report, plan, path.basename(request.file));
+  const lblModel = request.alsoLayerByLayer && model.schedule && board !== 'host' ? { ...model, schedule: undefined } : undefined;
+  const lbl = lblModel ? (() => { const report = analyzeModel(lblModel); return { report, plan: planArena(lblModel, report) }; })() : undefined;
+  const sources = generateModelSources(qm, analysis.report, plan, path.basename(request.file), lbl);
   const boardSpecific = board === 'host' ? hostBoardFiles() : [...mcuBoardFiles(board, model.name), ...boardFiles(board)];
   const files = [...sources.files, ...boardSpecific, ...runtimeFiles()];
   const keep = request.outDir !== undefined;

@@ -123,6 +123,12 @@ function exactCounts(report: Record<string, unknown>, log: string, steps: StepOr
   report.instructions = marks[c] - marks[0];
   report.split = { stage: marks[b] - marks[0], later: marks[c] - marks[b] };
   report.exactInstructions = true;
+  // The layer-by-layer run comes last: its two marks end the list (before any second-run marks).
+  const lbl = report.layerByLayer as Record<string, unknown> | undefined;
+  if (lbl && !profiled && marks.length >= c + 3) {
+    lbl.instructionsSysTick = lbl.instructions;
+    lbl.instructions = marks[c + 2] - marks[c + 1];
+  }
   if (profiled) {
     // Step i starts at its mark and ends at the next mark (a step's or a phase's).
     const starts = [...marks.slice(1, b), ...marks.slice(b + 1, c)];

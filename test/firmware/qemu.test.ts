@@ -75,6 +75,16 @@ describe('STM32F746 firmware: arm-none-eabi-gcc and QEMU', function () {
     assert.match(r.stderr, /patchwise optimize/);
   });
 
+  it('runs the model once more layer by layer when asked, on the device, for the comparison', () => {
+    const r = patchwise(['firmware', 'examples/vww-mbv1-0.25-96.pnet', '--board', 'qemu-mps2-an500', '--run', 'qemu', '--also-layer-by-layer', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const fw = r.json!;
+    assert.equal(fw.layerByLayer.checksum, fw.checksum);
+    assert.equal(fw.layerByLayer.predictedPeakBytes, analyzeText(readExample('vww-mbv1-0.25-96.pnet'), { schedule: '' }).report!.peakBytes);
+    assert.equal(fw.layerByLayer.measuredArenaBytes, fw.layerByLayer.predictedArenaBytes);
+    assert.ok(fw.layerByLayer.instructions < fw.instructions, 'layer by layer runs fewer instructions');
+  });
+
   it('runs 8 random architectures with random patch schedules on the Cortex-M7: the reference bytes', () => {
     // The real SMLAD/SXTB16 instructions on shapes the examples do not have.
     const rng = new Random(0xc0de);

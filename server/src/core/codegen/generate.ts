@@ -78,8 +78,14 @@ function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
   return [{ path: 'weights.h', content: h.toString() }, { path: 'weights.c', content: c.toString() }];
 }
 
+/** The same model planned without its schedule, run once more on the device to compare. */
+export interface LayerByLayer {
+  report: AnalysisReport;
+  plan: ArenaPlan;
+}
+
 /** model.h, model.c, weights.h, weights.c and arena_plan.json for a quantized model and its plan. */
-export function generateModelSources(qm: QModel, report: AnalysisReport, plan: ArenaPlan, source: string): ModelSources {
+export function generateModelSources(qm: QModel, report: AnalysisReport, plan: ArenaPlan, source: string, lbl?: LayerByLayer): ModelSources {
   const model = qm.model;
   const outputShape = model.layers[model.layers.length - 1].output;
   const outputOffset = plan.outputOffset;
@@ -103,6 +109,15 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
   h.line(`#define PW_LAYERS ${model.layers.length}`);
   h.comment('The schedule as in the analysis report (null: layer by layer).');
   h.line(`#define PW_SCHEDULE_JSON ${cString(JSON.stringify(report.schedule))}`);
+  if (lbl) {
+    h.comment('The model once more, layer by layer (its own plan; the same layers and weights).');
+    h.line('#define PW_HAS_LAYER_BY_LAYER 1');
+    h.line(`#define PW_LBL_ARENA_BYTES ${lbl.plan.arenaBytes}`);
+    h.line(`#define PW_LBL_PEAK_BYTES ${lbl.report.peakBytes}`);
+    h.line(`#define PW_LBL_SCRATCH_BYTES ${lbl.plan.scratchBytes}`);
+    h.line(`#define PW_LBL_OUTPUT_OFFSET ${lbl.plan.outputOffset}`);
+    h.line('pw_status pw_model_run_layer_by_layer(int8_t *arena, const int8_t *input);');
+  }
   h.line().comment('Runs the model on `input` (HWC int8); the output is at arena + PW_OUTPUT_OFFSET.');
   h.line('pw_status pw_model_run(int8_t *arena, const int8_t *input);');
   h.comment('The same in two parts, so that boards can time the patch stage and the rest.');
@@ -174,6 +189,15 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
     c.line('PW_TRY(pw_model_run_stage(arena, input));');
     c.line('return pw_model_run_later(arena, input);');
   });
+  if (lbl) {
+    c.line().block(`static const pw_step lbl_steps[${lbl.plan.steps.length}] =`, () => lbl.plan.steps.forEach((s) => c.line(step(s))), ';');
+    c.line().block('pw_status pw_model_run_layer_by_layer(int8_t *arena, const int8_t *input)', () => {
+      c.line('const pw_context ctx = {arena, input, arena};');
+      if (held) c.line(`memcpy(arena + ${lbl.plan.activationOffset}, input, PW_INPUT_BYTES);`);
+      calls(lbl.plan.steps.map((s) => s.layer), 'lbl_steps');
+      c.line('return PW_OK;');
+    });
+  }
 
   const planJson = {
     model: model.name,
