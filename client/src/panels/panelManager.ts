@@ -58,6 +58,7 @@ export class PanelManager implements vscode.Disposable {
         log: (text) => this.output.appendLine(`[panels] ${text}`),
       });
       this.panels.set(kind, panel);
+      panel.setSubject(fileName(target));
     }
     this.pendingBlock = block;
     if (this.followed?.toString() !== target.toString()) this.follow(target);
@@ -76,8 +77,7 @@ export class PanelManager implements vscode.Disposable {
   private follow(uri: vscode.Uri): void {
     this.followed = uri;
     this.sent.clear();
-    const name = uri.path.split('/').pop() ?? uri.toString();
-    for (const panel of this.panels.values()) panel.setSubject(name);
+    for (const panel of this.panels.values()) panel.setSubject(fileName(uri));
     void this.refresh();
   }
 
@@ -183,4 +183,8 @@ export class PanelManager implements vscode.Disposable {
     for (const panel of [...this.panels.values()]) panel.dispose();
     this.subscriptions.forEach((s) => s.dispose());
   }
+}
+
+function fileName(uri: vscode.Uri): string {
+  return uri.path.split('/').pop() || uri.toString();
 }
