@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { generateDeepModel } from '../../bench/models';
 import { dataMessage, exampleText } from './fixtures';
 import { missing, PanelBrowser, PanelPageRun, skipOrFail } from './pageHarness';
 
@@ -91,6 +92,19 @@ describe('memory panel page (headless Chromium)', function () {
     const after = await plotInk('memory');
     assert.ok(after.colored > 0 && after.inked !== before.inked, 'redrawn in the high-contrast colours');
     await run.screenshot('memory-high-contrast-scheduled');
+    assert.deepEqual(run.problems, []);
+  });
+
+  it('draws a 1,000-layer model', async () => {
+    run = await browser.open('memory', 'dark');
+    const started = Date.now();
+    await run.send(dataMessage('memory', generateDeepModel(1000)));
+    const elapsedMs = Date.now() - started;
+    const memory = await plotInk('memory');
+    assert.ok(memory.colored > memory.total * 0.01, `bars drawn: ${JSON.stringify(memory)}`);
+    assert.equal(await run.page.evaluate('window.patchwiseCharts.memory.data.labels.length'), 999);
+    assert.ok(elapsedMs < 5_000, `drawn in ${elapsedMs} ms`);
+    await run.screenshot('memory-1000-layers');
     assert.deepEqual(run.problems, []);
   });
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { generateDeepModel } from '../../bench/models';
 import { dataMessage } from './fixtures';
 import { missing, PanelBrowser, PanelPageRun, skipOrFail } from './pageHarness';
 
@@ -62,6 +63,19 @@ describe('schedule explorer page (headless Chromium)', function () {
     await run.page.mouse.move(at.x, at.y);
     await run.probe('frames()');
     await run.screenshot('schedules-light-hover');
+    assert.deepEqual(run.problems, []);
+  });
+
+  it('plots the 17,848 schedules of a 1,000-layer model', async () => {
+    run = await browser.open('schedules', 'dark');
+    const message = dataMessage('schedules', generateDeepModel(1000));
+    const started = Date.now();
+    await run.send(message);
+    const elapsedMs = Date.now() - started;
+    const total = await run.page.evaluate('window.patchwiseCharts.scatter.data.datasets.slice(3).reduce((n, d) => n + d.data.length, 0)');
+    assert.equal(total, message.data.schedules!.peakBytes.length);
+    assert.ok(elapsedMs < 5_000, `drawn in ${elapsedMs} ms`);
+    await run.screenshot('schedules-1000-layers');
     assert.deepEqual(run.problems, []);
   });
 
