@@ -64,8 +64,9 @@ function partColors(): Record<Part, string> {
 function render(): void {
   if (!data) return;
   const model = data.model;
-  if (!model) {
-    showHeader(`Memory: ${fileName(data)}`, '', data.problem);
+  // No model, or one too deep to chart: the problem says which.
+  if (!model || data.layers.length === 0) {
+    showHeader(`Memory: ${model?.name ?? fileName(data)}`, '', data.problem);
     showCharts(false);
     return;
   }

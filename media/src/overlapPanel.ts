@@ -47,8 +47,8 @@ window.addEventListener('resize', () => regions.draw());
 function render(): void {
   if (!data) return;
   const model = data.model;
-  if (!model) {
-    showHeader(`Patch overlap: ${fileName(data)}`, '', data.problem);
+  if (!model || data.layers.length === 0) {
+    showHeader(`Patch overlap: ${model?.name ?? fileName(data)}`, '', data.problem);
     showCharts(false);
     return;
   }

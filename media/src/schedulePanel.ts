@@ -64,8 +64,10 @@ function render(): void {
   const model = data.model;
   const space = data.schedules;
   if (!model || !space) {
-    // The search runs only on a model without errors (a broken model has no meaningful schedules).
-    showHeader(`Schedules: ${model?.name ?? fileName(data)}`, '', model ? 'Schedules are searched once the model has no errors (see Problems).' : data.problem);
+    // The search runs only on a model without errors (a broken model has no meaningful schedules),
+    // and not on one too deep to chart (data.problem says so).
+    const why = model && data.layers.length > 0 ? 'Schedules are searched once the model has no errors (see Problems).' : data.problem;
+    showHeader(`Schedules: ${model?.name ?? fileName(data)}`, '', why);
     showCharts(false);
     return;
   }

@@ -108,6 +108,15 @@ describe('panel data', () => {
     assert.match(tight.problem!, /^No schedule fits 64\.0 KiB: /);
   });
 
+  it('refuses a model too deep to chart, with the reason, and does not search it', () => {
+    const lines = ['model chain', 'input 32x32x8', 'target stm32f746'];
+    for (let i = 0; i < 1001; i++) lines.push('dwconv k=3', 'conv out=8 k=1');
+    const deep = dataOf(lines.join('\n'));
+    assert.equal(deep.model?.name, 'chain');
+    assert.deepEqual([deep.layers, deep.overlap, deep.schedules], [[], null, null]);
+    assert.equal(deep.problem, 'The model has 2,002 layers; the panels chart models of up to 2,000 layers (the CLI reports any size).');
+  });
+
   it('explains a document with no model instead of drawing nothing', () => {
     const none = dataOf('model m\nconv out=8\n');
     assert.equal(none.model, null);

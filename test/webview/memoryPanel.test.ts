@@ -108,7 +108,7 @@ describe('memory panel page (headless Chromium)', function () {
     assert.deepEqual(run.problems, []);
   });
 
-  it('says why instead of drawing an empty chart: over budget, no model; drops a malformed message', async () => {
+  it('says why instead of drawing an empty chart: over budget, no model, too deep; drops a malformed message', async () => {
     run = await browser.open('memory', 'dark');
     await run.send(dataMessage('memory', exampleText.replace('patch=4x4 until=block4', 'patch=2x2 until=block4'), { sramBudget: '128KiB' }));
     assert.match(await run.page.locator('#problem').innerText(), /^The peak, [\d.]+ KiB, is over the 128\.0 KiB SRAM budget\.$/);
@@ -124,6 +124,10 @@ describe('memory panel page (headless Chromium)', function () {
     assert.match(await run.page.locator('#problem').innerText(), /^No model to chart: line \d+: /);
     assert.equal(await run.page.locator('main').isHidden(), true);
     await run.screenshot('memory-no-model');
+    await run.send(dataMessage('memory', generateDeepModel(2100)));
+    assert.match(await run.page.locator('#problem').innerText(), /^The model has [\d,]+ layers; the panels chart models of up to 2,000 layers/);
+    assert.equal(await run.page.locator('#title').innerText(), 'Memory: deep-2100');
+    assert.equal(await run.page.locator('main').isHidden(), true);
     assert.deepEqual(run.problems, []);
   });
 });

@@ -7,6 +7,13 @@ import { DocumentAnalysis } from './document';
 import { MemoryParts, ModelSummary, OverlapData, OverlapTensor, PanelData, PanelLayer, PanelSection, ScheduleSpace } from './panelTypes';
 
 /**
+ * Beyond this many layers the panels show a message instead of charts: a chart of tens of thousands
+ * of bars says nothing, its data would be tens of megabytes, and the schedule search grows with the
+ * square of the depth (a second at 1,000 layers).
+ */
+export const maxPanelLayers = 2000;
+
+/**
  * What the chart panels draw for one analysed document version: the per-layer memory (always),
  * the patches' regions (`overlap`) and the schedule space (`schedules`, which runs the search).
  * A pure function of the analysis; the server only adds the URI and version.
@@ -21,6 +28,10 @@ export function panelData(doc: DocumentAnalysis, uri: string, version: number, s
     return data;
   }
   data.model = modelSummary(report, model);
+  if (report.layers.length > maxPanelLayers) {
+    data.problem = `The model has ${report.layers.length.toLocaleString('en-US')} layers; the panels chart models of up to ${maxPanelLayers.toLocaleString('en-US')} layers (the CLI reports any size).`;
+    return data;
+  }
   data.layers = report.layers.map((layer) => panelLayer(layer, report));
   if (sections.includes('overlap') && model.schedule) data.overlap = overlapData(model);
   if (sections.includes('schedules') && doc.search) data.schedules = scheduleSpace(doc, doc.search, report);
@@ -44,7 +55,13 @@ function modelSummary(report: AnalysisReport, model: Model): ModelSummary {
   const indexOf = (name: string) => report.layers.findIndex((l) => l.name === name);
   const schedule = report.schedule;
   const endLayer = schedule ? report.layers.filter((l) => l.inPatchStage).length : 0;
-  const scheduled = report.layers.map((l) => total(scheduledParts(l, report)));
+  // The first layer reaching the peak: the report names its block only.
+  let peakLayer = 0;
+  let peak = -1;
+  report.layers.forEach((l, i) => {
+    const bytes = total(scheduledParts(l, report));
+    if (bytes > peak) [peak, peakLayer] = [bytes, i];
+  });
   return {
     name: report.model,
     input: [report.input.h, report.input.w, report.input.c],
@@ -53,8 +70,7 @@ function modelSummary(report: AnalysisReport, model: Model): ModelSummary {
     sramBytes: report.target.sramBytes,
     flashBytes: report.target.flashBytes,
     peakBytes: report.peakBytes,
-    // The first layer reaching the peak: the report names its block only.
-    peakLayer: Math.max(0, scheduled.indexOf(Math.max(...scheduled))),
+    peakLayer,
     layerByLayerPeakBytes: report.perLayer.peakBytes,
     layerByLayerPeakLayer: indexOf(report.perLayer.peakLayer),
     weightsBytes: report.weightsBytes,
