@@ -23,6 +23,7 @@ describe('chart panels, end to end (code-server)', function () {
   let vs: CodeServer | undefined;
   let page: Page;
   let lines: string[];
+  const consoleLines: string[] = [];
 
   before(async function () {
     this.timeout(15 * 60_000);
@@ -39,6 +40,8 @@ describe('chart panels, end to end (code-server)', function () {
     lines = fs.readFileSync(path.join(workspaceDir, example), 'utf8').split('\n');
     vs = await startCodeServer({ vsix, workspace: workspaceDir, logsTo: path.join(outputDir, 'logs') });
     page = vs.page;
+    // The pages' console, webview frames included: policy violations and errors show up here.
+    page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()} (${m.location().url})`));
   });
 
   after(async () => {
@@ -120,6 +123,14 @@ describe('chart panels, end to end (code-server)', function () {
     assert.match(await frame.locator('#summary').innerText(), /^patch=2x2 until=block4: 4 patches/);
     assert.equal(await page.locator('.tab', { hasText: 'Patch Overlap: mobilenetv2.pnet' }).count(), 1);
     await screenshot(page, '04-overlap');
+  });
+
+  it('logged no policy violation and no error from a panel page', () => {
+    fs.writeFileSync(path.join(outputDir, 'console.txt'), consoleLines.join('\n'));
+    const violations = consoleLines.filter((l) => /Content Security Policy|Refused to/i.test(l));
+    // Webview pages load under .../contrib/webview/browser/pre/ (the workbench logs its own errors).
+    const pageErrors = consoleLines.filter((l) => l.startsWith('error:') && l.includes('/webview/browser/pre/'));
+    assert.deepEqual([...violations, ...pageErrors], []);
   });
 });
 

@@ -28,12 +28,12 @@ export function newNonce(): string {
 }
 
 /**
- * `default-src 'none'`: no fetches, frames, fonts or media from anywhere. Images (the canvases'
- * exports) and styles only from media/; scripts only with the nonce. Chart.js sets element styles
- * through the CSSOM, which the policy does not govern, so no 'unsafe-inline' is needed.
+ * `default-src 'none'`: no fetches, frames, images, fonts or media from anywhere; styles only from
+ * media/ and scripts only with the nonce. Chart.js sets element styles through the CSSOM, which the
+ * policy does not govern, so no 'unsafe-inline' is needed.
  */
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-  return [`default-src 'none'`, `img-src ${cspSource} data:`, `style-src ${cspSource}`, `font-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+  return [`default-src 'none'`, `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
 }
 
 export function panelHtml(page: PanelPage): string {
