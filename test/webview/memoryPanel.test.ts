@@ -56,6 +56,19 @@ describe('memory panel page (headless Chromium)', function () {
     assert.deepEqual(run.problems, []);
   });
 
+  it('runs under the policy: default-src none, its script admitted by nonce, an inline script refused', async () => {
+    run = await browser.open('memory', 'dark');
+    const csp = await run.page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    const nonce = /'nonce-([^']+)'/.exec(csp ?? '')?.[1];
+    assert.match(csp ?? '', /^default-src 'none'; style-src http:\/\/127\.0\.0\.1:\d+; script-src 'nonce-[A-Za-z0-9+/]{24}'$/);
+    assert.equal(await run.page.evaluate('document.querySelector("script[src]").nonce'), nonce);
+    // What the policy is for: a script that found its way into the page does not run.
+    await run.page.evaluate(`(() => { const s = document.createElement('script'); s.textContent = 'window.injected = true'; document.body.append(s); })()`);
+    await run.probe('frames()');
+    assert.equal(await run.page.evaluate('window.injected'), undefined);
+    assert.ok(run.problems.some((p) => /CSP violation: script-src/.test(p)), run.problems.join('\n'));
+  });
+
   it('reveals the clicked layer and highlights the cursor line', async () => {
     run = await browser.open('memory', 'light');
     await run.send(dataMessage('memory'));
