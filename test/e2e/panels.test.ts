@@ -84,7 +84,7 @@ describe('chart panels, end to end (code-server)', function () {
     await screenshot(page, '02-memory-chart-2x2');
   });
 
-  it('a click on a bar moves the editor cursor to that layer\'s line', async () => {
+  it('a click on a bar moves the editor cursor to that layer\'s line, and the cursor highlights its bars', async () => {
     const frame = await panelFrame(page, '#memoryChart');
     // Layer 3, block 2's expand conv, on line 11; the click lands on its solid (scheduled) bar.
     const at = await frame.evaluate(() => {
@@ -97,6 +97,9 @@ describe('chart panels, end to end (code-server)', function () {
     assert.ok(canvas, 'the chart canvas is on screen');
     await page.mouse.click(canvas.x + at.x, canvas.y + at.y);
     await waitUntil(() => page.locator('#status\\.editor\\.selection').innerText(), (s) => s.startsWith('Ln 11,'), 'the cursor on line 11');
+    // The cursor, now on line 11, highlights that line's layers (blocks 2 and 3: layers 3 to 8).
+    const bands = () => frame.evaluate(() => (globalThis as unknown as { patchwiseCharts: { memory: { options: { plugins: { annotations: { bands: { from: number }[] } } } } } }).patchwiseCharts.memory.options.plugins.annotations.bands.map((b) => b.from));
+    await waitUntil(bands, (from) => JSON.stringify(from) === JSON.stringify([0, 3, 4, 5, 6, 7, 8]), 'the bars of line 11 highlighted');
   });
 
   it('the schedule explorer writes a picked schedule as one undoable edit', async () => {
