@@ -1,6 +1,7 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { formatDiagnostic, formatReport, formatSearch } from './cliFormat';
-import { analyzeText, applyEdits, optimizeText, scheduleEdit, scheduleText } from './core/engine';
+import { analyzeText, applyEdits, FileSystem, optimizeText, scheduleEdit, scheduleText } from './core/engine';
 import { Diagnostic } from './core/language/diagnostics';
 import { BudgetOverride } from './core/model/build';
 import { builtInTargets, findTarget } from './core/targets';
@@ -20,6 +21,8 @@ const enum Exit {
 
 const usage = `usage: patchwise <command> FILE [options]
 
+FILE is a .pnet model, or for analyze and optimize also an .onnx model (a chain of blocks).
+
 commands:
   analyze FILE    per-block memory, MACs and receptive fields; exit 0 fits, 1 over budget, 2 input errors
   optimize FILE   search every split point × patch grid; exit 0 when a schedule fits, 1 when none does
@@ -35,6 +38,7 @@ options:
   --flash SIZE            flash budget, e.g. 1MiB
   --schedule "patch=PxQ until=blockN"   analyze with this schedule instead of the file's
   --apply                 optimize: write the best schedule into the file's schedule line
+  --input HxWxC           .onnx: the input size when the model's is dynamic, e.g. 224x224x3
   --no-schedule           firmware: run layer by layer, ignoring the file's schedule
   --board NAME            firmware: host (this machine's cc), qemu-mps2-an500 (QEMU's Cortex-M7)
                           or stm32f746 (the STM32F746G-Discovery)
@@ -58,6 +62,7 @@ interface Options {
   json: boolean;
   apply: boolean;
   schedule?: string;
+  input?: string;
   override: BudgetOverride;
   board: Board;
   run?: RunTarget;
@@ -94,6 +99,12 @@ function parseArgs(argv: string[]): Options {
       case '--json': options.json = true; break;
       case '--apply': options.apply = true; break;
       case '--schedule': options.schedule = value(); break;
+      case '--input': {
+        const dims = value();
+        if (!/^\d+x\d+x\d+$/.test(dims)) throw new UsageError(`--input ${dims}: expected HxWxC, e.g. 224x224x3`);
+        options.input = dims;
+        break;
+      }
       case '--no-schedule': options.schedule = ''; break;
       case '--out': options.out = value(); break;
       case '--dsp': options.dsp = true; break;
@@ -139,6 +150,9 @@ function parseArgs(argv: string[]): Options {
   }
   if (!options.file) throw new UsageError(`${command} needs a FILE`);
   if (options.apply && command !== 'optimize') throw new UsageError('--apply goes with optimize');
+  if (isOnnx(options.file) && (command === 'reference' || command === 'firmware')) throw new UsageError(`${command} takes a .pnet file; ONNX models are analysed and optimized only (for now)`);
+  if (isOnnx(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
+  if (options.input && !isOnnx(options.file)) throw new UsageError('--input goes with an .onnx file (a .pnet has its input line)');
   if (options.run) {
     // The run target follows from the board when it is the only one, and must suit it.
     if (!runTargets[options.board].includes(options.run)) {
@@ -150,6 +164,28 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
+function isOnnx(file: string): boolean {
+  return file.toLowerCase().endsWith('.onnx');
+}
+
+/** The engine reads `from "…"` files through this; paths are relative to the naming file. */
+const fileSystem: FileSystem = {
+  readFile: (file) => {
+    try {
+      return new Uint8Array(fs.readFileSync(file));
+    } catch {
+      return undefined;
+    }
+  },
+  resolve: (base, rel) => path.resolve(path.dirname(base), rel),
+};
+
+/** An .onnx file given directly is analysed as the one-line .pnet that names it. */
+function onnxText(options: Options): string {
+  const name = path.basename(options.file).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, 'm');
+  return `model ${name || 'model'} from "${path.basename(options.file)}"\n${options.input ? `input ${options.input}\n` : ''}`;
+}
+
 function write(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
@@ -158,7 +194,7 @@ function run(argv: string[]): Exit {
   const options = parseArgs(argv);
   let text: string;
   try {
-    text = fs.readFileSync(options.file, 'utf8');
+    text = isOnnx(options.file) ? (fs.accessSync(options.file, fs.constants.R_OK), onnxText(options)) : fs.readFileSync(options.file, 'utf8');
   } catch (error) {
     process.stderr.write(`patchwise: cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
     return Exit.Input;
@@ -176,7 +212,7 @@ function printDiagnostics(file: string, diagnostics: Diagnostic[]): void {
 }
 
 function analyze(options: Options, text: string): Exit {
-  const analysis = analyzeText(text, { override: options.override, schedule: options.schedule });
+  const analysis = analyzeText(text, { override: options.override, schedule: options.schedule, fs: fileSystem, basePath: options.file });
   printDiagnostics(options.file, analysis.diagnostics.filter((d) => d.severity !== 'info' || !options.json));
   const report = analysis.report;
   if (options.json) write(JSON.stringify(report ?? { model: null, diagnostics: analysis.diagnostics }, null, 2));
@@ -186,7 +222,7 @@ function analyze(options: Options, text: string): Exit {
 }
 
 function optimize(options: Options, text: string): Exit {
-  const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule });
+  const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule, fs: fileSystem, basePath: options.file });
   printDiagnostics(options.file, analysis.diagnostics.filter((d) => d.severity !== 'info' || !options.json));
   if (analysis.hasErrors || !search || !analysis.report) {
     if (options.json) write(JSON.stringify({ model: analysis.report?.model ?? null, diagnostics: analysis.diagnostics }, null, 2));

@@ -1,16 +1,29 @@
 import { analyzeModel, AnalysisReport } from './analysis/analyze';
 import { Candidate, searchSchedules, SearchOptions, SearchResult } from './analysis/search';
 import { ModelAst } from './language/ast';
-import { Diagnostic, hasErrors, Range } from './language/diagnostics';
+import { Diagnostic, diagnostic, hasErrors, Range } from './language/diagnostics';
 import { parse } from './language/parser';
 import { buildModel, BudgetOverride } from './model/build';
 import { Model } from './model/ir';
+import { checkShapes, importOnnxLayers, inputAst } from './import/onnx';
+
+/** How the engine reads files a model names (`from "model.onnx"`): the CLI's fs, the editor's workspace. */
+export interface FileSystem {
+  /** The file's bytes, or undefined when it cannot be read. */
+  readFile(path: string): Uint8Array | undefined;
+  /** `rel` relative to the file `base` (the .pnet that names it). */
+  resolve(base: string, rel: string): string;
+}
 
 export interface AnalyzeOptions {
   /** Target or budget that overrides the file's (settings, CLI flags). */
   override?: BudgetOverride;
   /** `patch=4x4 until=block4`: used instead of the file's schedule line; '' removes it. */
   schedule?: string;
+  /** Reads `from "file.onnx"`; without it such a file is a diagnostic. */
+  fs?: FileSystem;
+  /** Path of the analysed document, that `from` paths are relative to. */
+  basePath?: string;
 }
 
 /** One parse + build + analysis of a document. `report` is missing only when no model could be built. */
@@ -26,10 +39,30 @@ export interface Analysis {
 export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysis {
   const source = options.schedule !== undefined ? withScheduleText(text, options.schedule) : text;
   const parsed = parse(source);
-  const built = buildModel(parsed.ast, options.override);
-  const diagnostics = [...parsed.diagnostics, ...built.diagnostics];
+  const imported = parsed.ast.from ? importFrom(parsed.ast, options) : undefined;
+  const built = imported ? imported.built : buildModel(parsed.ast, options.override);
+  const diagnostics = [...parsed.diagnostics, ...(imported?.diagnostics ?? []), ...built.diagnostics];
   const report = built.model ? analyzeModel(built.model, diagnostics) : undefined;
   return { ast: parsed.ast, model: built.model, report, diagnostics, hasErrors: hasErrors(diagnostics) };
+}
+
+/**
+ * `model NAME from "file.onnx"`: the ONNX layers replace the file's op lines; its input, target and
+ * schedule lines still apply (the input line fixes dynamic dimensions and says stream or sram).
+ */
+function importFrom(ast: ModelAst, options: AnalyzeOptions): { built: ReturnType<typeof buildModel>; diagnostics: Diagnostic[] } {
+  const from = ast.from!;
+  const path = options.fs ? options.fs.resolve(options.basePath ?? '', from.text) : from.text;
+  const bytes = options.fs?.readFile(path);
+  if (!bytes) {
+    const why = options.fs ? 'the file is missing or unreadable' : 'ONNX files are not read here yet';
+    return { built: { diagnostics: [] }, diagnostics: [diagnostic('onnxUnreadable', from.range, from.text, why)] };
+  }
+  const layers = importOnnxLayers(bytes, { name: ast.name?.text, input: ast.input, range: from.range });
+  if (!layers.blocks || !layers.input) return { built: { diagnostics: [] }, diagnostics: layers.diagnostics };
+  const input = inputAst(layers.input, ast.input?.placement ?? 'stream', ast.input?.range ?? from.range);
+  const built = buildModel({ ...ast, input }, options.override, layers.blocks);
+  return { built, diagnostics: [...layers.diagnostics, ...(built.model ? checkShapes(built.model, layers, from.range) : [])] };
 }
 
 export interface Optimization {

@@ -33,7 +33,8 @@ interface MessageTemplate {
 
 /**
  * The catalog: one entry per user mistake, codes never reused. `{0}`, `{1}`… are filled by
- * {@link diagnostic}. 1xxx: syntax and values, 2xxx: the model, 3xxx: budgets.
+ * {@link diagnostic}. 1xxx: syntax and values, 2xxx: the model, 3xxx: budgets, 4xxx: firmware,
+ * 5xxx: ONNX import.
  */
 export const messages = {
   unknownStatement: { code: 'PW1001', severity: 'error', text: "unknown op '{0}' (expected one of {1})" },
@@ -71,6 +72,21 @@ export const messages = {
   laterOverBudget: { code: 'PW3002', severity: 'error', text: '{0}' },
   flashOverBudget: { code: 'PW3003', severity: 'warning', text: 'the weights need {0} of flash > {1} ({2})' },
   noScheduleOverBudget: { code: 'PW3004', severity: 'warning', text: '{0}' },
+  onnxUnreadable: { code: 'PW5001', severity: 'error', text: "cannot read '{0}': {1}" },
+  onnxDecode: { code: 'PW5002', severity: 'error', text: 'not a readable ONNX model: {0}' },
+  onnxMalformed: { code: 'PW5003', severity: 'error', text: 'malformed ONNX: {0}' },
+  onnxCycle: { code: 'PW5004', severity: 'error', text: "the graph has a cycle through {0} node '{1}'" },
+  onnxMissingValue: { code: 'PW5005', severity: 'error', text: "{0} node '{1}' reads '{2}', which no node, initializer or graph input gives" },
+  onnxTooLarge: { code: 'PW5006', severity: 'error', text: "'{0}' has {1} elements (dims [{2}]); the limit is {3}" },
+  onnxBadAttribute: { code: 'PW5007', severity: 'error', text: "attribute '{0}' of {1} node '{2}': {3}" },
+  onnxUnsupportedOp: { code: 'PW5008', severity: 'error', text: "{0} node '{1}' is not supported yet{2}" },
+  onnxBranch: { code: 'PW5009', severity: 'error', text: "the graph branches at '{0}' into {1}: only chains of layers and residual Adds are supported yet" },
+  onnxShape: { code: 'PW5010', severity: 'error', text: "{0} node '{1}': {2}" },
+  onnxInput: { code: 'PW5011', severity: 'error', text: 'the graph needs one image input and one output: {0}' },
+  onnxDynamicDim: { code: 'PW5012', severity: 'error', text: "dimension {0} of input '{1}' is dynamic ('{2}'): give an 'input HxWxC' line (CLI: --input HxWxC)" },
+  onnxApproximated: { code: 'PW5013', severity: 'warning', text: "{0} node '{1}': {2}" },
+  onnxActivation: { code: 'PW5014', severity: 'warning', text: '{0} is analysed as an in-place elementwise step; the firmware does not apply it yet ({1})' },
+  onnxInputMismatch: { code: 'PW5015', severity: 'warning', text: "the 'input' line says {0} but the ONNX input is {1}: using the ONNX shape" },
 } satisfies Record<string, MessageTemplate>;
 
 export type MessageId = keyof typeof messages;

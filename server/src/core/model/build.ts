@@ -17,6 +17,16 @@ export interface BuildResult {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * A block made outside the .pnet syntax (by the ONNX importer): its ops, each with the graph node it
+ * came from (shown in the layer name, `block3.expand (Conv_12)`) and its role inside the block.
+ */
+export interface ImportedBlock {
+  ops: { op: OpAst; node: string; role?: LayerRole }[];
+  residual: boolean;
+  label: string;
+}
+
 type MutableLayer = { -readonly [K in keyof Layer]: Layer[K] };
 
 interface LayerSpec {
@@ -31,14 +41,18 @@ interface LayerSpec {
   poolMode?: 'avg' | 'max';
   /** Range of the value to blame when this layer's shape does not work out. */
   blame: Range;
+  /** Column kernel, stride and padding when they differ from the row ones (imported models). */
+  kc?: number;
+  sc?: number;
+  pc?: number;
 }
 
 /**
  * Builds the IR from a parsed file: expands repeats and mbconvs into layers, infers shapes, decides
  * shortcuts and in-place depthwise, resolves the target and the schedule. Never throws.
  */
-export function buildModel(ast: ModelAst, override: BudgetOverride = {}): BuildResult {
-  return new Builder(ast).build(override);
+export function buildModel(ast: ModelAst, override: BudgetOverride = {}, imported?: readonly ImportedBlock[]): BuildResult {
+  return new Builder(ast).build(override, imported);
 }
 
 class Builder {
@@ -50,7 +64,8 @@ class Builder {
 
   constructor(private readonly ast: ModelAst) {}
 
-  build(override: BudgetOverride): BuildResult {
+  /** `imported`: the layers come from these blocks instead of the file's op lines. */
+  build(override: BudgetOverride, imported?: readonly ImportedBlock[]): BuildResult {
     const ast = this.ast;
     const fileStart = rangeOf(0, 0, 0);
     if (!ast.input) {
@@ -58,9 +73,13 @@ class Builder {
       return { diagnostics: this.diagnostics };
     }
     this.shape = { h: ast.input.h, w: ast.input.w, c: ast.input.c };
-    for (const item of ast.items) {
-      if (item.kind === 'op') this.opLine(item);
-      else this.group(item);
+    if (imported) {
+      for (const b of imported) this.block(ast.input.range, b.ops[0]?.op.line ?? 0, b.ops.map((o) => o.op), true, undefined, b.label, b.residual, b.ops);
+    } else {
+      for (const item of ast.items) {
+        if (item.kind === 'op') this.opLine(item);
+        else this.group(item);
+      }
     }
     if (this.layers.length === 0) {
       this.diagnostics.push(diagnostic('noLayers', ast.input.range));
@@ -132,19 +151,23 @@ class Builder {
    * One block from one or more op lines; `strided` is false for the repeats after the first.
    * `residual` is 'auto' for a single op line: an mbconv then has a shortcut when s=1 and in=out.
    */
-  private block(range: Range, line: number, ops: OpAst[], strided: boolean, name: string | undefined, blockLabel: string, residual: boolean | 'auto'): void {
+  private block(range: Range, line: number, ops: OpAst[], strided: boolean, name: string | undefined, blockLabel: string, residual: boolean | 'auto', origins?: ImportedBlock['ops']): void {
     const index = this.blocks.length;
     const input = this.shape;
     const firstLayer = this.layers.length;
     let shortcut = residual === true;
-    for (const op of ops) {
+    for (const [i, op] of ops.entries()) {
       const specs = this.layerSpecs(op, strided);
       if (op.op === 'mbconv' && residual === 'auto') {
         const s = strided ? num(op, 's') ?? 1 : 1;
         shortcut = s === 1 && input.c === (num(op, 'out') ?? input.c);
       }
       const prefix = ops.length > 1 ? `block${index}.${ops.indexOf(op)}.` : `block${index}.`;
-      for (const spec of specs) this.layer(spec, op, index, prefix + spec.role);
+      const origin = origins?.[i];
+      for (const spec of specs) {
+        if (origin) this.layer({ ...spec, role: origin.role ?? spec.role }, op, index, `block${index}.${origin.role ?? spec.role} (${origin.node})`);
+        else this.layer(spec, op, index, prefix + spec.role);
+      }
     }
     const output = this.shape;
     if (residual === true && (output.h !== input.h || output.w !== input.w || output.c !== input.c)) {
@@ -171,10 +194,10 @@ class Builder {
     switch (op.op) {
       case 'conv': {
         const k = num(op, 'k') ?? 1;
-        return [{ kind: 'conv', role: 'conv', k, s, p: num(op, 'pad'), cout: num(op, 'out') ?? c, groups: this.groups(op, c), act: act ?? 'relu6', blame }];
+        return [{ kind: 'conv', role: 'conv', k, s, p: num(op, 'pad'), cout: num(op, 'out') ?? c, groups: this.groups(op, c), act: act ?? 'relu6', blame, ...columns(op) }];
       }
       case 'dwconv':
-        return [{ kind: 'dwconv', role: 'dw', k: num(op, 'k') ?? 3, s, p: num(op, 'pad'), act: act ?? 'relu6', blame }];
+        return [{ kind: 'dwconv', role: 'dw', k: num(op, 'k') ?? 3, s, p: num(op, 'pad'), act: act ?? 'relu6', blame, ...columns(op) }];
       case 'mbconv': {
         const e = num(op, 'e') ?? 6;
         const k = num(op, 'k') ?? 3;
@@ -189,7 +212,7 @@ class Builder {
         const mode = str(op, 'mode');
         if (mode === 'global' || mode === undefined) return [{ kind: 'gpool', role: 'pool', k: 0, s: 1, p: 0, act: 'none', blame: op.headRange }];
         const k = num(op, 'k') ?? 2;
-        return [{ kind: 'pool', role: 'pool', k, s: strided ? num(op, 's') ?? k : 1, p: num(op, 'pad') ?? 0, act: 'none', poolMode: mode as 'avg' | 'max', blame }];
+        return [{ kind: 'pool', role: 'pool', k, s: strided ? num(op, 's') ?? k : 1, p: num(op, 'pad') ?? 0, act: 'none', poolMode: mode as 'avg' | 'max', blame, ...columns(op) }];
       }
       case 'fc':
         return [{ kind: 'fc', role: 'fc', k: 0, s: 1, p: 0, cout: num(op, 'out') ?? c, act: act ?? 'none', blame: op.headRange }];
@@ -227,7 +250,7 @@ class Builder {
     } else {
       const p = spec.p ?? (spec.kind === 'pool' ? 0 : Math.floor(spec.k / 2));
       rows = { k: spec.k, s: spec.s, p };
-      cols = rows;
+      cols = spec.kc === undefined && spec.sc === undefined && spec.pc === undefined ? rows : { k: spec.kc ?? spec.k, s: spec.sc ?? spec.s, p: spec.pc ?? p };
     }
     let h = outputLength(input.h, rows);
     let w = outputLength(input.w, cols);
@@ -292,6 +315,9 @@ class Builder {
       return index;
     }
     const byName = model.blocks.filter((b) => b.name === text);
+    // An imported model's node name (`block3.expand (Conv_12)`) ends the stage at its block.
+    const byNode = model.layers.find((l) => l.name.endsWith(` (${text})`));
+    if (byName.length === 0 && byNode) return byNode.block;
     if (byName.length === 0) {
       this.diagnostics.push(diagnostic('unknownUntil', range, text));
       return undefined;
@@ -304,6 +330,14 @@ class Builder {
 function num(op: OpAst, key: string): number | undefined {
   const value = op.values.get(key);
   return typeof value === 'number' ? value : undefined;
+}
+
+/** `kw`, `sw`, `pw`: the column window of an imported op whose kernel, stride or padding is not square. */
+function columns(op: OpAst): Pick<LayerSpec, 'kc' | 'sc' | 'pc'> {
+  const kc = num(op, 'kw');
+  const sc = num(op, 'sw');
+  const pc = num(op, 'pw');
+  return { ...(kc !== undefined ? { kc } : {}), ...(sc !== undefined ? { sc } : {}), ...(pc !== undefined ? { pc } : {}) };
 }
 
 function str(op: OpAst, key: string): string | undefined {

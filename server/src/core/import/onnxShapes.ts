@@ -1,0 +1,279 @@
+import { Activation } from '../language/ast';
+import { Attributes, checkDims, Graph, GraphNode, product, Reporter, reshapeDims } from './onnxGraph';
+
+/**
+ * Shape inference of the ONNX import (NCHW, batch fixed to 1) and the classification of every node:
+ * a layer the IR has (conv, pool, global pool, fc), a residual `add` of two tensors, an `alias`
+ * (activations, folded BatchNormalization, Q/DQ, Identity, views) that makes no layer, or
+ * `unsupported`. Problems are reported with the node's name; a node whose input shape is unknown
+ * (after an unsupported node) is skipped.
+ */
+
+/** One axis of an ONNX window: kernel, stride, padding before and after, input and output length. */
+export interface AxisWindow {
+  k: number;
+  s: number;
+  begin: number;
+  end: number;
+  n: number;
+  out: number;
+}
+
+export type NodeInfo =
+  | { kind: 'conv'; cout: number; group: number; rows: AxisWindow; cols: AxisWindow }
+  | { kind: 'pool'; mode: 'avg' | 'max'; rows: AxisWindow; cols: AxisWindow }
+  | { kind: 'gpool' }
+  | { kind: 'fc'; cout: number }
+  | { kind: 'add' }
+  /** `act`: an activation the IR has; `actName`: one it analyses but cannot run; `reshape`: dims change. */
+  | { kind: 'alias'; act?: Activation; actName?: string; reshape?: boolean }
+  | { kind: 'unsupported' };
+
+export interface Shapes {
+  /** NCHW dims of every value whose shape is known. */
+  shapes: Map<string, number[]>;
+  info: Map<number, NodeInfo>;
+  /** The activation inputs of each node (constants left out). */
+  data: Map<number, string[]>;
+  input: string;
+}
+
+export interface InputFix {
+  h: number;
+  w: number;
+  c: number;
+}
+
+const activations = new Set(['HardSwish', 'Sigmoid', 'LeakyRelu', 'HardSigmoid', 'Tanh', 'Elu', 'Selu', 'Softplus']);
+const aliases = new Set(['BatchNormalization', 'Identity', 'Dropout', 'QuantizeLinear', 'DequantizeLinear']);
+
+export function inferShapes(graph: Graph, fix: InputFix | undefined, out: Reporter): Shapes | undefined {
+  const input = graphInput(graph, fix, out);
+  if (!input) return undefined;
+  const result: Shapes = { shapes: new Map([[input.name, input.dims]]), info: new Map(), data: new Map(), input: input.name };
+  const inference = new Inference(graph, result, out);
+  for (const n of graph.order) {
+    const node = graph.nodes[n];
+    if (node.outputs.every((o) => !o || graph.consts.has(o))) continue;
+    inference.node(node);
+  }
+  return result;
+}
+
+/** The one non-constant graph input, batch fixed to 1, dynamic C/H/W taken from `fix`. */
+function graphInput(graph: Graph, fix: InputFix | undefined, out: Reporter): { name: string; dims: number[] } | undefined {
+  if (graph.inputs.length !== 1) {
+    out.report('onnxInput', `it has ${graph.inputs.length} inputs (${graph.inputs.map((i) => `'${i.name}'`).join(', ') || 'none'})`);
+    return undefined;
+  }
+  const { name, dims } = graph.inputs[0];
+  const fixed = fix ? [1, fix.c, fix.h, fix.w] : undefined;
+  const resolved: number[] = [];
+  for (const [i, d] of dims.entries()) {
+    if (typeof d === 'number') resolved.push(d);
+    else if (i === 0) resolved.push(1);
+    else if (fixed && dims.length === 4) resolved.push(fixed[i]);
+    else {
+      out.report('onnxDynamicDim', i, name, d);
+      return undefined;
+    }
+  }
+  // A static input may be NCHW or (TensorFlow exports, reshaped later) NHWC: either order agrees.
+  const agrees = (order: number[]) => order.every((d, i) => i === 0 || d === resolved[i]);
+  if (fix && dims.length === 4 && dims.every((d) => typeof d === 'number') && !agrees([1, fix.c, fix.h, fix.w]) && !agrees([1, fix.h, fix.w, fix.c])) {
+    out.report('onnxInputMismatch', `${fix!.h}x${fix!.w}x${fix!.c}`, `[${resolved.join(', ')}] (NCHW)`);
+  }
+  if (resolved[0] !== 1 && resolved.length > 0) {
+    out.report('onnxInput', `input '${name}' has batch ${resolved[0]}; batch 1 is analysed`);
+    resolved[0] = 1;
+  }
+  return checkDims(name, resolved, out) ? { name, dims: resolved } : undefined;
+}
+
+class Inference {
+  constructor(private readonly graph: Graph, private readonly r: Shapes, private readonly out: Reporter) {}
+
+  node(node: GraphNode): void {
+    const data = this.dataInputs(node);
+    this.r.data.set(node.index, data);
+    if (data.some((d) => !this.r.shapes.has(d))) return;
+    const result = this.infer(node, data);
+    if (!result) return;
+    const [info, dims] = result;
+    this.r.info.set(node.index, info);
+    if (info.kind === 'unsupported' || !dims) return;
+    if (!checkDims(node.outputs[0], dims, this.out)) return;
+    this.r.shapes.set(node.outputs[0], dims);
+  }
+
+  private dataInputs(node: GraphNode): string[] {
+    const positions = node.op === 'QLinearConv' || node.op === 'QLinearMatMul' ? [0] : node.op === 'QLinearAdd' ? [0, 3] : undefined;
+    const names = positions ? positions.map((p) => node.inputs[p] ?? '') : node.inputs;
+    return names.filter((n) => n && !this.graph.consts.has(n));
+  }
+
+  private unsupported(node: GraphNode, why = ''): [NodeInfo] {
+    this.out.report('onnxUnsupportedOp', node.op, node.name, why);
+    return [{ kind: 'unsupported' }];
+  }
+
+  private shapeError(node: GraphNode, what: string): undefined {
+    this.out.report('onnxShape', node.op, node.name, what);
+    return undefined;
+  }
+
+  private infer(node: GraphNode, data: string[]): [NodeInfo, number[]?] | undefined {
+    const x = this.r.shapes.get(data[0] ?? '') as number[];
+    if (data.length === 0) return this.unsupported(node, ': it reads no activation tensor');
+    switch (node.op) {
+      case 'Conv':
+      case 'QLinearConv':
+        return this.conv(node, x);
+      case 'MaxPool':
+      case 'AveragePool':
+        return this.pool(node, x);
+      case 'GlobalAveragePool':
+        return x.length === 4 ? [{ kind: 'gpool' }, [1, x[1], 1, 1]] : this.shapeError(node, `expects an NCHW input, got [${x.join(', ')}]`);
+      case 'Gemm':
+      case 'MatMul':
+      case 'QLinearMatMul':
+        return this.fc(node, x);
+      case 'Flatten': {
+        const a = new Attributes(node, this.out).int('axis', 1);
+        const axis = a < 0 ? a + x.length : a;
+        return [{ kind: 'alias', reshape: true }, [product(x.slice(0, axis)), product(x.slice(axis))]];
+      }
+      case 'Reshape': {
+        const dims = reshapeDims(x, this.graph.consts.get(node.inputs[1] ?? '')?.values);
+        return dims ? [{ kind: 'alias', reshape: true }, dims] : this.unsupported(node, ': its shape is computed at run time or does not fit');
+      }
+      case 'Add':
+      case 'QLinearAdd':
+      case 'Sum':
+        if (data.length === 1) return [{ kind: 'alias' }, x];
+        if (data.length !== 2) return this.unsupported(node, `: it adds ${data.length} tensors`);
+        return sameDims(x, this.r.shapes.get(data[1]) as number[]) ? [{ kind: 'add' }, x] : this.shapeError(node, `adds [${x.join(', ')}] and [${this.r.shapes.get(data[1])?.join(', ')}]`);
+      case 'Sub':
+      case 'Mul':
+      case 'Div':
+        return data.length === 1 ? [{ kind: 'alias' }, x] : this.unsupported(node, ` on two tensors (an SE block or attention needs the DAG IR)`);
+      case 'Max':
+      case 'Min':
+      case 'PRelu':
+        return data.length === 1 ? [{ kind: 'alias', actName: node.op }, x] : this.unsupported(node, ' on two tensors');
+      case 'Relu':
+        return [{ kind: 'alias', act: 'relu' }, x];
+      case 'Clip':
+        return this.clip(node, x);
+      default:
+        if (activations.has(node.op)) return [{ kind: 'alias', actName: node.op }, x];
+        if (aliases.has(node.op)) return [{ kind: 'alias' }, x];
+        return this.unsupported(node);
+    }
+  }
+
+  private clip(node: GraphNode, x: number[]): [NodeInfo, number[]] {
+    const a = new Attributes(node, this.out);
+    const bound = (i: number, attr: string): number | undefined => {
+      const name = node.inputs[i];
+      return name ? this.graph.consts.get(name)?.values?.[0] : a.float(attr);
+    };
+    const min = bound(1, 'min');
+    const max = bound(2, 'max');
+    if (min === 0 && max === 6) return [{ kind: 'alias', act: 'relu6' }, x];
+    if (min === 0 && (max === undefined || max > 3e38)) return [{ kind: 'alias', act: 'relu' }, x];
+    return [{ kind: 'alias', actName: `Clip(${min ?? '-inf'}, ${max ?? 'inf'})` }, x];
+  }
+
+  private conv(node: GraphNode, x: number[]): [NodeInfo, number[]?] | undefined {
+    const w = this.graph.consts.get(node.inputs[node.op === 'QLinearConv' ? 3 : 1] ?? '');
+    if (x.length !== 4) return this.shapeError(node, `expects an NCHW input, got [${x.join(', ')}]`);
+    if (!w) return this.unsupported(node, ': its weights are computed at run time');
+    if (w.dims.length !== 4) return this.shapeError(node, `weights [${w.dims.join(', ')}] are not 4-D`);
+    const a = new Attributes(node, this.out);
+    const group = a.int('group', 1);
+    const [m, cg, kh, kw] = w.dims;
+    const c = x[1];
+    if (group < 1 || c % group !== 0 || cg * group !== c || m % group !== 0) {
+      return this.shapeError(node, `weights [${w.dims.join(', ')}] with group=${group} do not fit ${c} input channels`);
+    }
+    const kernel = a.ints('kernel_shape');
+    if (kernel && (kernel[0] !== kh || kernel[1] !== kw)) return this.shapeError(node, `kernel_shape [${kernel.join(', ')}] but weights [${w.dims.join(', ')}]`);
+    const windows = this.windows(node, a, x, kh, kw, false);
+    if (!windows) return undefined;
+    const [rows, cols] = windows;
+    return [{ kind: 'conv', cout: m, group, rows, cols }, [1, m, rows.out, cols.out]];
+  }
+
+  private pool(node: GraphNode, x: number[]): [NodeInfo, number[]?] | undefined {
+    if (x.length !== 4) return this.shapeError(node, `expects an NCHW input, got [${x.join(', ')}]`);
+    const a = new Attributes(node, this.out);
+    const kernel = a.ints('kernel_shape');
+    if (!kernel || kernel.length !== 2 || kernel.some((k) => k < 1)) {
+      this.out.report('onnxBadAttribute', 'kernel_shape', node.op, node.name, 'a 2-D pooling needs two kernel sizes');
+      return undefined;
+    }
+    const windows = this.windows(node, a, x, kernel[0], kernel[1], a.int('ceil_mode', 0) === 1);
+    if (!windows) return undefined;
+    const [rows, cols] = windows;
+    return [{ kind: 'pool', mode: node.op === 'MaxPool' ? 'max' : 'avg', rows, cols }, [1, x[1], rows.out, cols.out]];
+  }
+
+  private windows(node: GraphNode, a: Attributes, x: number[], kh: number, kw: number, ceil: boolean): [AxisWindow, AxisWindow] | undefined {
+    const strides = a.ints('strides') ?? [1, 1];
+    const dilations = a.ints('dilations') ?? [1, 1];
+    const pads = a.ints('pads') ?? [0, 0, 0, 0];
+    const autoPad = a.string('auto_pad', 'NOTSET');
+    if (strides.length !== 2 || strides.some((s) => s < 1)) {
+      this.out.report('onnxBadAttribute', 'strides', node.op, node.name, `expected two positive strides, got [${strides.join(', ')}]`);
+      return undefined;
+    }
+    if (pads.length !== 4 || pads.some((p) => p < 0)) {
+      this.out.report('onnxBadAttribute', 'pads', node.op, node.name, `expected four pads ≥ 0, got [${pads.join(', ')}]`);
+      return undefined;
+    }
+    if (dilations.some((d) => d !== 1)) {
+      this.unsupported(node, `: dilations [${dilations.join(', ')}]`);
+      return undefined;
+    }
+    const rows = axisWindow(x[2], kh, strides[0], pads[0], pads[2], autoPad, ceil);
+    const cols = axisWindow(x[3], kw, strides[1], pads[1], pads[3], autoPad, ceil);
+    if (rows.out < 1 || cols.out < 1 || kh < 1 || kw < 1) return this.shapeError(node, `a ${kh}×${kw} window on a ${x[2]}×${x[3]} input leaves no output`);
+    return [rows, cols];
+  }
+
+  private fc(node: GraphNode, x: number[]): [NodeInfo, number[]?] | undefined {
+    const b = this.graph.consts.get(node.inputs[node.op === 'QLinearMatMul' ? 3 : 1] ?? '');
+    if (!b) return this.unsupported(node, ': its second operand is computed at run time');
+    const a = new Attributes(node, this.out);
+    if (node.op === 'Gemm' && a.int('transA', 0) !== 0) return this.unsupported(node, ': transA=1');
+    const transB = node.op === 'Gemm' && a.int('transB', 0) === 1;
+    const k = x[x.length - 1];
+    if (b.dims.length !== 2 || product(x) !== k) return this.shapeError(node, `multiplies [${x.join(', ')}] by [${b.dims.join(', ')}]; a flattened [1, K] by [K, N] is expected`);
+    const [bk, n] = transB ? [b.dims[1], b.dims[0]] : b.dims;
+    if (bk !== k) return this.shapeError(node, `multiplies [${x.join(', ')}] by [${b.dims.join(', ')}]${transB ? ' (transB)' : ''}: ${k} ≠ ${bk}`);
+    return [{ kind: 'fc', cout: n }, [...x.slice(0, -1), n]];
+  }
+}
+
+/** ONNX's output length along one axis (explicit pads or auto_pad, floor or ceil mode). */
+function axisWindow(n: number, k: number, s: number, begin: number, end: number, autoPad: string, ceil: boolean): AxisWindow {
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const out = Math.ceil(n / s);
+    const total = Math.max((out - 1) * s + k - n, 0);
+    begin = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
+    end = total - begin;
+  } else if (autoPad === 'VALID') {
+    begin = 0;
+    end = 0;
+  }
+  const span = n + begin + end - k;
+  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  // In ceil mode the last window must still start inside the input or its leading padding.
+  if (ceil && (out - 1) * s >= n + begin) out--;
+  return { k, s, begin, end, n, out };
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

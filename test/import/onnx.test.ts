@@ -1,0 +1,253 @@
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { onnx } from 'onnx-proto';
+import { searchSchedules } from '../../server/src/core/analysis/search';
+import { analyzeText, FileSystem } from '../../server/src/core/engine';
+import { importOnnx } from '../../server/src/core/import/onnx';
+import { Diagnostic } from '../../server/src/core/language/diagnostics';
+import { Model } from '../../server/src/core/model/ir';
+import { analyzeOk, repoRoot } from '../helpers';
+import { OnnxBuilder, tinyMbv2, tinyMbv2Layers } from './onnxModels';
+
+/** An in-memory file system for `from "…"` (paths relative to the .pnet's folder). */
+function memoryFs(files: Record<string, Uint8Array>): FileSystem {
+  return { readFile: (p) => files[p], resolve: (base, rel) => path.posix.join(path.posix.dirname(base), rel) };
+}
+
+const header = (from: string, schedule = '') => `model tiny${from}\ninput 32x32x3\ntarget stm32f746\n${schedule}`;
+
+function codes(diagnostics: Diagnostic[]): string[] {
+  return diagnostics.map((d) => d.code);
+}
+
+function errorsOf(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((d) => d.severity === 'error');
+}
+
+/** Imports must fail with `code`, naming `node` when given, without throwing or building a model. */
+function expectError(bytes: Uint8Array, code: string, node?: string, options = {}): Diagnostic {
+  const result = importOnnx(bytes, options);
+  const hit = errorsOf(result.diagnostics).find((d) => d.code === code);
+  assert.ok(hit, `expected ${code}, got ${result.diagnostics.map((d) => `${d.code} ${d.message}`).join('; ')}`);
+  if (node) assert.match(hit.message, new RegExp(node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.equal(result.model, undefined);
+  return hit;
+}
+
+function strip(model: Model) {
+  return model.layers.map((l) => ({ ...l, name: l.name.replace(/ \(.*\)$/, ''), line: 0, range: undefined }));
+}
+
+describe('ONNX import: chains of blocks', () => {
+  const files = { 'models/tiny.onnx': tinyMbv2() };
+  const fsys = memoryFs(files);
+  const fromText = (schedule = '') => analyzeText(header(' from "tiny.onnx"', schedule), { fs: fsys, basePath: 'models/tiny.pnet' });
+
+  it('a MobileNetV2-like chain (BN, Clip 0..6, residual Add, GlobalAveragePool, Gemm) gives the .pnet twin’s numbers', () => {
+    const schedule = 'schedule patch=2x2 until=block3\n';
+    const pnet = analyzeOk(header('', tinyMbv2Layers + schedule));
+    const imported = fromText(schedule);
+    assert.deepEqual(errorsOf(imported.diagnostics), []);
+    assert.ok(imported.model && imported.report);
+    assert.deepEqual(strip(imported.model), strip(pnet.model));
+    assert.deepEqual(imported.model.blocks.map((b) => [b.label, b.shortcut, b.firstLayer, b.endLayer]), pnet.model.blocks.map((b) => [b.label, b.shortcut, b.firstLayer, b.endLayer]));
+    const r = imported.report;
+    const p = pnet.report;
+    assert.deepEqual([r.peakBytes, r.perLayer.peakBytes, r.macs.total, r.macs.scheduled, r.weightsBytes, r.scratchBytes], [p.peakBytes, p.perLayer.peakBytes, p.macs.total, p.macs.scheduled, p.weightsBytes, p.scratchBytes]);
+    assert.deepEqual({ ...r.schedule, perPatchPeakLayer: r.schedule!.perPatchPeakLayer.replace(/ \(.*\)$/, '') }, p.schedule);
+    assert.ok(imported.model.blocks[3].shortcut && imported.model.layers[imported.model.blocks[3].endLayer - 1].writesShortcut);
+  });
+
+  it('names each layer after its ONNX node, and until= accepts a node name', () => {
+    const a = fromText('schedule patch=2x2 until=classifier\n');
+    assert.equal(a.model!.layers[0].name, 'block0.conv (Conv_1)');
+    assert.equal(a.model!.layers.at(-1)!.name, 'block7.fc (classifier)');
+    assert.deepEqual(codes(errorsOf(a.diagnostics)), ['PW2009'], 'the fc is not patchable: the node name resolved to its block');
+  });
+
+  it('the schedule search works on the imported model as on the .pnet', () => {
+    const pnet = analyzeOk(header('', tinyMbv2Layers)).model;
+    const imported = fromText().model!;
+    const budget = 10 * 1024; // layer by layer needs 14 KiB
+    const a = searchSchedules(imported, budget);
+    const b = searchSchedules(pnet, budget);
+    assert.deepEqual(a.pareto, b.pareto);
+    assert.deepEqual(a.best, b.best);
+    assert.ok(a.best?.patch, 'a patch schedule fits 10 KiB');
+  });
+
+  it('importOnnx alone: the input from the graph, dynamic batch fixed to 1', () => {
+    const r = importOnnx(tinyMbv2(), { name: 'tiny' });
+    assert.deepEqual(errorsOf(r.diagnostics), []);
+    assert.deepEqual(r.model!.input.shape, { h: 32, w: 32, c: 3 });
+    assert.equal(r.model!.layers.length, 15);
+  });
+
+  it('dynamic H/W need an input size; the .pnet input line gives it', () => {
+    const m = new OnnxBuilder();
+    const x = m.conv(m.input('x', ['n', 3, 'h', 'w']), 3, 8, 3, 1);
+    m.output(m.node('GlobalAveragePool', [x]));
+    const bytes = m.bytes();
+    expectError(bytes, 'PW5012', "'h'");
+    const fixed = importOnnx(bytes, { input: { h: 40, w: 24, c: 3 } });
+    assert.deepEqual(errorsOf(fixed.diagnostics), []);
+    assert.deepEqual(fixed.model!.layers[0].output, { h: 40, w: 24, c: 8 });
+  });
+
+  it('non-square kernels, asymmetric SAME padding, grouped and depthwise convs, pools, MatMul', () => {
+    const m = new OnnxBuilder();
+    let x = m.input('x', [1, 4, 16, 16]);
+    x = m.node('Conv', [x, m.init('w1', [8, 4, 1, 3])], { pads: [0, 1, 0, 1] });
+    x = m.node('Conv', [x, m.init('w2', [8, 4, 3, 3])], { group: 2, auto_pad: 'SAME_UPPER', strides: [2, 2] });
+    x = m.node('Conv', [x, m.init('w3', [8, 1, 3, 3])], { group: 8, pads: [1, 1, 1, 1] });
+    x = m.node('MaxPool', [x], { kernel_shape: [1, 2], strides: [1, 2] });
+    x = m.node('AveragePool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
+    x = m.node('Reshape', [x, m.int64('shape', [1, -1])]);
+    x = m.node('MatMul', [x, m.init('fc', [64, 5])]);
+    x = m.node('Add', [x, m.init('fcb', [5])]);
+    m.output(x);
+    const r = importOnnx(m.bytes());
+    assert.deepEqual(errorsOf(r.diagnostics), [], JSON.stringify(r.diagnostics));
+    assert.ok(codes(r.diagnostics).includes('PW5013'), 'asymmetric padding is reported as approximated');
+    const l = r.model!.layers;
+    assert.deepEqual(l.map((x) => x.kind), ['conv', 'conv', 'dwconv', 'pool', 'pool', 'fc']);
+    assert.deepEqual([l[0].rows, l[0].cols], [{ k: 1, s: 1, p: 0 }, { k: 3, s: 1, p: 1 }]);
+    assert.equal(l[1].groups, 2);
+    assert.deepEqual(l.map((x) => [x.output.h, x.output.w, x.output.c]), [[16, 16, 8], [8, 8, 8], [8, 8, 8], [8, 4, 8], [4, 2, 8], [1, 1, 5]]);
+  });
+
+  it('QDQ and QLinearConv models import like their float twin', () => {
+    const m = new OnnxBuilder();
+    const s = m.init('s', [], [0.1]);
+    const zp = m.tensor({ name: 'zp', dims: [], dataType: onnx.TensorProto.DataType.INT8, rawData: new Uint8Array(1) });
+    const wq = m.tensor({ name: 'wq', dims: [8, 3, 3, 3], dataType: onnx.TensorProto.DataType.INT8, rawData: new Uint8Array(216) });
+    let x = m.node('QuantizeLinear', [m.input('x', [1, 3, 16, 16]), s, zp]);
+    x = m.node('DequantizeLinear', [x, s, zp]);
+    const w = m.node('DequantizeLinear', [wq, s, zp]);
+    x = m.node('Conv', [x, w], { pads: [1, 1, 1, 1], strides: [2, 2] });
+    x = m.node('Relu', [x]);
+    x = m.node('QuantizeLinear', [x, s, zp]);
+    const w2 = m.tensor({ name: 'w2q', dims: [16, 8, 1, 1], dataType: onnx.TensorProto.DataType.INT8, rawData: new Uint8Array(128) });
+    x = m.node('QLinearConv', [x, s, zp, w2, s, zp, s, zp]);
+    x = m.node('DequantizeLinear', [x, s, zp]);
+    m.output(x);
+    const r = importOnnx(m.bytes());
+    assert.deepEqual(errorsOf(r.diagnostics), [], JSON.stringify(r.diagnostics));
+    assert.deepEqual(r.model!.layers.map((l) => [l.kind, l.act, l.output.h, l.output.c]), [['conv', 'relu', 8, 8], ['conv', 'none', 8, 16]]);
+  });
+
+  it('the CLI analyzes an .onnx file directly and through `from`', function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-onnx-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'tiny.onnx'), tinyMbv2());
+      fs.writeFileSync(path.join(dir, 'tiny.pnet'), header(' from "tiny.onnx"', 'schedule patch=2x2 until=block3\n'));
+      const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'patchwise'), ...args], { encoding: 'utf8', timeout: 60_000 });
+      const direct = cli('analyze', path.join(dir, 'tiny.onnx'), '--json');
+      assert.equal(direct.status, 0, direct.stderr);
+      assert.equal(JSON.parse(direct.stdout).layers.length, 15);
+      const viaPnet = cli('optimize', path.join(dir, 'tiny.pnet'), '--json');
+      assert.equal(viaPnet.status, 0, viaPnet.stderr);
+      assert.ok(JSON.parse(viaPnet.stdout).best);
+      assert.equal(cli('firmware', path.join(dir, 'tiny.onnx')).status, 2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ONNX import: what the chain IR cannot hold, and malformed files', () => {
+  it('a branchy model (Concat) is an error naming the node', () => {
+    const m = new OnnxBuilder();
+    const x = m.input('x', [1, 3, 16, 16]);
+    const a = m.conv(x, 3, 8, 3, 1);
+    const b = m.conv(x, 3, 8, 1, 1);
+    m.output(m.node('Concat', [a, b], { axis: 1 }, undefined, 'concat_7'));
+    const d = expectError(m.bytes(), 'PW5008', "Concat node 'concat_7'");
+    assert.deepEqual(d.range.start, { line: 0, character: 0 });
+  });
+
+  it('an SE block (Mul of two tensors) and a projection shortcut are errors naming the nodes', () => {
+    const se = new OnnxBuilder();
+    let x = se.conv(se.input('x', [1, 3, 16, 16]), 3, 8, 3, 1);
+    const g = se.node('Sigmoid', [se.conv(se.node('GlobalAveragePool', [x]), 8, 8, 1, 1, { act: 'none', bn: false })]);
+    se.output(se.node('Mul', [x, g], {}, undefined, 'se_scale'));
+    expectError(se.bytes(), 'PW5008', "Mul node 'se_scale'");
+
+    const res = new OnnxBuilder();
+    x = res.input('x', [1, 8, 16, 16]);
+    const main = res.conv(res.conv(x, 8, 16, 3, 2), 16, 16, 3, 1, { act: 'none' });
+    const proj = res.conv(x, 8, 16, 1, 2, { act: 'none' });
+    res.output(res.node('Add', [main, proj]));
+    expectError(res.bytes(), 'PW5009', "'x'");
+  });
+
+  it('truncated and garbage bytes are diagnostics, at every cut', () => {
+    const bytes = tinyMbv2();
+    expectError(bytes.slice(0, bytes.length >> 1), 'PW5002');
+    expectError(new Uint8Array(0), 'PW5002');
+    for (let cut = 1; cut < bytes.length; cut += 97) {
+      const r = importOnnx(bytes.slice(0, cut));
+      assert.ok(r.model === undefined || errorsOf(r.diagnostics).length === 0);
+    }
+    let seed = 7;
+    const junk = Uint8Array.from({ length: 4096 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    assert.ok(errorsOf(importOnnx(junk).diagnostics).length > 0);
+  });
+
+  it('wrong attribute types, cycles, missing initializers, bad raw data', () => {
+    const typed = new OnnxBuilder();
+    typed.output(typed.node('Conv', [typed.input('x', [1, 3, 8, 8]), typed.init('w', [4, 3, 3, 3])], { strides: { float: 2 } }, undefined, 'conv_bad'));
+    assert.match(expectError(typed.bytes(), 'PW5007', "'conv_bad'").message, /strides.*INTS.*FLOAT/);
+
+    const cyc = new OnnxBuilder();
+    const x = cyc.input('x', [1, 3, 8, 8]);
+    cyc.node('Add', [x, 'b'], {}, ['a'], 'add_a');
+    cyc.node('Relu', ['a'], {}, ['b'], 'relu_b');
+    cyc.output('a');
+    expectError(cyc.bytes(), 'PW5004');
+
+    const missing = new OnnxBuilder();
+    missing.output(missing.node('Conv', [missing.input('x', [1, 3, 8, 8]), 'w_gone'], {}, undefined, 'conv_0'));
+    expectError(missing.bytes(), 'PW5005', "'w_gone'");
+
+    const raw = new OnnxBuilder();
+    raw.tensor({ name: 'shape', dims: [2], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(5) });
+    raw.output(raw.node('Reshape', [raw.input('x', [1, 3, 8, 8]), 'shape']));
+    expectError(raw.bytes(), 'PW5003', "'shape'");
+  });
+
+  it('2^40-element dims are refused before anything is allocated', () => {
+    const before = process.memoryUsage().rss;
+    const big = 2 ** 40;
+    const w = new OnnxBuilder();
+    w.tensor({ name: 'w_huge', dims: [big, 3, 3, 3], dataType: onnx.TensorProto.DataType.FLOAT });
+    w.output(w.node('Conv', [w.input('x', [1, 3, 8, 8]), 'w_huge']));
+    expectError(w.bytes(), 'PW5006', "'w_huge'");
+
+    const input = new OnnxBuilder();
+    input.output(input.node('Relu', [input.input('x', [1, 3, big, big])]));
+    expectError(input.bytes(), 'PW5006', "'x'");
+
+    const grow = new OnnxBuilder();
+    let y = grow.input('x', [1, 3, 4096, 4096]);
+    y = grow.node('Conv', [y, grow.init('w', [4096, 3, 1, 1])]);
+    y = grow.node('Conv', [y, grow.init('w2', [4096, 4096, 1, 1])]);
+    grow.output(y);
+    expectError(grow.bytes(), 'PW5006');
+    assert.ok(process.memoryUsage().rss - before < 200 * 1024 * 1024, 'bounded memory');
+  });
+
+  it('`from` a file that cannot be read is a diagnostic on the path', () => {
+    const text = 'model m from "nowhere.onnx"\ninput 8x8x3\n';
+    for (const options of [{}, { fs: memoryFs({}), basePath: 'a.pnet' }]) {
+      const a = analyzeText(text, options);
+      const d = a.diagnostics.find((x) => x.code === 'PW5001');
+      assert.ok(d, JSON.stringify(a.diagnostics));
+      assert.deepEqual([d.range.start.line, d.range.start.character], [0, 13]);
+      assert.equal(a.model, undefined);
+    }
+  });
+});
