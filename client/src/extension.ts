@@ -3,7 +3,7 @@ import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } f
 import type { InitializationOptions, StatusParams } from '../../server/src/protocol';
 import { statusNotification } from '../../server/src/protocol';
 import { optimizeSchedule, ReportProvider, reportScheme, showMemoryReport } from './commands';
-import { FirmwareCommand, FirmwareResults } from './firmwareCommand';
+import { FirmwareCommand, FirmwareResults, measuredOf } from './firmwareCommand';
 import { PanelManager } from './panels/panelManager';
 import { PeakStatus } from './statusBar';
 
@@ -38,7 +38,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const firmwareProblems = vscode.languages.createDiagnosticCollection('patchwise-firmware');
   const firmwareResults = new FirmwareResults();
   const firmware = new FirmwareCommand(context, output, firmwareProblems, firmwareResults);
-  const panels = new PanelManager(context.extensionUri, () => client, output);
+  const panels = new PanelManager(context.extensionUri, () => client, output, (uri) => measuredOf(firmwareResults.get(uri)));
+  context.subscriptions.push(firmwareResults.onDidChange((uri) => panels.firmwareChanged(uri)));
   // Code lenses pass (uri, block); the palette passes nothing.
   const showPanel = (kind: 'memory' | 'overlap' | 'schedules') => (uri?: unknown, block?: unknown) =>
     panels.show(kind, typeof uri === 'string' ? uri : undefined, typeof block === 'number' ? block : undefined);

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { Measured } from './panels/messages';
 
 // `Patchwise: Generate Firmware`: pick a board and where to run, then the CLI (dist/cli.js, the
 // same engine) generates, builds and runs the firmware in a child process, so the editor never
@@ -39,6 +40,23 @@ export class FirmwareResults {
   get(uri: string): Record<string, unknown> | undefined {
     return this.results.get(uri);
   }
+}
+
+/** A firmware report as the memory panel draws it; null without one. */
+export function measuredOf(report: Record<string, unknown> | undefined): Measured | null {
+  if (!report || typeof report.measuredArenaBytes !== 'number') return null;
+  const count = typeof report.instructions === 'number' ? report.instructions : typeof report.cycles === 'number' ? report.cycles : null;
+  return {
+    board: String(report.board),
+    matchesReference: report.matchesReference === true,
+    predictedArenaBytes: Number(report.predictedArenaBytes),
+    measuredArenaBytes: report.measuredArenaBytes,
+    predictedPeakBytes: Number(report.predictedPeakBytes),
+    scratchBytes: Number(report.scratchBytes ?? 0),
+    stackBytes: typeof report.stackBytes === 'number' ? report.stackBytes : null,
+    count,
+    unit: count === null ? null : typeof report.instructions === 'number' ? 'instructions' : 'cycles',
+  };
 }
 
 /** Tool settings → CLI flags. A toolchain folder becomes its arm-none-eabi- prefix. */

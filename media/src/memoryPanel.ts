@@ -1,5 +1,6 @@
 import { BarController, BarElement, CategoryScale, Chart, ChartDataset, Filler, LinearScale, LineController, LineElement, PointElement, Tooltip, TooltipItem } from 'chart.js';
 import type { MemoryParts, PanelData, PanelLayer } from '../../server/src/core/services/panelTypes';
+import type { Measured } from '../../client/src/panels/messages';
 import { formatBytes, formatKiB } from '../../server/src/core/units';
 import { annotations, Band, bandLabelRoom, PointLabel } from './common/annotations';
 import { connect, exposeCharts } from './common/host';
@@ -36,9 +37,14 @@ let theme: Theme = readTheme();
 let memoryChart: Chart<'bar'> | undefined;
 let flashChart: Chart<'line'> | undefined;
 
+let measured: Measured | null = null;
+
 const host = connect<State>({ view: 'both', hidden: [] }, (message) => {
   if (message.type === 'data') {
     data = message.data;
+    render();
+  } else if (message.type === 'measured') {
+    measured = message.measured;
     render();
   } else {
     highlighted = message.line;
@@ -170,7 +176,7 @@ function drawMemory(data: PanelData): void {
           },
         },
         annotations: {
-          lines: [{ axis: 'y' as const, value: kib(model.sramBytes), color: theme.danger, label: `SRAM budget ${formatKiB(model.sramBytes)} (${model.target})` }],
+          lines: [{ axis: 'y' as const, value: kib(model.sramBytes), color: theme.danger, label: `SRAM budget ${formatKiB(model.sramBytes)} (${model.target})` }, ...measuredLines()],
           bands: memoryBands(data),
           labels: memoryLabels(data, datasets),
         },
@@ -189,6 +195,17 @@ function drawMemory(data: PanelData): void {
   } else {
     memoryChart = new Chart(byId<HTMLCanvasElement>('memoryChart'), { type: 'bar', ...config });
   }
+}
+
+/**
+ * The last firmware run (Generate Firmware): its measured arena high-water mark against the
+ * prediction (activation peak + scratch), when it ran the model as it is now.
+ */
+function measuredLines() {
+  if (!measured || !data?.model || measured.predictedPeakBytes !== data.model.peakBytes) return [];
+  const m = measured;
+  const verdict = m.matchesReference ? '' : ' · OUTPUT DIFFERS from the reference';
+  return [{ axis: 'y' as const, value: kib(m.measuredArenaBytes), color: theme.palette.green, label: `measured on ${m.board}: ${formatKiB(m.measuredArenaBytes)} (predicted ${formatKiB(m.predictedArenaBytes)})${verdict}` }];
 }
 
 function totals(layer: PanelLayer, scheduled: boolean): string {

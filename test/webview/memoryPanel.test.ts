@@ -83,6 +83,29 @@ describe('memory panel page (headless Chromium)', function () {
     assert.deepEqual(run.problems, []);
   });
 
+  it('draws what the firmware measured against the prediction (Generate Firmware)', async () => {
+    run = await browser.open('memory', 'dark');
+    await run.send(dataMessage('memory'));
+    // A run of this model on QEMU: arena = activation peak 175,616 B + scratch 1,369 B.
+    const measured = { board: 'qemu-mps2-an500', matchesReference: true, predictedArenaBytes: 176_985, measuredArenaBytes: 176_985, predictedPeakBytes: 175_616, scratchBytes: 1_369, stackBytes: 652, count: 2_490_000_000, unit: 'instructions' };
+    await run.send({ type: 'measured', measured });
+    const lines = await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations.lines.map((l) => [l.value, l.label])');
+    assert.deepEqual(lines, [
+      [320, 'SRAM budget 320.0 KiB (stm32f746)'],
+      [176_985 / 1024, 'measured on qemu-mps2-an500: 172.8 KiB (predicted 172.8 KiB)'],
+    ]);
+    // A measurement of another version of the model (another peak) is not drawn.
+    await run.send({ type: 'measured', measured: { ...measured, predictedPeakBytes: 1 } });
+    assert.equal(await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations.lines.length'), 1);
+    // A malformed one is dropped, and said so.
+    await run.send({ type: 'measured', measured: { ...measured, board: 42 } });
+    assert.match(run.warnings[run.warnings.length - 1], /^patchwise: dropped a malformed message: message\.measured\.board/);
+    assert.equal(await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations.lines.length'), 1);
+    await run.send({ type: 'measured', measured });
+    assert.equal(await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations.lines.length'), 2);
+    await run.screenshot('memory-measured');
+  });
+
   it('keeps its view across hide and show, and redraws when the theme changes', async () => {
     run = await browser.open('memory', 'dark');
     await run.send(dataMessage('memory'));

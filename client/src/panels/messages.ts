@@ -12,7 +12,22 @@ export type HostMessage =
   /** The analysis to draw (sent on every debounced change of the followed document). */
   | { type: 'data'; data: PanelData }
   /** The editor's cursor line (one-based) in the followed document; null when it is elsewhere. */
-  | { type: 'highlight'; line: number | null };
+  | { type: 'highlight'; line: number | null }
+  /** What the last firmware run of the followed model measured (Generate Firmware); null: none yet. */
+  | { type: 'measured'; measured: Measured | null };
+
+/** A firmware run's memory against the prediction. Bytes; `count` is instructions or cycles. */
+export interface Measured {
+  board: string;
+  matchesReference: boolean;
+  predictedArenaBytes: number;
+  measuredArenaBytes: number;
+  predictedPeakBytes: number;
+  scratchBytes: number;
+  stackBytes: number | null;
+  count: number | null;
+  unit: string | null;
+}
 
 /** Page → extension. */
 export type PageMessage =
@@ -107,9 +122,22 @@ export const panelDataSchema: Schema<PanelData> = object({
   schedules: nullable(scheduleSpace),
 });
 
+const measuredSchema: Schema<Measured> = object({
+  board: str,
+  matchesReference: bool,
+  predictedArenaBytes: bytes,
+  measuredArenaBytes: bytes,
+  predictedPeakBytes: bytes,
+  scratchBytes: bytes,
+  stackBytes: nullable(bytes),
+  count: nullable(num),
+  unit: nullable(str),
+});
+
 export const hostMessageSchema: Schema<HostMessage> = tagged<HostMessage>({
   data: object({ type: literal('data'), data: panelDataSchema }),
   highlight: object({ type: literal('highlight'), line: nullable(line) }),
+  measured: object({ type: literal('measured'), measured: nullable(measuredSchema) }),
 });
 
 export const pageMessageSchema: Schema<PageMessage> = tagged<PageMessage>({

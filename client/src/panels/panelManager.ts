@@ -3,7 +3,7 @@ import { LanguageClient, State } from 'vscode-languageclient/node';
 import type { PanelData } from '../../../server/src/core/services/panelTypes';
 import { panelDataRequest, PanelDataParams, PanelDataResult } from '../../../server/src/protocol';
 import { ChartPanel } from './chartPanel';
-import { HostMessage, PageMessage, PanelKind } from './messages';
+import { HostMessage, Measured, PageMessage, PanelKind } from './messages';
 import { scheduleEditText } from './scheduleEdit';
 
 // The chart panels of one window: they follow one .pnet document (the one they were opened on,
@@ -26,7 +26,13 @@ export class PanelManager implements vscode.Disposable {
   /** A block to highlight once the data is there (the code lens that opened the panel). */
   private pendingBlock: number | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly client: () => LanguageClient | undefined, private readonly output: vscode.OutputChannel) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly client: () => LanguageClient | undefined,
+    private readonly output: vscode.OutputChannel,
+    /** The last firmware measurement of a model (Generate Firmware), for the memory panel. */
+    private readonly measured: (uri: string) => Measured | null = () => null,
+  ) {
     this.subscriptions = [
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (this.isFollowed(e.document) && e.contentChanges.length) this.scheduleRefresh();
@@ -40,6 +46,11 @@ export class PanelManager implements vscode.Disposable {
         this.panels.get('memory')?.post({ type: 'highlight', line: this.cursorLine });
       }),
     ];
+  }
+
+  /** A firmware run of `uri` finished: the memory panel shows it when it follows that model. */
+  firmwareChanged(uri: string): void {
+    if (this.followed?.toString() === uri) this.panels.get('memory')?.post({ type: 'measured', measured: this.measured(uri) });
   }
 
   /** Opens (or brings forward) a panel on `uri`, or on the active .pnet editor; `block` is highlighted. */
@@ -132,7 +143,10 @@ export class PanelManager implements vscode.Disposable {
     if (!panel) return;
     if (!data) return void this.refresh();
     const messages: HostMessage[] = [{ type: 'data', data }];
-    if (kind === 'memory') messages.push({ type: 'highlight', line: this.cursorLine });
+    if (kind === 'memory') {
+      messages.push({ type: 'highlight', line: this.cursorLine });
+      messages.push({ type: 'measured', measured: this.measured(data.uri) });
+    }
     messages.forEach((m) => panel.post(m));
   }
 
