@@ -111,9 +111,11 @@ export class FirmwareCommand {
     const args = [this.context.asAbsolutePath('dist/cli.js'), 'firmware', file, '--board', target.board, ...(target.run ? ['--run', target.run] : ['--build']), '--out', outDir, '--json', '--progress', ...toolFlags()];
     this.problems.clear();
     this.output.appendLine(`$ patchwise ${args.slice(1).join(' ')}`);
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Patchwise firmware', cancellable: true }, (progress, token) =>
-      this.execute(args, outDir, progress, token).then((result) => this.report(document, target, outDir, result)),
+    // The progress ends with the run; the result is a notification of its own.
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Patchwise firmware', cancellable: true }, (progress, token) =>
+      this.execute(args, outDir, progress, token),
     );
+    await this.report(document, target, outDir, result);
   }
 
   /** Runs the CLI; resolves with its exit code, stdout and stderr (code null when cancelled). */

@@ -86,7 +86,7 @@ function render(): void {
   const peak = schedule
     ? `peak ${formatKiB(model.peakBytes)} with ${scheduleName(schedule.patch, schedule.untilBlock)} (layer by layer ${formatKiB(model.layerByLayerPeakBytes)})`
     : `peak ${formatKiB(model.peakBytes)} layer by layer (no schedule)`;
-  showHeader(`Memory: ${model.name}`, `${peak} · SRAM ${formatKiB(model.sramBytes)} (${model.target}): ${fits} · flash ${formatBytes(model.weightsBytes)} of ${formatBytes(model.flashBytes)}`, data.problem);
+  showHeader(`Memory: ${model.name}`, `${peak} · SRAM ${formatKiB(model.sramBytes)} (${model.target}): ${fits} · flash ${formatBytes(model.weightsBytes)} of ${formatBytes(model.flashBytes)}${measuredSummary()}`, data.problem);
   viewSelect.parentElement!.hidden = !schedule;
   applyChartTheme(theme);
   drawLegend(data);
@@ -203,9 +203,16 @@ function drawMemory(data: PanelData): void {
  */
 function measuredLines() {
   if (!measured || !data?.model || measured.predictedPeakBytes !== data.model.peakBytes) return [];
+  return [{ axis: 'y' as const, value: kib(measured.measuredArenaBytes), color: theme.palette.green, label: `measured ${formatKiB(measured.measuredArenaBytes)}` }];
+}
+
+/** The last firmware run in words, for the summary line (the chart line's label stays short). */
+function measuredSummary(): string {
+  if (!measured || !data?.model || measured.predictedPeakBytes !== data.model.peakBytes) return '';
   const m = measured;
-  const verdict = m.matchesReference ? '' : ' · OUTPUT DIFFERS from the reference';
-  return [{ axis: 'y' as const, value: kib(m.measuredArenaBytes), color: theme.palette.green, label: `measured on ${m.board}: ${formatKiB(m.measuredArenaBytes)} (predicted ${formatKiB(m.predictedArenaBytes)})${verdict}` }];
+  const count = m.count !== null ? `, ${m.count.toLocaleString('en')} ${m.unit}` : '';
+  const verdict = m.matchesReference ? 'the same bytes as the reference' : 'OUTPUT DIFFERS from the reference';
+  return ` · measured on ${m.board}: arena ${formatKiB(m.measuredArenaBytes)} of ${formatKiB(m.predictedArenaBytes)} predicted, ${verdict}${count}`;
 }
 
 function totals(layer: PanelLayer, scheduled: boolean): string {

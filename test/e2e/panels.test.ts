@@ -14,6 +14,10 @@ import { CodeServer, repoRoot, startCodeServer } from './codeServer';
 const vsix = path.join(repoRoot, `patchwise-${JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version}.vsix`);
 const outputDir = path.join(repoRoot, 'test-output', 'e2e-panels');
 const example = 'mobilenetv2.pnet';
+/** A model whose firmware fits the F746 (MobileNetV2-224's weights do not fit its flash). */
+const vww = 'vww-mbv1-0.25-96.pnet';
+/** The Cortex-M toolchain and QEMU, for Generate Firmware (CI installs them). */
+const haveFirmwareTools = ['arm-none-eabi-gcc', 'qemu-system-arm'].every((t) => spawnSync(t, ['--version']).status === 0);
 const uiTimeoutMs = 30_000;
 /** The folder the workbench opens (a fresh copy of the example per run). */
 let workspaceDir = '';
@@ -37,6 +41,7 @@ describe('chart panels, end to end (code-server)', function () {
     fs.mkdirSync(outputDir, { recursive: true });
     workspaceDir = fs.mkdtempSync('/tmp/patchwise-e2e-panels-');
     fs.copyFileSync(path.join(repoRoot, 'examples', example), path.join(workspaceDir, example));
+    fs.copyFileSync(path.join(repoRoot, 'examples', vww), path.join(workspaceDir, vww));
     lines = fs.readFileSync(path.join(workspaceDir, example), 'utf8').split('\n');
     vs = await startCodeServer({ vsix, workspace: workspaceDir, logsTo: path.join(outputDir, 'logs') });
     page = vs.page;
@@ -126,6 +131,34 @@ describe('chart panels, end to end (code-server)', function () {
     assert.match(await frame.locator('#summary').innerText(), /^patch=2x2 until=block4: 4 patches/);
     assert.equal(await page.locator('.tab', { hasText: 'Patch Overlap: mobilenetv2.pnet' }).count(), 1);
     await screenshot(page, '04-overlap');
+  });
+
+  it('Generate Firmware runs the model on QEMU from the palette, and the memory chart shows the measured arena', async function () {
+    if (!haveFirmwareTools) {
+      if (process.env.CI === 'true') throw new Error('arm-none-eabi-gcc and qemu-system-arm are required');
+      process.stderr.write('\n!! SKIPPING Generate Firmware in code-server: install gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm\n\n');
+      this.skip();
+    }
+    await openFile(page, vww);
+    await runCommand(page, 'Patchwise: Generate Firmware');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'QEMU Cortex-M7' }).first().waitFor();
+    await page.keyboard.type('QEMU');
+    await page.keyboard.press('Enter');
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'the same bytes as the reference' });
+    await toast.first().waitFor({ timeout: 180_000 });
+    const text = await toast.first().innerText();
+    assert.match(text, /vww-mbv1-0\.25-96 on qemu-mps2-an500: the same bytes as the reference; arena 30300 of 30300 B predicted; [\d,]+ instructions/);
+    await screenshot(page, '05-firmware-result');
+    assert.ok(fs.existsSync(path.join(workspaceDir, 'vww-mbv1-0.25-96-firmware-qemu-mps2-an500', 'firmware.elf')), 'the project next to the model');
+    // The memory chart follows the model and draws the measurement against the prediction.
+    await focusEditor(page, vww);
+    await runCommand(page, 'Patchwise: Show Memory Chart');
+    const frame = await panelFrame(page, '#memoryChart');
+    const lines = () => frame.evaluate(() => (globalThis as unknown as { patchwiseCharts: { memory: { options: { plugins: { annotations: { lines: { label: string }[] } } } } } }).patchwiseCharts.memory.options.plugins.annotations.lines.map((l) => l.label));
+    const labels = await waitUntil(lines, (l) => l.length === 2, 'the measured line in the memory chart');
+    assert.equal(labels[1], 'measured 29.6 KiB');
+    assert.match(await frame.locator('#summary').innerText(), /measured on qemu-mps2-an500: arena 29\.6 KiB of 29\.6 KiB predicted, the same bytes as the reference/);
+    await screenshot(page, '06-memory-chart-measured');
   });
 
   it('logged no policy violation and no error from a panel page', () => {
