@@ -5,8 +5,9 @@ import { build } from 'esbuild';
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js' }),
-  build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
+  // serialport is a native module: loaded from node_modules at run time, never bundled.
+  build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', external: ['serialport'] }),
+  build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js', external: ['serialport'] }),
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   // The panel pages' scripts, one per panel, into media/dist/ (the only folder webviews may load
   // from): chart.js tree-shaken to the controllers each panel registers, minified, no source maps.

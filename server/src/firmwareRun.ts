@@ -139,6 +139,38 @@ function exactCounts(report: Record<string, unknown>, log: string, steps: StepOr
   }
 }
 
+/** The folder of the serialport package, when it can be loaded here. */
+function serialportModule(): string | undefined {
+  try {
+    return path.dirname(require.resolve('serialport/package.json'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads lines from the board's serial port (115200 8N1) with the serialport package until the JSON
+ * line (or an error) arrives: argv = serialport folder, port, seconds. Exit 90: the port would not open.
+ */
+const serialReaderScript = `'use strict';
+const [serialportDir, path, seconds] = process.argv.slice(2);
+const { SerialPort, ReadlineParser } = require(serialportDir);
+const port = new SerialPort({ path, baudRate: 115200, dataBits: 8, stopBits: 1, parity: 'none' });
+const lines = port.pipe(new ReadlineParser({ delimiter: '\\n' }));
+const timer = setTimeout(() => port.close(() => process.exit(2)), Number(seconds) * 1000);
+lines.on('data', (line) => {
+  process.stdout.write(line + '\\n');
+  if (/checksum|error/.test(line)) {
+    clearTimeout(timer);
+    port.close(() => process.exit(0));
+  }
+});
+port.on('error', (error) => {
+  process.stderr.write(error.message + '\\n');
+  process.exit(90);
+});
+`;
+
 /** The ST-LINK virtual COM port of an attached Discovery board, if any. */
 function findStLinkPort(): string | undefined {
   const byId = '/dev/serial/by-id';
@@ -168,8 +200,19 @@ function runOnBoard(dir: string, elf: string, tools: FirmwareRequest['tools'] & 
     ? `"${openocd}" -f board/stm32f746g-disco.cfg -c "program ${elf} verify reset exit"`
     : `"${stFlash}" --reset write "${bin}" 0x08000000`;
   const seconds = Math.ceil(timeout / 1000);
-  const script = `stty -F "${port}" 115200 raw -echo || exit 90
-timeout ${seconds} sh -c 'while IFS= read -r line; do echo "$line"; case "$line" in *checksum*|*error*) exit 0;; esac; done' < "${port}" > uart.txt &
+  // The serialport package reads the line where it is installed (the CLI, the repository);
+  // otherwise (the .vsix ships no native modules) stty and the shell do.
+  const serialport = serialportModule();
+  let reader: string;
+  if (serialport) {
+    fs.mkdirSync(path.join(dir, 'tools'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'tools', 'read_serial.js'), serialReaderScript);
+    reader = `"${process.execPath}" tools/read_serial.js "${serialport}" "${port}" ${seconds} > uart.txt &`;
+  } else {
+    reader = `stty -F "${port}" 115200 raw -echo || exit 90
+timeout ${seconds} sh -c 'while IFS= read -r line; do echo "$line"; case "$line" in *checksum*|*error*) exit 0;; esac; done' < "${port}" > uart.txt &`;
+  }
+  const script = `${reader}
 reader=$!
 ${flash} > flash.log 2>&1 || { kill $reader; exit 91; }
 wait $reader`;

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -151,6 +151,39 @@ describe('STM32F746 firmware: arm-none-eabi-gcc and QEMU', function () {
       assert.equal(r.status, 1);
       assert.match(r.stderr, /the firmware's output \(00000000\) differs from the reference \(29c74819\)/);
     });
+    it('the board path: flash (a stand-in openocd), then the JSON line from the serial port via serialport', async () => {
+      // A pseudo-terminal stands in for the ST-LINK virtual COM port: after the reader opens it,
+      // "the board" prints its boot noise and the report line (the reference's checksum and top-5).
+      const line = '{"model":"vww-mbv1-0.25-96","board":"stm32f746","checksum":"29c74819","top5":[[1,22],[0,-46]],"predictedArenaBytes":30300,"predictedPeakBytes":29400,"measuredArenaBytes":30300,"scratchBytes":900,"stackBytes":512,"cycles":1234567,"split":{"stage":700000,"later":534567},"schedule":null}';
+      const board = spawn('python3', ['-c', [
+        'import os, pty, sys, time, tty',
+        'master, slave = pty.openpty()',
+        'tty.setraw(slave)',
+        'print(os.ttyname(slave), flush=True)',
+        'time.sleep(4)',
+        `os.write(master, b'boot\\r\\n' + ${JSON.stringify(line)}.encode() + b'\\r\\n')`,
+        'time.sleep(3)',
+      ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const port = await new Promise<string>((resolve) => board.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+        const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+          const cli = spawn(process.execPath, [bin, 'firmware', vww, '--board', 'stm32f746', '--run', 'board', '--openocd', fake('openocd.sh', 'exit 0'), '--port', port, '--timeout', '30', '--json'], { cwd: repoRoot });
+          let stdout = '';
+          let stderr = '';
+          cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+          cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          cli.on('close', (status) => resolve({ status, stdout, stderr }));
+        });
+        assert.equal(r.status, 0, r.stderr);
+        const report = JSON.parse(r.stdout);
+        assert.equal(report.matchesReference, true);
+        assert.equal(report.cycles, 1234567);
+        assert.equal(report.size.vectorAddress, 0x08000000);
+      } finally {
+        board.kill();
+      }
+    });
+
     it('Renode and the board without their tools', () => {
       const renode = patchwise(['firmware', vww, '--board', 'stm32f746', '--run', 'renode', '--renode', '/nonexistent/renode']);
       assert.equal(renode.status, 3);
