@@ -68,6 +68,7 @@ pw_status pw_conv_s8(const pw_conv_params *params, const pw_channel_quant *quant
         return PW_ERROR_ARGUMENT;
     }
     const int32_t taps = params->k * params->k * in_dims->c;
+    const pw_output o = pw_output_of(params, add);
     const int reverse = pw_reverse_order(out, residual);
     const int32_t pixels = out->rows * out->cols;
     int32_t status = PW_OK;
@@ -84,7 +85,7 @@ pw_status pw_conv_s8(const pw_conv_params *params, const pw_channel_quant *quant
         for (int32_t u = 0; u < out_c; u++) {
             const int32_t co = reverse ? out_c - 1 - u : u;
             const int32_t acc = bias[co] + dot(scratch, weights + co * taps, taps);
-            dst[co] = pw_finish(acc, quant->multiplier[co], quant->shift[co], params, add, res ? res + co : 0);
+            dst[co] = pw_finish(acc, quant->multiplier[co], quant->shift[co], o, res ? res + co : 0);
         }
     }
     return PW_OK;

@@ -6,6 +6,7 @@ pw_status pw_fc_s8(const pw_conv_params *params, const pw_channel_quant *quant, 
                    const int8_t *weights, const int32_t *bias, int32_t out_n, int8_t *out)
 {
     const int32_t zp = params->input_zp;
+    const pw_output output = pw_output_of(params, 0);
     for (int32_t o = 0; o < out_n; o++) {
         const int8_t *w = weights + o * in_n;
         int32_t acc = bias[o];
@@ -22,7 +23,7 @@ pw_status pw_fc_s8(const pw_conv_params *params, const pw_channel_quant *quant, 
         for (; i < in_n; i++) {
             acc += (in[i] - zp) * w[i];
         }
-        out[o] = pw_finish(acc, quant->multiplier[o], quant->shift[o], params, 0, 0);
+        out[o] = pw_finish(acc, quant->multiplier[o], quant->shift[o], output, 0);
     }
     return PW_OK;
 }

@@ -8,15 +8,19 @@
 #include <stdint.h>
 #include "pw_nn.h"
 
-/* (a·b + nudge) / 2^31 with C's truncating division; only INT32_MIN·INT32_MIN overflows. */
+/*
+ * TFLite's (a·b + nudge) / 2^31 with truncating division, where the nudge is 2^30 for a positive
+ * product and 1 − 2^30 for a negative one. Both cases equal floor((a·b + 2^30) / 2^31): for a
+ * negative product, writing a·b + 2^30 = q·2^31 + r (0 ≤ r < 2^31), the truncated quotient of
+ * (q − 1)·2^31 + r + 1 is q. So one multiply-accumulate and a shift (SMLAL, ASR) do it; only
+ * INT32_MIN·INT32_MIN overflows.
+ */
 static inline int32_t pw_srdhm(int32_t a, int32_t b)
 {
     if (a == INT32_MIN && b == INT32_MIN) {
         return INT32_MAX;
     }
-    const int64_t ab = (int64_t)a * (int64_t)b;
-    const int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-    return (int32_t)((ab + nudge) / (1ll << 31));
+    return (int32_t)(((int64_t)a * (int64_t)b + (1ll << 30)) >> 31);
 }
 
 /* x / 2^exponent, rounding half away from zero. */
@@ -51,19 +55,36 @@ static inline int32_t pw_add_element(const pw_add_params *add, int32_t a, int32_
     return pw_requantize(scaled_a + scaled_b, add->output_multiplier, add->output_shift) + output_zp;
 }
 
+/* The output side of a layer, copied out of its parameters so that stores cannot force reloads. */
+typedef struct {
+    int32_t zp;
+    int32_t min;
+    int32_t max;
+    const pw_add_params *add;
+} pw_output;
+
+static inline pw_output pw_output_of(const pw_conv_params *p, const pw_add_params *add)
+{
+    pw_output o;
+    o.zp = p->output_zp;
+    o.min = p->act_min;
+    o.max = p->act_max;
+    o.add = add;
+    return o;
+}
+
 /*
  * From an accumulator (bias included) to the output byte: requantize, zero point, clamp; with a
  * fused shortcut, the layer's own int8 result is added to the residual byte first.
  */
-static inline int8_t pw_finish(int32_t acc, int32_t multiplier, int32_t shift, const pw_conv_params *p,
-                               const pw_add_params *add, const int8_t *residual)
+static inline int8_t pw_finish(int32_t acc, int32_t multiplier, int32_t shift, pw_output o, const int8_t *residual)
 {
     const int32_t scaled = pw_requantize(acc, multiplier, shift);
-    if (add == 0) {
-        return (int8_t)pw_clamp(scaled + p->output_zp, p->act_min, p->act_max);
+    if (o.add == 0) {
+        return (int8_t)pw_clamp(scaled + o.zp, o.min, o.max);
     }
-    const int32_t own = pw_clamp(scaled + add->conv_zp, -128, 127);
-    return (int8_t)pw_clamp(pw_add_element(add, own, *residual, p->output_zp), p->act_min, p->act_max);
+    const int32_t own = pw_clamp(scaled + o.add->conv_zp, -128, 127);
+    return (int8_t)pw_clamp(pw_add_element(o.add, own, *residual, o.zp), o.min, o.max);
 }
 
 /*
