@@ -11,7 +11,7 @@ import { runReference } from './core/quant/interpreter';
 import { quantizeModel } from './core/quant/params';
 import { Board, boards, buildFirmware, FirmwareFailure, RunTarget, runTargets, ToolPaths } from './firmware';
 
-/** Exit codes: 0 fits, 1 over budget (or nothing fits), 2 bad input or bad usage. */
+/** Exit codes: 0 fits (or the same bytes), 1 over budget, nothing fits, or different bytes; 2 bad input or usage; 3 a missing tool or a failed build or run. */
 const enum Exit {
   Fits = 0,
   Over = 1,
