@@ -86,8 +86,9 @@ export function readFullTensor(t: onnx.ITensorProto, name: string, out: Reporter
       out.report('onnxMalformed', `tensor '${name}' holds ${raw.length} bytes of data for ${count} elements of ${byteSize[dtype]} bytes`);
       return undefined;
     }
-    // rawData is a view into the file buffer at any alignment: copy it, then read little-endian.
-    const view = new DataView(raw.slice().buffer);
+    // rawData is a view into the file buffer at any alignment, and a Node Buffer's slice() is still a
+    // view: copy it with the Uint8Array constructor, then read little-endian.
+    const view = new DataView(new Uint8Array(raw).buffer);
     for (let i = 0; i < count; i++) result.data[i] = readRaw(view, dtype, i);
     if (dtype === 'int64' && !result.data.every(Number.isSafeInteger)) return unsafe(name, out);
     return result;
