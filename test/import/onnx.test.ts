@@ -251,3 +251,21 @@ describe('ONNX import: what the chain IR cannot hold, and malformed files', () =
     }
   });
 });
+
+describe('ONNX tensors read from a Node Buffer', () => {
+  it('reads raw data at any offset of a pooled Buffer (Clip bounds as raw float32 → relu6)', () => {
+    const m = new OnnxBuilder();
+    const x = m.input('image', [1, 3, 16, 16]);
+    const y = m.conv(x, 3, 8, 3, 1, { act: 'none', bn: false });
+    m.node('Clip', [y, m.initRaw('lo', [], [0]), m.initRaw('hi', [], [6])], {}, ['out'], 'clip');
+    m.output('out', [1, 8, 16, 16]);
+    const bytes = m.bytes();
+    // A Buffer view at an odd offset of a larger pool: its slice() is another view, not a copy.
+    const pooled = Buffer.concat([Buffer.alloc(13, 0x7f), Buffer.from(bytes), Buffer.alloc(7, 0x7f)]).subarray(13, 13 + bytes.length);
+    const fromBuffer = importOnnx(pooled, {});
+    const fromArray = importOnnx(bytes, {});
+    assert.deepEqual(fromBuffer.diagnostics, fromArray.diagnostics);
+    assert.equal(fromBuffer.model?.layers[0].act, 'relu6');
+    assert.equal(fromArray.model?.layers[0].act, 'relu6');
+  });
+});

@@ -26,6 +26,14 @@ export class OnnxBuilder {
     return name;
   }
 
+  /** A float initializer with its values in raw data (little-endian float32), as exporters write them. */
+  initRaw(name: string, dims: number[], values: number[]): string {
+    const raw = new Uint8Array(values.length * 4);
+    values.forEach((v, i) => new DataView(raw.buffer).setFloat32(i * 4, v, true));
+    this.inits.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw });
+    return name;
+  }
+
   int64(name: string, values: number[]): string {
     this.inits.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values });
     return name;

@@ -236,7 +236,8 @@ export function readTensor(t: onnx.ITensorProto, name: string, out: Reporter): C
       return undefined;
     }
     // A decoded rawData is a view into the file buffer at any alignment: copy it, read it by DataView.
-    const view = new DataView(raw.slice().buffer);
+    // (new Uint8Array(raw) copies even when raw is a Node Buffer, whose slice() is another view.)
+    const view = new DataView(new Uint8Array(raw).buffer);
     const values: number[] = [];
     for (let i = 0; i < count; i++) values.push(readRaw(view, type, i * size));
     return { dims, values };
