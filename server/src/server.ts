@@ -9,6 +9,10 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import * as fs from 'fs';
+import * as path from 'path';
+import { fileURLToPath } from 'url';
+import type { FileSystem } from './core/engine';
 import { formatReport } from './cliFormat';
 import { fromDiagnostic, toCodeAction, toCompletionItem, toDiagnostic, toDocumentSymbol } from './convert';
 import { budgetOverride } from './core/services/document';
@@ -24,7 +28,27 @@ import * as protocol from './protocol';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-const service = getLanguageService();
+/** Files a model names (`from "model.onnx"`), read from disk relative to the model. */
+const fileSystem: FileSystem = {
+  readFile: (file) => {
+    try {
+      return new Uint8Array(fs.readFileSync(file));
+    } catch {
+      return undefined;
+    }
+  },
+  resolve: (base, rel) => path.resolve(path.dirname(base), rel),
+};
+const service = getLanguageService({ fs: fileSystem });
+
+/** The file path of a `file:` document; undefined for untitled and other schemes. */
+function filePath(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 let settings: Settings = {};
 /** Bumped when the settings change, so that cached analyses are recomputed. */
@@ -38,7 +62,7 @@ const pending = new Map<string, NodeJS.Timeout>();
 function analysisOf(document: TextDocument): DocumentAnalysis {
   const cached = cache.get(document.uri);
   if (cached && cached.version === document.version && cached.stamp === settingsStamp) return cached.doc;
-  const doc = service.analyze(document.getText(), settings);
+  const doc = service.analyze(document.getText(), settings, filePath(document.uri));
   cache.set(document.uri, { version: document.version, stamp: settingsStamp, doc });
   return doc;
 }

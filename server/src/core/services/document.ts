@@ -1,5 +1,5 @@
 import { SearchResult, searchSchedules } from '../analysis/search';
-import { analyzeText, Analysis } from '../engine';
+import { analyzeText, Analysis, FileSystem } from '../engine';
 import { BudgetOverride } from '../model/build';
 import { parseSize } from '../units';
 import { Settings } from './types';
@@ -40,6 +40,7 @@ export function budgetOverride(settings: Settings, problems: string[] = []): Bud
   return override;
 }
 
-export function analyzeDocument(text: string, settings: Settings = {}): DocumentAnalysis {
-  return new DocumentAnalysis(text, analyzeText(text, { override: budgetOverride(settings) }));
+/** `source`: the document's file system and path, so that `from "file.onnx"` is read. */
+export function analyzeDocument(text: string, settings: Settings = {}, source?: { fs: FileSystem; path: string }): DocumentAnalysis {
+  return new DocumentAnalysis(text, analyzeText(text, { override: budgetOverride(settings), ...(source ? { fs: source.fs, basePath: source.path } : {}) }));
 }

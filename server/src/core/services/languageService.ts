@@ -1,3 +1,4 @@
+import { FileSystem } from '../engine';
 import { Diagnostic, Position } from '../language/diagnostics';
 import { doCodeActions } from './codeActions';
 import { doComplete } from './completion';
@@ -12,7 +13,8 @@ import { doValidation } from './validation';
  * the server parses once per version with {@link LanguageService.analyze} and passes the result in.
  */
 export interface LanguageService {
-  analyze(text: string, settings?: Settings): DocumentAnalysis;
+  /** `path`: where the document is, for `from "file.onnx"` (read through the service's file system). */
+  analyze(text: string, settings?: Settings, path?: string): DocumentAnalysis;
   doValidation(doc: DocumentAnalysis): Diagnostic[];
   doHover(doc: DocumentAnalysis, position: Position): Hover | null;
   doComplete(doc: DocumentAnalysis, position: Position): CompletionItem[];
@@ -22,9 +24,14 @@ export interface LanguageService {
   findInlayHints(doc: DocumentAnalysis): InlayHint[];
 }
 
-export function getLanguageService(): LanguageService {
+export interface LanguageServiceOptions {
+  /** How files a model names are read (the core itself reads nothing). */
+  fs?: FileSystem;
+}
+
+export function getLanguageService(options: LanguageServiceOptions = {}): LanguageService {
   return {
-    analyze: analyzeDocument,
+    analyze: (text, settings, path) => analyzeDocument(text, settings, options.fs && path !== undefined ? { fs: options.fs, path } : undefined),
     doValidation,
     doHover,
     doComplete,
