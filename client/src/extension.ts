@@ -4,6 +4,7 @@ import type { InitializationOptions, StatusParams } from '../../server/src/proto
 import { statusNotification } from '../../server/src/protocol';
 import { optimizeSchedule, ReportProvider, reportScheme, showMemoryReport } from './commands';
 import { FirmwareCommand, FirmwareResults, measuredOf } from './firmwareCommand';
+import { OnnxEditorProvider, onnxViewType } from './onnxEditor';
 import { PanelManager } from './panels/panelManager';
 import { PeakStatus } from './statusBar';
 
@@ -40,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const firmware = new FirmwareCommand(context, output, firmwareProblems, firmwareResults);
   const panels = new PanelManager(context.extensionUri, () => client, output, (uri) => measuredOf(firmwareResults.get(uri)));
   context.subscriptions.push(firmwareResults.onDidChange((uri) => panels.firmwareChanged(uri)));
+  const onnxEditors = new OnnxEditorProvider(context.extensionUri, () => client, output);
   // Code lenses pass (uri, block); the palette passes nothing.
   const showPanel = (kind: 'memory' | 'overlap' | 'schedules') => (uri?: unknown, block?: unknown) =>
     panels.show(kind, typeof uri === 'string' ? uri : undefined, typeof block === 'number' ? block : undefined);
@@ -48,6 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     client.onNotification(statusNotification, (params: StatusParams) => status.update(params));
     await client.start();
     void panels.refresh();
+    onnxEditors.refresh();
   };
   context.subscriptions.push(
     output,
@@ -57,6 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('patchwise.showMemoryReport', (uri?: string) => showMemoryReport(client, reports, typeof uri === 'string' ? uri : undefined)),
     vscode.commands.registerCommand('patchwise.optimizeSchedule', () => optimizeSchedule(client)),
     panels,
+    vscode.window.registerCustomEditorProvider(onnxViewType, onnxEditors),
     vscode.commands.registerCommand('patchwise.showMemoryChart', showPanel('memory')),
     vscode.commands.registerCommand('patchwise.showOverlap', showPanel('overlap')),
     vscode.commands.registerCommand('patchwise.showScheduleExplorer', showPanel('schedules')),

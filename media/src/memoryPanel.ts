@@ -5,6 +5,7 @@ import { formatBytes, formatKiB } from '../../server/src/core/units';
 import { annotations, Band, bandLabelRoom, PointLabel } from './common/annotations';
 import { connect, exposeCharts } from './common/host';
 import { renderLegend } from './common/legend';
+import { showOnnxModel, wireOnnxModel } from './common/onnxModel';
 import { applyChartTheme, byId, fileName, kib, scheduleName, showCharts, showHeader } from './common/page';
 import { onThemeChange, readTheme, Theme, withAlpha } from './common/theme';
 
@@ -46,11 +47,14 @@ const host = connect<State>({ view: 'both', hidden: [] }, (message) => {
   } else if (message.type === 'measured') {
     measured = message.measured;
     render();
+  } else if (message.type === 'onnxModel') {
+    showOnnxModel(message);
   } else {
     highlighted = message.line;
     highlight();
   }
 });
+wireOnnxModel(host.post);
 
 const viewSelect = byId<HTMLSelectElement>('view');
 viewSelect.value = host.state.view;

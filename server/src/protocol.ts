@@ -1,6 +1,7 @@
 import type { AnalysisReport } from './core/analysis/analyze';
 import type { Candidate } from './core/analysis/search';
 import type { TextEdit } from './core/engine';
+import type { OnnxModelView } from './core/services/onnxModel';
 import type { PanelData, PanelSection } from './core/services/panelTypes';
 
 // Patchwise's own messages between the VS Code client and the language server, beside LSP.
@@ -55,6 +56,18 @@ export interface PanelDataParams {
 }
 /** Null when the document is not open in the server. */
 export type PanelDataResult = PanelData | null;
+
+/**
+ * Client → server: an .onnx file (the custom editor) analysed as the .pnet "Create schedule file"
+ * writes next to it; read from disk, so it need not be open.
+ */
+export const onnxModelRequest = 'patchwise/onnxModel';
+export interface OnnxModelParams {
+  /** A `file:` URI of the .onnx file. */
+  uri: string;
+}
+/** Null for a URI that is not a file. */
+export type OnnxModelResult = OnnxModelView | null;
 
 /** Server → client, after each validation: what the status bar shows for that document. */
 export const statusNotification = 'patchwise/status';

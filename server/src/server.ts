@@ -18,6 +18,7 @@ import { fromDiagnostic, toCodeAction, toCompletionItem, toDiagnostic, toDocumen
 import { budgetOverride } from './core/services/document';
 import { describeCandidate } from './core/services/codeActions';
 import { DocumentAnalysis, getLanguageService, Settings } from './core/services/languageService';
+import { onnxModelView } from './core/services/onnxModel';
 import { panelData } from './core/services/panelData';
 import { panelSections } from './core/services/panelTypes';
 import { scheduleEdit } from './core/engine';
@@ -215,6 +216,13 @@ connection.onRequest(protocol.panelDataRequest, (params: protocol.PanelDataParam
   withDocument<protocol.PanelDataResult>('panel data', params.uri, token, null, (doc, document) => {
     const sections = Array.isArray(params.sections) ? params.sections.filter((s) => panelSections.includes(s)) : [];
     return panelData(doc, document.uri, document.version, sections);
+  }),
+);
+
+connection.onRequest(protocol.onnxModelRequest, (params: protocol.OnnxModelParams, token) =>
+  runSafe<protocol.OnnxModelResult>('onnx model', token, null, () => {
+    const file = filePath(params.uri);
+    return file ? onnxModelView(fileSystem, file, params.uri, settings) : null;
   }),
 );
 

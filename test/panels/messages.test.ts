@@ -12,6 +12,7 @@ describe('panel messages', () => {
       { type: 'applySchedule', version: 3, patch: [2, 4], untilBlock: 4 },
       { type: 'applySchedule', version: 3, patch: null, untilBlock: null },
       { type: 'log', level: 'warn', text: 'dropped' },
+      { type: 'createScheduleFile' },
     ]) {
       assert.deepEqual(parsePageMessage(message), { ok: true, value: message });
     }
@@ -19,9 +20,9 @@ describe('panel messages', () => {
 
   it('refuses anything else, naming what is wrong', () => {
     const problems = [
-      [null, 'message.type: expected one of ready, reveal, applySchedule, log'],
-      [{ type: 'runCommand', command: 'rm' }, 'message.type: expected one of ready, reveal, applySchedule, log'],
-      [{ type: 'toString' }, 'message.type: expected one of ready, reveal, applySchedule, log'],
+      [null, 'message.type: expected one of ready, reveal, applySchedule, createScheduleFile, log'],
+      [{ type: 'runCommand', command: 'rm' }, 'message.type: expected one of ready, reveal, applySchedule, createScheduleFile, log'],
+      [{ type: 'toString' }, 'message.type: expected one of ready, reveal, applySchedule, createScheduleFile, log'],
       [{ type: 'reveal', line: 0 }, 'message.line: expected 1..10000000'],
       [{ type: 'reveal', line: 2.5 }, 'message.line: expected an integer'],
       [{ type: 'reveal', line: 3, uri: 'file:///etc/passwd' }, 'message.uri: unexpected field'],
@@ -37,6 +38,9 @@ describe('panel messages', () => {
     assert.deepEqual(parseHostMessage({ type: 'highlight', line: null }), { ok: true, value: { type: 'highlight', line: null } });
     assert.deepEqual(parseHostMessage({ type: 'highlight', line: -1 }), { ok: false, problem: 'message.line: expected 1..10000000' });
     assert.deepEqual(parseHostMessage({ type: 'data', data: [] }), { ok: false, problem: 'message.data: expected an object' });
+    const onnxModel = { type: 'onnxModel', note: null, diagnostics: ["PW5008 Resize node 'up' is not supported yet"], canCreate: false };
+    assert.deepEqual(parseHostMessage(onnxModel), { ok: true, value: onnxModel });
+    assert.deepEqual(parseHostMessage({ ...onnxModel, canCreate: 'yes' }), { ok: false, problem: 'message.canCreate: expected a boolean' });
   });
 
   it('describes a dropped message briefly, whatever it is', () => {

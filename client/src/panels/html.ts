@@ -52,7 +52,7 @@ export function panelHtml(page: PanelPage): string {
   <h1 id="title">${escape(page.title)}</h1>
   <p id="summary" class="summary"></p>
   <p id="problem" class="problem" role="alert" hidden></p>
-</header>
+${page.kind === 'memory' ? onnxModelHeader : ''}</header>
 <main>
 ${bodies[page.kind]}
 </main>
@@ -61,6 +61,12 @@ ${bodies[page.kind]}
 </html>
 `;
 }
+
+/** The memory page as the .onnx editor (hidden until the host sends 'onnxModel'). */
+const onnxModelHeader = `  <div id="onnxActions" class="controls" hidden><button id="createScheduleFile" type="button">Create schedule file</button></div>
+  <p id="note" class="info" hidden></p>
+  <ul id="diagnostics" class="diagnostics" hidden></ul>
+`;
 
 const bodies: Record<PanelKind, string> = {
   memory: `  <div class="controls">

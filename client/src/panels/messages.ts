@@ -14,7 +14,9 @@ export type HostMessage =
   /** The editor's cursor line (one-based) in the followed document; null when it is elsewhere. */
   | { type: 'highlight'; line: number | null }
   /** What the last firmware run of the followed model measured (Generate Firmware); null: none yet. */
-  | { type: 'measured'; measured: Measured | null };
+  | { type: 'measured'; measured: Measured | null }
+  /** The memory page shows an .onnx file (the custom editor): its note, its import problems, and the button. */
+  | { type: 'onnxModel'; note: string | null; diagnostics: string[]; canCreate: boolean };
 
 /** A firmware run's memory against the prediction. Bytes; `count` is instructions or cycles. */
 export interface Measured {
@@ -37,6 +39,8 @@ export type PageMessage =
   | { type: 'reveal'; line: number }
   /** Write this schedule into the document the data of `version` came from (patch null: layer by layer). */
   | { type: 'applySchedule'; version: number; patch: [number, number] | null; untilBlock: number | null }
+  /** "Create schedule file" (the .onnx editor): write the .pnet next to the model. */
+  | { type: 'createScheduleFile' }
   /** Something the page dropped or could not draw, for the Patchwise output channel. */
   | { type: 'log'; level: 'warn' | 'error'; text: string };
 
@@ -138,12 +142,14 @@ export const hostMessageSchema: Schema<HostMessage> = tagged<HostMessage>({
   data: object({ type: literal('data'), data: panelDataSchema }),
   highlight: object({ type: literal('highlight'), line: nullable(line) }),
   measured: object({ type: literal('measured'), measured: nullable(measuredSchema) }),
+  onnxModel: object({ type: literal('onnxModel'), note: nullable(str), diagnostics: arrayOf(str), canCreate: bool }),
 });
 
 export const pageMessageSchema: Schema<PageMessage> = tagged<PageMessage>({
   ready: object({ type: literal('ready') }),
   reveal: object({ type: literal('reveal'), line }),
   applySchedule: object({ type: literal('applySchedule'), version: int, patch: nullable(patchGrid), untilBlock: nullable(range(0, 1_000_000)) }),
+  createScheduleFile: object({ type: literal('createScheduleFile') }),
   log: object({ type: literal('log'), level: literal('warn', 'error'), text: str }),
 });
 
