@@ -7,6 +7,7 @@ import { BudgetOverride } from './core/model/build';
 import { builtInTargets, findTarget } from './core/targets';
 import { parseSize } from './core/units';
 import { checkRuntimeSupport } from './core/codegen/support';
+import { modelNameOf } from './core/services/onnxModel';
 import { runReference } from './core/quant/interpreter';
 import { quantizeModel } from './core/quant/params';
 import { Board, boards, buildFirmware, FirmwareFailure, RunTarget, runTargets, ToolPaths } from './firmware';
@@ -182,8 +183,7 @@ const fileSystem: FileSystem = {
 
 /** An .onnx file given directly is analysed as the one-line .pnet that names it. */
 function onnxText(options: Options): string {
-  const name = path.basename(options.file).replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, 'm');
-  return `model ${name || 'model'} from "${path.basename(options.file)}"\n${options.input ? `input ${options.input}\n` : ''}`;
+  return `model ${modelNameOf(path.basename(options.file))} from "${path.basename(options.file)}"\n${options.input ? `input ${options.input}\n` : ''}`;
 }
 
 function write(text: string): void {
