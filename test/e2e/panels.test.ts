@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Frame, Page } from 'playwright-core';
 import { CodeServer, repoRoot, startCodeServer } from './codeServer';
+import { focusEditor, frameWith, goTo, openFile, plotInk, prepare, runCommand, screenshotsIn, vsix, waitUntil } from './workbench';
 
 // The chart panels in a real VS Code (code-server + chromium): the memory chart opens from the
 // command palette and draws; editing the schedule redraws it; a bar click moves the cursor; the
@@ -11,14 +12,13 @@ import { CodeServer, repoRoot, startCodeServer } from './codeServer';
 // follows the same model.
 // Screenshots land in test-output/e2e-panels/.
 
-const vsix = path.join(repoRoot, `patchwise-${JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version}.vsix`);
 const outputDir = path.join(repoRoot, 'test-output', 'e2e-panels');
+const screenshot = screenshotsIn(outputDir);
 const example = 'mobilenetv2.pnet';
 /** A model whose firmware fits the F746 (MobileNetV2-224's weights do not fit its flash). */
 const vww = 'vww-mbv1-0.25-96.pnet';
 /** The Cortex-M toolchain and QEMU, for Generate Firmware (CI installs them). */
 const haveFirmwareTools = ['arm-none-eabi-gcc', 'qemu-system-arm'].every((t) => spawnSync(t, ['--version']).status === 0);
-const uiTimeoutMs = 30_000;
 /** The folder the workbench opens (a fresh copy of the example per run). */
 let workspaceDir = '';
 
@@ -61,9 +61,9 @@ describe('chart panels, end to end (code-server)', function () {
   const scheduleLine = () => lines.findIndex((l) => l.startsWith('schedule patch=4x4 until=block4')) + 1;
 
   it('opens the memory chart from the command palette, and it draws', async () => {
-    await openFile(page, example);
+    await openModel(page, example);
     await runCommand(page, 'Patchwise: Show Memory Chart');
-    const frame = await panelFrame(page, '#memoryChart');
+    const frame = await frameWith(page, '#memoryChart');
     const summary = await waitUntil(() => frame.locator('#summary').innerText(), (t) => t.startsWith('peak'), 'the memory summary');
     assert.match(summary, /^peak 171\.5 KiB with patch=4x4 until=block4 \(layer by layer 1372\.0 KiB\)/);
     const ink = await plotInk(frame, 'memory');
@@ -73,7 +73,7 @@ describe('chart panels, end to end (code-server)', function () {
   });
 
   it('redraws when the schedule is edited', async () => {
-    const frame = await panelFrame(page, '#memoryChart');
+    const frame = await frameWith(page, '#memoryChart');
     const scheduledBefore = await scheduledTotals(frame);
     const line = scheduleLine();
     await focusEditor(page, example);
@@ -90,7 +90,7 @@ describe('chart panels, end to end (code-server)', function () {
   });
 
   it('a click on a bar moves the editor cursor to that layer\'s line, and the cursor highlights its bars', async () => {
-    const frame = await panelFrame(page, '#memoryChart');
+    const frame = await frameWith(page, '#memoryChart');
     // Layer 3, block 2's expand conv, on line 11; the click lands on its solid (scheduled) bar.
     const at = await frame.evaluate(() => {
       const chart = (globalThis as unknown as { patchwiseCharts: { memory: { canvas: { getBoundingClientRect(): { left: number; top: number } }; getDatasetMeta(i: number): { data: { x: number; y: number }[] } } } }).patchwiseCharts.memory;
@@ -110,7 +110,7 @@ describe('chart panels, end to end (code-server)', function () {
   it('the schedule explorer writes a picked schedule as one undoable edit', async () => {
     await focusEditor(page, example);
     await runCommand(page, 'Patchwise: Show Schedule Explorer');
-    const frame = await panelFrame(page, '#scatterChart');
+    const frame = await frameWith(page, '#scatterChart');
     await waitUntil(() => frame.locator('#front tbody tr').count(), (n) => n > 3, 'the Pareto front table');
     const row = frame.locator('#front tbody tr', { hasText: 'patch=3x3 until=block4' });
     await row.locator('button').click();
@@ -126,7 +126,7 @@ describe('chart panels, end to end (code-server)', function () {
   it('the overlap panel opens on the same model and draws its patches', async () => {
     await focusEditor(page, example);
     await runCommand(page, 'Patchwise: Show Receptive Field and Patch Overlap');
-    const frame = await panelFrame(page, '#regionsCanvas');
+    const frame = await frameWith(page, '#regionsCanvas');
     await waitUntil(() => frame.locator('#tensorLabel').innerText(), (t) => t === '1/13: input 224×224×3', 'the input image of the 2x2 stage');
     assert.match(await frame.locator('#summary').innerText(), /^patch=2x2 until=block4: 4 patches/);
     assert.equal(await page.locator('.tab', { hasText: 'Patch Overlap: mobilenetv2.pnet' }).count(), 1);
@@ -139,7 +139,7 @@ describe('chart panels, end to end (code-server)', function () {
       process.stderr.write('\n!! SKIPPING Generate Firmware in code-server: install gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm\n\n');
       this.skip();
     }
-    await openFile(page, vww);
+    await openModel(page, vww);
     await runCommand(page, 'Patchwise: Generate Firmware');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'QEMU Cortex-M7' }).first().waitFor();
     await page.keyboard.type('QEMU');
@@ -153,7 +153,7 @@ describe('chart panels, end to end (code-server)', function () {
     // The memory chart follows the model and draws the measurement against the prediction.
     await focusEditor(page, vww);
     await runCommand(page, 'Patchwise: Show Memory Chart');
-    const frame = await panelFrame(page, '#memoryChart');
+    const frame = await frameWith(page, '#memoryChart');
     const lines = () => frame.evaluate(() => (globalThis as unknown as { patchwiseCharts: { memory: { options: { plugins: { annotations: { lines: { label: string }[] } } } } } }).patchwiseCharts.memory.options.plugins.annotations.lines.map((l) => l.label));
     const labels = await waitUntil(lines, (l) => l.length === 2, 'the measured line in the memory chart');
     assert.equal(labels[1], 'measured 29.6 KiB');
@@ -170,75 +170,15 @@ describe('chart panels, end to end (code-server)', function () {
   });
 });
 
-/** Installs code-server and chromium, and packages the .vsix when the bundles are newer; returns what failed. */
-function prepare(): string | undefined {
-  const setup = spawnSync('bash', [path.join(repoRoot, 'scripts', 'setupE2e.sh')], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', timeout: 10 * 60_000 });
-  if (setup.status !== 0) return `scripts/setupE2e.sh failed (${setup.error?.message ?? `exit ${setup.status}`}): ${setup.stderr.trim().split('\n').slice(-5).join(' | ')}`;
-  const newest = Math.max(newestMtime(path.join(repoRoot, 'dist')), newestMtime(path.join(repoRoot, 'media', 'dist')), fs.statSync(path.join(repoRoot, 'package.json')).mtimeMs);
-  if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newest) {
-    const pack = spawnSync('npm', ['run', 'package'], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * 60_000 });
-    if (pack.status !== 0) return `npm run package failed: ${`${pack.stdout}${pack.stderr}`.split('\n').filter((l) => l.trim() && !l.startsWith('npm warn')).slice(-8).join(' | ')}`;
-  }
-  return undefined;
-}
 
-function newestMtime(dir: string): number {
-  if (!fs.existsSync(dir)) return Infinity; // nothing built yet: package (which builds)
-  return Math.max(0, ...fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
-}
 
 // ---- Driving the workbench and its webviews ----------------------------------------------------
 
-async function waitUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = uiTimeoutMs): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read().catch(() => undefined as T);
-    if (value !== undefined && done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
-async function screenshot(page: Page | undefined, name: string): Promise<void> {
-  await page?.screenshot({ path: path.join(outputDir, `${name}.png`) }).catch(() => undefined);
-}
 
-async function openFile(page: Page, name: string): Promise<void> {
-  await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
-  // Keyboard shortcuts reach the workbench only once it has had a click.
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } });
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).waitFor();
-  await page.locator('.monaco-editor .view-line').first().waitFor();
-  // The language server is up once the model's code lenses show.
-  await page.locator('.monaco-editor .codelens-decoration', { hasText: 'chart' }).first().waitFor({ timeout: 60_000 });
-}
 
-/** Gives the model's editor the keyboard (a click on its tab; the panels took the focus). */
-async function focusEditor(page: Page, name: string): Promise<void> {
-  await page.locator('.tab', { hasText: name }).first().click();
-  await page.locator('.monaco-editor.focused').first().waitFor();
-}
 
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Control+Shift+P');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(title);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
 
-async function goTo(page: Page, line: number, column: number): Promise<void> {
-  await page.keyboard.press('Control+G');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(`${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await waitUntil(() => page.locator('#status\\.editor\\.selection').innerText(), (s) => s === `Ln ${line}, Col ${column}`, `cursor at ${line}:${column}`);
-}
 
 /** Saves the active editor and waits until the model on disk satisfies `done` (rendered lines carry inlay hints). */
 async function saved(page: Page, done: (lines: string[]) => boolean, what: string): Promise<string[]> {
@@ -246,39 +186,7 @@ async function saved(page: Page, done: (lines: string[]) => boolean, what: strin
   return waitUntil(async () => fs.readFileSync(path.join(workspaceDir, example), 'utf8').split('\n'), done, what);
 }
 
-/**
- * The frame of a panel's page: VS Code puts each webview in an iframe holding another iframe with
- * the page; the one that has `selector` is the panel's.
- */
-async function panelFrame(page: Page, selector: string): Promise<Frame> {
-  let found: Frame | undefined;
-  await waitUntil(async () => {
-    for (const frame of page.frames()) {
-      if (await frame.locator(selector).count().catch(() => 0)) {
-        found = frame;
-        return true;
-      }
-    }
-    return false;
-  }, (ok) => ok, `a webview with ${selector}`);
-  return found!;
-}
 
-/** Pixels drawn in a chart's plot area, and those in colour (the data, not grid lines or text). */
-async function plotInk(frame: Frame, chart: string): Promise<{ total: number; colored: number }> {
-  return frame.evaluate((name) => {
-    const c = (globalThis as unknown as { patchwiseCharts: Record<string, { canvas: { width: number; getBoundingClientRect(): { width: number }; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }; chartArea: { left: number; top: number; right: number; bottom: number } }> }).patchwiseCharts[name];
-    const ratio = c.canvas.width / c.canvas.getBoundingClientRect().width;
-    const a = c.chartArea;
-    const [x, y, w, h] = [a.left, a.top, a.right - a.left, a.bottom - a.top].map((v) => Math.round(v * ratio));
-    const px = c.canvas.getContext('2d').getImageData(x, y, w, h).data;
-    let colored = 0;
-    for (let i = 0; i < px.length; i += 4) {
-      if (px[i + 3] > 60 && Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 60) colored++;
-    }
-    return { total: w * h, colored };
-  }, chart);
-}
 
 /** The scheduled bars' heights (KiB), layer by layer: the sum of the scheduled stack's datasets. */
 async function scheduledTotals(frame: Frame): Promise<number[]> {
@@ -287,4 +195,11 @@ async function scheduledTotals(frame: Frame): Promise<number[]> {
     const sets = chart.data.datasets.filter((d) => d.stack === 'scheduled');
     return sets[0].data.map((_, i) => sets.reduce((sum, d) => sum + d.data[i], 0));
   });
+}
+
+/** Opens a model and waits for its editor and code lenses (the language server is up). */
+async function openModel(page: Page, name: string): Promise<void> {
+  await openFile(page, name);
+  await page.locator('.monaco-editor .view-line').first().waitFor();
+  await page.locator('.monaco-editor .codelens-decoration', { hasText: 'chart' }).first().waitFor({ timeout: 60_000 });
 }

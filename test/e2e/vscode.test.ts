@@ -1,20 +1,19 @@
 import { strict as assert } from 'assert';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Page } from 'playwright-core';
 import { CodeServer, repoRoot, startCodeServer } from './codeServer';
+import { goTo, openFile, prepare, screenshotsIn, uiTimeoutMs, vsix, waitUntil } from './workbench';
 
 // The extension in a real VS Code (code-server + chromium), as a user meets it: install the built
 // .vsix, open the example, edit the schedule past the budget, see the squiggle and the Problems
 // entry, hover a block for its receptive field, run the quick fix, see the error vanish.
 // Screenshots of each step land in test-output/e2e/.
 
-const vsix = path.join(repoRoot, `patchwise-${readJson(path.join(repoRoot, 'package.json')).version}.vsix`);
 const outputDir = path.join(repoRoot, 'test-output', 'e2e');
+const screenshot = screenshotsIn(outputDir);
 const example = 'mobilenetv2.pnet';
 /** Generous for a 2-core CI machine; every wait polls and returns as soon as the UI is there. */
-const uiTimeoutMs = 30_000;
 
 describe('VS Code extension, end to end (code-server)', function () {
   this.timeout(120_000);
@@ -73,7 +72,7 @@ describe('VS Code extension, end to end (code-server)', function () {
 
   step('installs the .vsix and opens the example as a Patchwise model', async () => {
     assert.match(vs!.installOutput, /successfully installed/);
-    await openFile(page, example);
+    await openModel(page, example);
     await waitUntil(() => page.locator('#status\\.editor\\.mode').innerText(), (mode) => mode === 'Patchwise model', 'language mode of the .pnet editor');
     await screenshot(page, '01-opened');
   });
@@ -146,65 +145,14 @@ describe('VS Code extension, end to end (code-server)', function () {
   });
 });
 
-/** Installs code-server and chromium, and packages the .vsix when dist/ is newer; returns what failed. */
-function prepare(): string | undefined {
-  const setup = spawnSync('bash', [path.join(repoRoot, 'scripts', 'setupE2e.sh')], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', timeout: 10 * 60_000 });
-  if (setup.status !== 0) return `scripts/setupE2e.sh failed (${setup.error?.message ?? `exit ${setup.status}`}): ${setup.stderr.trim().split('\n').slice(-5).join(' | ')}`;
-  if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newestMtime(path.join(repoRoot, 'dist'))) {
-    const pack = spawnSync('npm', ['run', 'package'], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * 60_000 });
-    const output = `${pack.stdout}${pack.stderr}`.split('\n').filter((l) => l.trim() && !l.startsWith('npm warn'));
-    if (pack.status !== 0) return `npm run package failed: ${output.slice(-8).join(' | ')}`;
-  }
-  return undefined;
-}
 
-function newestMtime(dir: string): number {
-  if (!fs.existsSync(dir)) return Infinity; // nothing built yet: package (which builds)
-  return Math.max(0, ...fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
-}
 
-function readJson(file: string): { version: string } {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
 
 // ---- Driving the workbench -------------------------------------------------------------------
 
-/** Polls `read` until `done` holds; fails naming `what` and the last value read. */
-async function waitUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = uiTimeoutMs): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
-async function screenshot(page: Page | undefined, name: string): Promise<void> {
-  await page?.screenshot({ path: path.join(outputDir, `${name}.png`) }).catch(() => undefined);
-}
 
-async function openFile(page: Page, name: string): Promise<void> {
-  await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
-  // Keyboard shortcuts reach the workbench only once it has had a click.
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } });
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).waitFor();
-  await page.locator('.monaco-editor .view-line').first().waitFor();
-}
 
-/** Moves the cursor with Go to Line (Ctrl+G `line:column`, both 1-based). */
-async function goTo(page: Page, line: number, column: number): Promise<void> {
-  await page.keyboard.press('Control+G');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(`${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await waitUntil(() => page.locator('#status\\.editor\\.selection').innerText(), (s) => s === `Ln ${line}, Col ${column}`, `cursor at ${line}:${column}`);
-}
 
 /**
  * Saves the active editor (Ctrl+S) and returns the lines of `example` once the file on disk
@@ -276,4 +224,10 @@ async function hoverAt(page: Page, lineStart: string, word: string, done: (text:
     await page.mouse.move(x, y, { steps: 5 });
     return waitUntil(text, done, `the hover on '${word}'`, 3_000).catch(() => text());
   }, done, `the hover on '${word}'`);
+}
+
+/** Opens a model and waits for its editor. */
+async function openModel(page: Page, name: string): Promise<void> {
+  await openFile(page, name);
+  await page.locator('.monaco-editor .view-line').first().waitFor();
 }

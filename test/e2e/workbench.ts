@@ -1,0 +1,114 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Frame, Page } from 'playwright-core';
+import { repoRoot } from './codeServer';
+
+// Helpers for driving the VS Code workbench in code-server, shared by the end-to-end suites.
+
+export const uiTimeoutMs = 30_000;
+
+/** The packaged extension the suites install. */
+export const vsix = path.join(repoRoot, `patchwise-${JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version}.vsix`);
+
+/** Installs code-server and chromium, and packages the .vsix when the bundles are newer; returns what failed. */
+export function prepare(): string | undefined {
+  const setup = spawnSync('bash', [path.join(repoRoot, 'scripts', 'setupE2e.sh')], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', timeout: 10 * 60_000 });
+  if (setup.status !== 0) return `scripts/setupE2e.sh failed (${setup.error?.message ?? `exit ${setup.status}`}): ${setup.stderr.trim().split('\n').slice(-5).join(' | ')}`;
+  const newest = Math.max(newestMtime(path.join(repoRoot, 'dist')), newestMtime(path.join(repoRoot, 'media', 'dist')), fs.statSync(path.join(repoRoot, 'package.json')).mtimeMs);
+  if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newest) {
+    const pack = spawnSync('npm', ['run', 'package'], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * 60_000 });
+    if (pack.status !== 0) return `npm run package failed: ${`${pack.stdout}${pack.stderr}`.split('\n').filter((l) => l.trim() && !l.startsWith('npm warn')).slice(-8).join(' | ')}`;
+  }
+  return undefined;
+}
+
+function newestMtime(dir: string): number {
+  if (!fs.existsSync(dir)) return Infinity; // nothing built yet: package (which builds)
+  return Math.max(0, ...fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
+}
+
+/** Polls `read` until `done`; a read that throws (a frame going away) counts as not yet. */
+export async function waitUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = uiTimeoutMs): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read().catch(() => undefined as T);
+    if (value !== undefined && done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A screenshot function writing `name.png` into `dir` (never failing the test itself). */
+export function screenshotsIn(dir: string): (page: Page | undefined, name: string) => Promise<void> {
+  return async (page, name) => {
+    await page?.screenshot({ path: path.join(dir, `${name}.png`) }).catch(() => undefined);
+  };
+}
+
+/** Opens a workspace file with Quick Open and waits for its tab. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
+  // Keyboard shortcuts reach the workbench only once it has had a click.
+  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } });
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').waitFor();
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).waitFor();
+}
+
+export async function focusEditor(page: Page, name: string): Promise<void> {
+  await page.locator('.tab', { hasText: name }).first().click();
+  await page.locator('.monaco-editor.focused').first().waitFor();
+}
+
+/** Runs a command by its palette title. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+P');
+  await page.locator('.quick-input-widget input').waitFor();
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** Puts the cursor at a one-based line and column (Go to Line), and waits until it is there. */
+export async function goTo(page: Page, line: number, column: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  await page.locator('.quick-input-widget input').waitFor();
+  await page.keyboard.type(`${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await waitUntil(() => page.locator('#status\\.editor\\.selection').innerText(), (s) => s === `Ln ${line}, Col ${column}`, `cursor at ${line}:${column}`);
+}
+
+/** The first frame (a webview's page) with `selector`, optionally one whose title names `file`. */
+export async function frameWith(page: Page, selector: string, file?: string): Promise<Frame> {
+  let found: Frame | undefined;
+  await waitUntil(async () => {
+    for (const frame of page.frames()) {
+      if ((await frame.locator(selector).count().catch(() => 0)) && (!file || (await frame.title().catch(() => '')).includes(file))) {
+        found = frame;
+        return true;
+      }
+    }
+    return false;
+  }, (ok) => ok, `a webview with ${selector}${file ? ` for ${file}` : ''}`);
+  return found!;
+}
+
+/** Pixels of a chart's plot area and how many are coloured (drawn, not background). */
+export async function plotInk(frame: Frame, chart: string): Promise<{ total: number; colored: number }> {
+  return frame.evaluate((name) => {
+    const c = (globalThis as unknown as { patchwiseCharts: Record<string, { canvas: { width: number; getBoundingClientRect(): { width: number }; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }; chartArea: { left: number; top: number; right: number; bottom: number } }> }).patchwiseCharts[name];
+    const ratio = c.canvas.width / c.canvas.getBoundingClientRect().width;
+    const a = c.chartArea;
+    const [x, y, w, h] = [a.left, a.top, a.right - a.left, a.bottom - a.top].map((v) => Math.round(v * ratio));
+    const px = c.canvas.getContext('2d').getImageData(x, y, w, h).data;
+    let colored = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i + 3] > 60 && Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 60) colored++;
+    }
+    return { total: w * h, colored };
+  }, chart);
+}
