@@ -8,35 +8,50 @@ int32_t pw_conv_1x1_s8_get_buffer_size(void)
 }
 
 /*
- * Σ (x − zp)·w for two output channels at once, so that each input word is unpacked once for two
- * SMLADs; 4 inputs at a time on the DSP path.
+ * Two pixels × two output channels: each unpacked weight word feeds two SMLADs (one per pixel),
+ * each unpacked input word two (one per channel). acc[0..3] = (x0·wa, x0·wb, x1·wa, x1·wb).
  */
-static inline void dot2(const int8_t *x, const int8_t *wa, const int8_t *wb, int32_t n, int32_t zp, int32_t *acc_a, int32_t *acc_b)
+static inline void dot4(const int8_t *x0, const int8_t *x1, const int8_t *wa, const int8_t *wb, int32_t n, int32_t zp, int32_t acc[4])
 {
-    int32_t a = 0;
-    int32_t b = 0;
+    int32_t a0 = 0, b0 = 0, a1 = 0, b1 = 0;
     int32_t i = 0;
 #if PW_USE_DSP
     const uint32_t offset = pw_dup16(-zp);
     for (; i + 4 <= n; i += 4) {
-        const uint32_t x4 = pw_read4(x + i);
-        const uint32_t x02 = pw_sadd16(pw_sxtb16(x4), offset);
-        const uint32_t x13 = pw_sadd16(pw_sxtb16(pw_ror(x4, 8)), offset);
+        const uint32_t p4 = pw_read4(x0 + i);
+        const uint32_t q4 = pw_read4(x1 + i);
+        const uint32_t p02 = pw_sadd16(pw_sxtb16(p4), offset);
+        const uint32_t p13 = pw_sadd16(pw_sxtb16(pw_ror(p4, 8)), offset);
+        const uint32_t q02 = pw_sadd16(pw_sxtb16(q4), offset);
+        const uint32_t q13 = pw_sadd16(pw_sxtb16(pw_ror(q4, 8)), offset);
         const uint32_t a4 = pw_read4(wa + i);
+        const uint32_t wa02 = pw_sxtb16(a4);
+        const uint32_t wa13 = pw_sxtb16(pw_ror(a4, 8));
+        a0 = pw_smlad(p02, wa02, a0);
+        a0 = pw_smlad(p13, wa13, a0);
+        a1 = pw_smlad(q02, wa02, a1);
+        a1 = pw_smlad(q13, wa13, a1);
         const uint32_t b4 = pw_read4(wb + i);
-        a = pw_smlad(x02, pw_sxtb16(a4), a);
-        a = pw_smlad(x13, pw_sxtb16(pw_ror(a4, 8)), a);
-        b = pw_smlad(x02, pw_sxtb16(b4), b);
-        b = pw_smlad(x13, pw_sxtb16(pw_ror(b4, 8)), b);
+        const uint32_t wb02 = pw_sxtb16(b4);
+        const uint32_t wb13 = pw_sxtb16(pw_ror(b4, 8));
+        b0 = pw_smlad(p02, wb02, b0);
+        b0 = pw_smlad(p13, wb13, b0);
+        b1 = pw_smlad(q02, wb02, b1);
+        b1 = pw_smlad(q13, wb13, b1);
     }
 #endif
     for (; i < n; i++) {
-        const int32_t v = x[i] - zp;
-        a += v * wa[i];
-        b += v * wb[i];
+        const int32_t u = x0[i] - zp;
+        const int32_t v = x1[i] - zp;
+        a0 += u * wa[i];
+        b0 += u * wb[i];
+        a1 += v * wa[i];
+        b1 += v * wb[i];
     }
-    *acc_a = a;
-    *acc_b = b;
+    acc[0] = a0;
+    acc[1] = b0;
+    acc[2] = a1;
+    acc[3] = b1;
 }
 
 pw_status pw_conv_1x1_s8(const pw_conv_params *params, const pw_channel_quant *quant, const pw_dims *in_dims,
@@ -66,22 +81,40 @@ pw_status pw_conv_1x1_s8(const pw_conv_params *params, const pw_channel_quant *q
     }
     for (int32_t r = 0; r < rows; r++) {
         const int32_t oy = reverse ? oy0 + rows - 1 - r : oy0 + r;
-        for (int32_t q = 0; q < cols; q++) {
-            const int32_t ox = reverse ? ox0 + cols - 1 - q : ox0 + q;
-            const int8_t *src = in_data + (oy * stride - in_y0) * in_stride + (ox * stride - in_x0) * c;
-            int8_t *dst = out_data + (oy - oy0) * out_stride + (ox - ox0) * out_c;
-            const int8_t *res = res_data ? res_data + (oy - res_y0) * res_stride + (ox - res_x0) * out_c : 0;
-            /* Pairs of channels (the last one alone when out_c is odd), written in the run's direction. */
+        const int8_t *src_row = in_data + (oy * stride - in_y0) * in_stride;
+        int8_t *dst_row = out_data + (oy - oy0) * out_stride;
+        const int8_t *res_row = res_data ? res_data + (oy - res_y0) * res_stride : 0;
+        /* Pixels in pairs along the row (the last one alone when the count is odd). */
+        for (int32_t q = 0; q < cols; q += 2) {
+            const int32_t ox_first = reverse ? ox0 + cols - 1 - q : ox0 + q;
+            const int two = q + 1 < cols;
+            const int32_t ox_second = two ? (reverse ? ox_first - 1 : ox_first + 1) : ox_first;
+            const int8_t *src0 = src_row + (ox_first * stride - in_x0) * c;
+            const int8_t *src1 = src_row + (ox_second * stride - in_x0) * c;
+            int8_t *dst0 = dst_row + (ox_first - ox0) * out_c;
+            int8_t *dst1 = dst_row + (ox_second - ox0) * out_c;
+            const int8_t *res0 = res_row ? res_row + (ox_first - res_x0) * out_c : 0;
+            const int8_t *res1 = res_row ? res_row + (ox_second - res_x0) * out_c : 0;
+            /*
+             * Channels in pairs. A fused add may write over its residual, but only over bytes of the
+             * same channel (every address here is congruent to its channel modulo out_c), so it is
+             * enough that each channel's pixels are finished in the run's direction: p0, then p1.
+             */
             for (int32_t u = 0; u < out_c; u += 2) {
                 const int32_t first = reverse ? out_c - 1 - u : u;
                 const int32_t second = reverse ? first - 1 : first + 1;
                 const int pair = u + 1 < out_c;
-                int32_t acc_first;
-                int32_t acc_second;
-                dot2(src, weights + first * c, weights + (pair ? second : first) * c, c, zp, &acc_first, &acc_second);
-                dst[first] = pw_finish(bias[first] + acc_first, multiplier[first], shift[first], o, res ? res + first : 0);
+                int32_t acc[4];
+                dot4(src0, src1, weights + first * c, weights + (pair ? second : first) * c, c, zp, acc);
+                dst0[first] = pw_finish(bias[first] + acc[0], multiplier[first], shift[first], o, res0 ? res0 + first : 0);
                 if (pair) {
-                    dst[second] = pw_finish(bias[second] + acc_second, multiplier[second], shift[second], o, res ? res + second : 0);
+                    dst0[second] = pw_finish(bias[second] + acc[1], multiplier[second], shift[second], o, res0 ? res0 + second : 0);
+                }
+                if (two) {
+                    dst1[first] = pw_finish(bias[first] + acc[2], multiplier[first], shift[first], o, res1 ? res1 + first : 0);
+                    if (pair) {
+                        dst1[second] = pw_finish(bias[second] + acc[3], multiplier[second], shift[second], o, res1 ? res1 + second : 0);
+                    }
                 }
             }
         }
