@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { formatDiagnostic, formatReport, formatSearch } from './cliFormat';
-import { analyzeText, applyEdits, FileSystem, optimizeText, scheduleEdit, scheduleText } from './core/engine';
+import { analyzeText, applyEdits, optimizeText, scheduleEdit, scheduleText } from './core/engine';
+import { nodeFileSystem } from './nodeFileSystem';
 import { Diagnostic } from './core/language/diagnostics';
 import { BudgetOverride } from './core/model/build';
 import { builtInTargets, findTarget } from './core/targets';
@@ -169,17 +170,6 @@ function isOnnx(file: string): boolean {
   return file.toLowerCase().endsWith('.onnx');
 }
 
-/** The engine reads `from "…"` files through this; paths are relative to the naming file. */
-const fileSystem: FileSystem = {
-  readFile: (file) => {
-    try {
-      return new Uint8Array(fs.readFileSync(file));
-    } catch {
-      return undefined;
-    }
-  },
-  resolve: (base, rel) => path.resolve(path.dirname(base), rel),
-};
 
 /** An .onnx file given directly is analysed as the one-line .pnet that names it. */
 function onnxText(options: Options): string {
@@ -212,7 +202,7 @@ function printDiagnostics(file: string, diagnostics: Diagnostic[]): void {
 }
 
 function analyze(options: Options, text: string): Exit {
-  const analysis = analyzeText(text, { override: options.override, schedule: options.schedule, fs: fileSystem, basePath: options.file });
+  const analysis = analyzeText(text, { override: options.override, schedule: options.schedule, fs: nodeFileSystem, basePath: options.file });
   printDiagnostics(options.file, analysis.diagnostics.filter((d) => d.severity !== 'info' || !options.json));
   const report = analysis.report;
   if (options.json) write(JSON.stringify(report ?? { model: null, diagnostics: analysis.diagnostics }, null, 2));
@@ -222,7 +212,7 @@ function analyze(options: Options, text: string): Exit {
 }
 
 function optimize(options: Options, text: string): Exit {
-  const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule, fs: fileSystem, basePath: options.file });
+  const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule, fs: nodeFileSystem, basePath: options.file });
   printDiagnostics(options.file, analysis.diagnostics.filter((d) => d.severity !== 'info' || !options.json));
   if (analysis.hasErrors || !search || !analysis.report) {
     if (options.json) write(JSON.stringify({ model: analysis.report?.model ?? null, diagnostics: analysis.diagnostics }, null, 2));

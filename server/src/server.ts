@@ -9,10 +9,8 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import * as fs from 'fs';
-import * as path from 'path';
 import { fileURLToPath } from 'url';
-import type { FileSystem } from './core/engine';
+import { nodeFileSystem } from './nodeFileSystem';
 import { formatReport } from './cliFormat';
 import { fromDiagnostic, toCodeAction, toCompletionItem, toDiagnostic, toDocumentSymbol } from './convert';
 import { budgetOverride } from './core/services/document';
@@ -29,18 +27,7 @@ import * as protocol from './protocol';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-/** Files a model names (`from "model.onnx"`), read from disk relative to the model. */
-const fileSystem: FileSystem = {
-  readFile: (file) => {
-    try {
-      return new Uint8Array(fs.readFileSync(file));
-    } catch {
-      return undefined;
-    }
-  },
-  resolve: (base, rel) => path.resolve(path.dirname(base), rel),
-};
-const service = getLanguageService({ fs: fileSystem });
+const service = getLanguageService({ fs: nodeFileSystem });
 
 /** The file path of a `file:` document; undefined for untitled and other schemes. */
 function filePath(uri: string): string | undefined {
@@ -222,7 +209,7 @@ connection.onRequest(protocol.panelDataRequest, (params: protocol.PanelDataParam
 connection.onRequest(protocol.onnxModelRequest, (params: protocol.OnnxModelParams, token) =>
   runSafe<protocol.OnnxModelResult>('onnx model', token, null, () => {
     const file = filePath(params.uri);
-    return file ? onnxModelView(fileSystem, file, params.uri, settings) : null;
+    return file ? onnxModelView(nodeFileSystem, file, params.uri, settings) : null;
   }),
 );
 
