@@ -52,7 +52,7 @@ function readTree(root: string, subdirs: string[], into: string, pattern: RegExp
   return files;
 }
 
-export function runtimeFiles(): GeneratedFile[] {
+function runtimeFiles(): GeneratedFile[] {
   const root = runtimeDirectory();
   return [...readTree(root, ['include'], 'runtime/include/', /\.h$/), ...readTree(root, ['src'], 'runtime/src/', /\.[ch]$/)];
 }

@@ -1,29 +1,16 @@
 import { strict as assert } from 'assert';
 import { generateDeepModel } from '../../bench/models';
 import { dataMessage, exampleText } from './fixtures';
-import { missing, PanelBrowser, PanelPageRun, skipOrFail } from './pageHarness';
+import { Inked, PanelPageRun, usePanelBrowser } from './pageHarness';
 
 // The memory panel's page in headless Chromium, fed the analysis of examples/mobilenetv2.pnet
 // through the extension's message protocol. Screenshots: test-output/webview/memory-*.png.
 
-interface Inked {
-  total: number;
-  inked: number;
-  colored: number;
-}
 
 describe('memory panel page (headless Chromium)', function () {
   this.timeout(60_000);
-  const browser = new PanelBrowser();
   let run: PanelPageRun;
-
-  before(async function () {
-    const problem = missing();
-    if (problem) return skipOrFail(this, problem);
-    await browser.start();
-  });
-  after(() => browser.stop());
-  afterEach(() => run?.close());
+  const browser = usePanelBrowser(() => run);
 
   const plotInk = async (chart: string) => run.probe<Inked>(`inked('${chart}Chart', window.patchwiseTest.chartArea('${chart}'))`);
 

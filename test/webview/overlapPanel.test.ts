@@ -1,28 +1,15 @@
 import { strict as assert } from 'assert';
 import { dataMessage, exampleText } from './fixtures';
-import { missing, PanelBrowser, PanelPageRun, skipOrFail } from './pageHarness';
+import { Inked, PanelPageRun, usePanelBrowser } from './pageHarness';
 
 // The receptive field / patch overlap panel's page in headless Chromium, fed examples/mobilenetv2.pnet
 // (4×4 patches until block 4). Screenshots: test-output/webview/overlap-*.png.
 
-interface Inked {
-  total: number;
-  inked: number;
-  colored: number;
-}
 
 describe('overlap panel page (headless Chromium)', function () {
   this.timeout(60_000);
-  const browser = new PanelBrowser();
   let run: PanelPageRun;
-
-  before(async function () {
-    const problem = missing();
-    if (problem) return skipOrFail(this, problem);
-    await browser.start();
-  });
-  after(() => browser.stop());
-  afterEach(() => run?.close());
+  const browser = usePanelBrowser(() => run);
 
   /** Centre of the canvas pixel that shows tensor row `row`, column `col` (the picture is drawn to scale). */
   async function pixelOf(row: number, col: number, size: number): Promise<{ x: number; y: number }> {

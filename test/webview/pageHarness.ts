@@ -139,3 +139,26 @@ export class PanelBrowser {
     return run;
   }
 }
+
+/** Pixels of a canvas (or its plot area): all, drawn, and coloured (not grey). */
+export interface Inked {
+  total: number;
+  inked: number;
+  colored: number;
+}
+
+/**
+ * The suite's browser: one Chromium for the suite (skipped, or failed in CI, when it is missing),
+ * and the page `current()` returns closed after each test.
+ */
+export function usePanelBrowser(current: () => PanelPageRun | undefined): PanelBrowser {
+  const browser = new PanelBrowser();
+  before(async function () {
+    const problem = missing();
+    if (problem) return skipOrFail(this, problem);
+    await browser.start();
+  });
+  after(() => browser.stop());
+  afterEach(() => current()?.close());
+  return browser;
+}

@@ -1,29 +1,16 @@
 import { strict as assert } from 'assert';
 import { generateDeepModel } from '../../bench/models';
 import { dataMessage } from './fixtures';
-import { missing, PanelBrowser, PanelPageRun, skipOrFail } from './pageHarness';
+import { Inked, PanelPageRun, usePanelBrowser } from './pageHarness';
 
 // The schedule explorer's page in headless Chromium, fed the schedule search of
 // examples/mobilenetv2.pnet. Screenshots: test-output/webview/schedules-*.png.
 
-interface Inked {
-  total: number;
-  inked: number;
-  colored: number;
-}
 
 describe('schedule explorer page (headless Chromium)', function () {
   this.timeout(60_000);
-  const browser = new PanelBrowser();
   let run: PanelPageRun;
-
-  before(async function () {
-    const problem = missing();
-    if (problem) return skipOrFail(this, problem);
-    await browser.start();
-  });
-  after(() => browser.stop());
-  afterEach(() => run?.close());
+  const browser = usePanelBrowser(() => run);
 
   it('plots every schedule, the Pareto front, the budget and the current schedule', async () => {
     run = await browser.open('schedules', 'dark');

@@ -49,6 +49,8 @@ export interface ArenaPlan {
   stageLayers: number;
   /** Arena offset of the network's output tensor (compact, HWC). */
   outputOffset: number;
+  /** Index in `buffers` of the stage output (written patch by patch); −1 without a schedule. */
+  stageBuffer: number;
   /** Patch-stage steps (patch-major), then the later layers. */
   steps: PlannedStep[];
   buffers: PlannedBuffer[];
@@ -115,6 +117,7 @@ class Planner {
     };
     let stageEnd = 0;
     let patches = 0;
+    let stageBufferIndex = -1;
     let laterInput: Slot;
     if (schedule) {
       stageEnd = model.blocks[schedule.untilBlock].endLayer;
@@ -126,6 +129,7 @@ class Planner {
       const stageStart = this.top - bytesOf(out);
       const stagePlace = compact(stageStart, full(out), out.c);
       const stageBuffer = this.buffer(`${model.layers[stageEnd - 1].name} (stage output)`, stageStart, bytesOf(out), -1);
+      stageBufferIndex = stageBuffer;
       const lo = held ? this.base + inputBytes : this.base;
       for (let i = 0; i < P; i++) {
         for (let j = 0; j < Q; j++) {
@@ -150,6 +154,7 @@ class Planner {
     const outputOffset = later.length > 0 ? this.steps[this.steps.length - 1].out.offset : laterInput.place.offset;
     return {
       outputOffset,
+      stageBuffer: stageBufferIndex,
       scratchBytes: this.scratchBytes,
       activationOffset: this.base,
       activationBytes: this.peak,
@@ -253,16 +258,16 @@ export function verifyPlan(model: Model, plan: ArenaPlan): void {
     for (const [name, p, s] of [['input', step.in, inSpan], ['output', step.out, outSpan]] as const) {
       if (p.space === 'arena' && (s[0] < lo || s[1] > hi)) throw new Error(`arena plan: ${where} ${name} [${s}] is outside [${lo}, ${hi})`);
     }
-    const live = plan.buffers.filter((b) => b.firstStep < index && b.lastStep >= index);
     const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
-    for (const b of live) {
+    plan.buffers.forEach((b, bIndex) => {
+      if (b.firstStep >= index || b.lastStep < index) return; // not live during this step
       const bSpan: [number, number] = [b.offset, b.offset + b.size];
       const isInput = step.in.space === 'arena' && bSpan[0] <= inSpan[0] && inSpan[1] <= bSpan[1];
       const isResidual = step.residual && bSpan[0] <= step.residual.offset && step.residual.offset < bSpan[1];
-      const isStage = index < plan.patches * plan.stageLayers && step.layer === plan.stageLayers - 1 && b.name.endsWith('(stage output)');
+      const isStage = bIndex === plan.stageBuffer && index < plan.patches * plan.stageLayers && step.layer === plan.stageLayers - 1;
       if (overlaps(outSpan, bSpan) && !(isInput && layer.inPlace) && !isResidual && !isStage) {
         throw new Error(`arena plan: ${where} output [${outSpan}] overlaps ${b.name} [${bSpan}], still needed`);
       }
-    }
+    });
   });
 }

@@ -51,8 +51,7 @@ function blockComment(model: Model, layer: Layer): string {
 function layerEntry(q: QLayer, i: number): string {
   const l = q.layer;
   const hasWeights = q.weights.length > 0;
-  const k = l.kind === 'gpool' || l.kind === 'fc' ? l.rows.k : l.rows.k;
-  const conv = `{${k}, ${l.rows.s}, ${l.rows.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}}`;
+  const conv = `{${l.rows.k}, ${l.rows.s}, ${l.rows.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}}`;
   const params = hasWeights ? `w_${i}, b_${i}, {m_${i}, sh_${i}}` : '0, 0, {0, 0}';
   return `{${kindOf(l)}, ${dims(l.input)}, ${dims(l.output)}, ${conv}, ${l.cols.k}, ${params}, ${q.add ? `&add_${i}` : '0'}},`;
 }
