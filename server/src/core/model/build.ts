@@ -165,7 +165,7 @@ class Builder {
       const prefix = ops.length > 1 ? `block${index}.${ops.indexOf(op)}.` : `block${index}.`;
       const origin = origins?.[i];
       for (const spec of specs) {
-        if (origin) this.layer({ ...spec, role: origin.role ?? spec.role }, op, index, `block${index}.${origin.role ?? spec.role} (${origin.node})`);
+        if (origin) this.layer({ ...spec, role: origin.role ?? spec.role }, op, index, `block${index}.${origin.role ?? spec.role} (${origin.node})`, origin.node);
         else this.layer(spec, op, index, prefix + spec.role);
       }
     }
@@ -237,7 +237,7 @@ class Builder {
     return groups;
   }
 
-  private layer(spec: LayerSpec, op: OpAst, block: number, name: string): void {
+  private layer(spec: LayerSpec, op: OpAst, block: number, name: string, node?: string): void {
     const input = this.shape;
     if (this.sawFc && spec.kind !== 'fc') {
       this.diagnostics.push({ ...diagnostic('fcNotLast', op.headRange, op.op) });
@@ -265,6 +265,7 @@ class Builder {
     this.layers.push({
       index: this.layers.length,
       name,
+      ...(node === undefined ? {} : { node }),
       block,
       kind: spec.kind,
       role: spec.role,

@@ -30,6 +30,8 @@ export interface Layer {
   readonly index: number;
   /** `block2.expand`, `block0.conv`; in a user block `block13.1.conv` (its second op). */
   readonly name: string;
+  /** The ONNX node it was imported from (undefined in a .pnet model). */
+  readonly node?: string;
   readonly block: number;
   readonly kind: LayerKind;
   readonly role: LayerRole;

@@ -1,0 +1,10 @@
+const { onnx } = require('onnx-proto');
+const fs = require('fs');
+const m = onnx.ModelProto.decode(fs.readFileSync(process.argv[2]));
+const g = m.graph;
+const count = {};
+for (const n of g.node) count[n.opType] = (count[n.opType]||0)+1;
+console.log(count);
+console.log('inputs', g.input.map(i=>i.name+':'+JSON.stringify(i.type.tensorType.shape.dim.map(d=>d.dimValue||d.dimParam))));
+console.log('outputs', g.output.map(i=>i.name));
+if (process.argv[3]) for (const n of g.node.slice(0, +process.argv[3])) console.log(n.opType, n.name, n.input.join(','), '->', n.output.join(','), n.attribute.map(a=>a.name+'='+(a.ints?.length?a.ints.join('x'):a.i??a.f??(a.s?Buffer.from(a.s).toString():''))).join(' '));
