@@ -1,6 +1,7 @@
 /*
  * Patchwise int8 kernels: TFLite's integer semantics (per-channel symmetric weights, per-tensor
- * asymmetric activations, fixed-point requantization), CMSIS-NN-like parameter structs.
+ * asymmetric activations, fixed-point requantization) or, per layer, ONNX's float requantization;
+ * CMSIS-NN-like parameter structs.
  *
  * Every kernel works on regions: it computes the output rectangle `out` of a layer from the stored
  * input region `in`, both in the coordinates of the full tensors. Zero padding is applied only
@@ -50,10 +51,21 @@ typedef struct {
     int32_t act_max;
 } pw_conv_params;
 
-/** Per-output-channel requantization (TFLite's QuantizeMultiplier results). */
+/** How a layer's accumulators become int8 (pw_channel_quant.rule). */
+typedef enum {
+    PW_RULE_FIXED = 0, /* TFLite: fixed-point multiplier and shift (QuantizeMultiplier's results) */
+    PW_RULE_FLOAT = 1  /* ONNX (onnxruntime's QLinearConv): float32 multiply, round half to even */
+} pw_rule;
+
+/**
+ * Per-output-channel requantization. PW_RULE_FIXED: Q31 multipliers and shifts. PW_RULE_FLOAT:
+ * `multiplier` holds the bit patterns of the float32 multipliers xScale·wScale[c]/yScale and
+ * `shift` is not used (it may point at the same array).
+ */
 typedef struct {
     const int32_t *multiplier;
     const int32_t *shift;
+    int32_t rule;
 } pw_channel_quant;
 
 /**

@@ -12,7 +12,7 @@ int32_t pw_conv_s8_get_buffer_size(int32_t k, int32_t in_c)
  * The column holds (x − zp) as int16, padding as 0. Within each group of four taps it is stored
  * as (t0, t2, t1, t3) so that a word pairs with SXTB16 of the weights (w0, w2) and (w1, w3).
  */
-static void fill_column(const pw_conv_params *p, const pw_dims *d, const pw_view *in, int32_t oy, int32_t ox,
+PW_ALWAYS_INLINE void fill_column(const pw_conv_params *p, const pw_dims *d, const pw_view *in, int32_t oy, int32_t ox,
                         int16_t *col, int32_t *status)
 {
     static const int32_t order[4] = {0, 2, 1, 3};
@@ -35,7 +35,7 @@ static void fill_column(const pw_conv_params *p, const pw_dims *d, const pw_view
     }
 }
 
-static int32_t dot(const int16_t *col, const int8_t *w, int32_t taps)
+PW_ALWAYS_INLINE int32_t dot(const int16_t *col, const int8_t *w, int32_t taps)
 {
     int32_t acc = 0;
     int32_t t = 0;
@@ -60,33 +60,18 @@ static int32_t dot(const int16_t *col, const int8_t *w, int32_t taps)
     return acc;
 }
 
+/* The kernel once per requantization rule: the same source, each instance its own function. */
+#define PW_KERNEL conv_fixed
+#define PW_FINISH pw_finish
+#include "pw_conv_s8_body.h"
+
+#define PW_KERNEL conv_float
+#define PW_FINISH pw_finish_float
+#include "pw_conv_s8_body.h"
+
 pw_status pw_conv_s8(const pw_conv_params *params, const pw_channel_quant *quant, const pw_dims *in_dims,
                      const pw_view *in, const int8_t *weights, const int32_t *bias, int32_t out_c,
                      const pw_add_params *add, const pw_view *residual, const pw_view *out, int16_t *scratch)
 {
-    if (params->k < 1 || params->stride < 1 || (add != 0) != (residual != 0)) {
-        return PW_ERROR_ARGUMENT;
-    }
-    const int32_t taps = params->k * params->k * in_dims->c;
-    const pw_output o = pw_output_of(params, add);
-    const int reverse = pw_reverse_order(out, residual);
-    const int32_t pixels = out->rows * out->cols;
-    int32_t status = PW_OK;
-    for (int32_t t = 0; t < pixels; t++) {
-        const int32_t i = reverse ? pixels - 1 - t : t;
-        const int32_t oy = out->y0 + i / out->cols;
-        const int32_t ox = out->x0 + i % out->cols;
-        fill_column(params, in_dims, in, oy, ox, scratch, &status);
-        if (status != PW_OK) {
-            return (pw_status)status;
-        }
-        int8_t *dst = pw_at(out, oy, ox, out_c);
-        const int8_t *res = residual ? pw_at(residual, oy, ox, out_c) : 0;
-        for (int32_t u = 0; u < out_c; u++) {
-            const int32_t co = reverse ? out_c - 1 - u : u;
-            const int32_t acc = bias[co] + dot(scratch, weights + co * taps, taps);
-            dst[co] = pw_finish(acc, quant->multiplier[co], quant->shift[co], o, res ? res + co : 0);
-        }
-    }
-    return PW_OK;
+    return quant->rule == PW_RULE_FLOAT ? conv_float(params, quant, in_dims, in, weights, bias, out_c, add, residual, out, scratch) : conv_fixed(params, quant, in_dims, in, weights, bias, out_c, add, residual, out, scratch);
 }

@@ -2,28 +2,17 @@
 #include "pw_dsp.h"
 #include "pw_math.h"
 
+/* The kernel once per requantization rule: the same source, each instance its own function. */
+#define PW_KERNEL fc_fixed
+#define PW_FINISH pw_finish
+#include "pw_fc_s8_body.h"
+
+#define PW_KERNEL fc_float
+#define PW_FINISH pw_finish_float
+#include "pw_fc_s8_body.h"
+
 pw_status pw_fc_s8(const pw_conv_params *params, const pw_channel_quant *quant, int32_t in_n, const int8_t *in,
                    const int8_t *weights, const int32_t *bias, int32_t out_n, int8_t *out)
 {
-    const int32_t zp = params->input_zp;
-    const pw_output output = pw_output_of(params, 0);
-    for (int32_t o = 0; o < out_n; o++) {
-        const int8_t *w = weights + o * in_n;
-        int32_t acc = bias[o];
-        int32_t i = 0;
-#if PW_USE_DSP
-        const uint32_t offset = pw_dup16(-zp);
-        for (; i + 4 <= in_n; i += 4) {
-            const uint32_t x4 = pw_read4(in + i);
-            const uint32_t w4 = pw_read4(w + i);
-            acc = pw_smlad(pw_sadd16(pw_sxtb16(x4), offset), pw_sxtb16(w4), acc);
-            acc = pw_smlad(pw_sadd16(pw_sxtb16(pw_ror(x4, 8)), offset), pw_sxtb16(pw_ror(w4, 8)), acc);
-        }
-#endif
-        for (; i < in_n; i++) {
-            acc += (in[i] - zp) * w[i];
-        }
-        out[o] = pw_finish(acc, quant->multiplier[o], quant->shift[o], output, 0);
-    }
-    return PW_OK;
+    return quant->rule == PW_RULE_FLOAT ? fc_float(params, quant, in_n, in, weights, bias, out_n, out) : fc_fixed(params, quant, in_n, in, weights, bias, out_n, out);
 }

@@ -1,12 +1,22 @@
 /*
- * TFLite's integer requantization, shared by every kernel. The TypeScript reference
- * (server/src/core/quant/fixedPoint.ts) implements the same rules; they agree bit for bit.
+ * Requantization shared by every kernel: TFLite's integer rules and ONNX's float rule. The
+ * TypeScript reference (server/src/core/quant/fixedPoint.ts, onnxRule.ts) implements the same
+ * rules; they agree bit for bit.
  */
 #ifndef PW_MATH_H
 #define PW_MATH_H
 
 #include <stdint.h>
+#include <string.h>
 #include "pw_nn.h"
+
+/*
+ * Each kernel's body is compiled once per rule (pw_*_body.h). The instances are kept apart and
+ * out of interprocedural optimization, so that the fixed-point one compiles exactly like a kernel
+ * written for one rule: the QEMU instruction counts are benchmarks.
+ */
+#define PW_INSTANCE static __attribute__((noipa))
+#define PW_ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /*
  * TFLite's (a·b + nudge) / 2^31 with truncating division, where the nudge is 2^30 for a positive
@@ -77,14 +87,47 @@ static inline pw_output pw_output_of(const pw_conv_params *p, const pw_add_param
  * From an accumulator (bias included) to the output byte: requantize, zero point, clamp; with a
  * fused shortcut, the layer's own int8 result is added to the residual byte first.
  */
-static inline int8_t pw_finish(int32_t acc, int32_t multiplier, int32_t shift, pw_output o, const int8_t *residual)
+static inline int8_t pw_output_byte(int32_t scaled, pw_output o, const int8_t *residual)
 {
-    const int32_t scaled = pw_requantize(acc, multiplier, shift);
     if (o.add == 0) {
         return (int8_t)pw_clamp(scaled + o.zp, o.min, o.max);
     }
     const int32_t own = pw_clamp(scaled + o.add->conv_zp, -128, 127);
     return (int8_t)pw_clamp(pw_add_element(o.add, own, *residual, o.zp), o.min, o.max);
+}
+
+static inline int8_t pw_finish(int32_t acc, int32_t multiplier, int32_t shift, pw_output o, const int8_t *residual)
+{
+    return pw_output_byte(pw_requantize(acc, multiplier, shift), o, residual);
+}
+
+#ifdef __FAST_MATH__
+#error "the runtime's float requantization needs IEEE float arithmetic: build without -ffast-math"
+#endif
+
+/*
+ * ONNX's requantization (onnxruntime's QLinearConv/QLinearMatMul): the accumulator to float, one
+ * float multiply, rounded half to even. The rounding adds and subtracts 1.5·2^23: in [2^23, 2^24)
+ * a float's ulp is 1, so the sum is rounded to an integer in the default rounding mode (nearest,
+ * ties to even; 1.5·2^23 is even, so the sum's parity is the result's) and the difference is exact.
+ * No libm call, the same on every FPU. |x| is limited to 2^22 first (any int8 output saturates long
+ * before). It needs strict float arithmetic: no -ffast-math (refused above) and no fusing of the
+ * multiply into the add (-ffp-contract=off, the default of GCC's -std=c99).
+ */
+static inline int32_t pw_requantize_float(int32_t acc, float scale)
+{
+    float x = (float)acc * scale;
+    x = x < -4194304.0f ? -4194304.0f : (x > 4194304.0f ? 4194304.0f : x);
+    return (int32_t)((x + 12582912.0f) - 12582912.0f);
+}
+
+/* pw_finish under ONNX's rule: `bits` is the channel's float32 multiplier, `unused` the shift slot. */
+static inline int8_t pw_finish_float(int32_t acc, int32_t bits, int32_t unused, pw_output o, const int8_t *residual)
+{
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    (void)unused;
+    return pw_output_byte(pw_requantize_float(acc, scale), o, residual);
 }
 
 /*

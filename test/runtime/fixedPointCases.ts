@@ -1,5 +1,6 @@
 import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundingDivideByPOT, saturatingRoundingDoublingHighMul } from '../../server/src/core/quant/fixedPoint';
 import { addElement } from '../../server/src/core/quant/kernels';
+import { requantizeOnnx } from '../../server/src/core/quant/onnxRule';
 import { AddQuant } from '../../server/src/core/quant/qmodel';
 import { Random } from '../../server/src/core/quant/random';
 import { addTokens, pickZeroPoint } from './kernelCases';
@@ -122,6 +123,39 @@ export function addElementCases(rng: Random): ScalarCase[] {
       const expected = addElement(add, x, y, zpOut, INT32_MIN, INT32_MAX);
       const params = addTokens(add).join(' ');
       cases.push({ record: `${Tag.AddElement} ${params} ${x} ${y} ${zpOut}`, expected, call: `pw_add_element({${params}}, ${x}, ${y}, ${zpOut})` });
+    }
+  }
+  return cases;
+}
+
+/** float32 multipliers for ONNX's rule: powers of two (exact ties), 1/3, and log-uniform ones. */
+function floatMultiplierGrid(rng: Random): number[] {
+  const m = new Set<number>([1, 0.5, 0.25, 2 ** -7, 2 ** -20, Math.fround(1 / 3), Math.fround(0.1), Math.fround(3.999)]);
+  for (let i = 0; i < 16; i++) m.add(Math.fround(1e-6 * (4e6 ** rng.next())));
+  return [...m];
+}
+
+/**
+ * ONNX's float rule on int32 extremes, powers of two and random values (float(acc) itself rounds
+ * beyond 2^24), with ties from power-of-two multipliers. The C limits |x| to 2^22 before rounding
+ * (every int8 output saturates long before), so the reference is clamped alike.
+ */
+export function requantizeFloatCases(rng: Random): ScalarCase[] {
+  const values = valueGrid(rng);
+  const cases: ScalarCase[] = [];
+  const bits = new Int32Array(1);
+  const view = new Float32Array(bits.buffer);
+  const push = (acc: number, m: number) => {
+    view[0] = m;
+    const expected = Math.max(-4194304, Math.min(4194304, requantizeOnnx(acc, m)));
+    cases.push({ record: `${Tag.RequantizeFloat} ${acc} ${bits[0]}`, expected, call: `pw_requantize_float(${acc}, ${m})` });
+  };
+  for (const acc of values) for (const m of floatMultiplierGrid(rng)) push(acc, m);
+  // Ties: (2j+1)·2^(e−1) · 2^−e = j + ½, both signs, and their neighbours.
+  for (let e = 1; e <= 6; e++) {
+    for (let j = 0; j < 8; j++) {
+      const tie = (2 * j + 1) * 2 ** (e - 1);
+      for (const acc of [tie, -tie, tie - 1, -tie + 1, tie + 1, -tie - 1]) push(acc, 2 ** -e);
     }
   }
   return cases;

@@ -48,6 +48,8 @@ export interface KernelSpec {
   inPlace?: 'first' | 'last';
   /** The output rectangle; the whole output when absent. */
   region?: Rect;
+  /** ONNX's float requantization instead of TFLite's fixed point. */
+  rule?: 'onnx';
   /** Drops one row or column the output needs from the stored input: the call must fail. */
   missing?: 'top' | 'bottom' | 'left' | 'right';
   seed: number;
@@ -142,6 +144,44 @@ function actRange(rng: Random, zp: number): [number, number] {
   return [rng.int(-110, -5), rng.int(5, 110)];
 }
 
+type ChannelQuant = Pick<QLayer, 'bias' | 'multiplier' | 'shift' | 'rule' | 'floatMultiplier'>;
+
+/** A channel's accumulator mean and spread (at least 1). */
+function channelStats(acc: Int32Array, channels: number, c: number): { mean: number; std: number } {
+  let sum = 0;
+  let sq = 0;
+  let n = 0;
+  for (let j = c; j < acc.length; j += channels, n++) {
+    sum += acc[j];
+    sq += acc[j] * acc[j];
+  }
+  const mean = sum / n;
+  return { mean, std: Math.max(1, Math.sqrt(Math.max(0, sq / n - mean * mean))) };
+}
+
+/** Biases small, zero, or large (±2^20…2^26). */
+function randomBias(rng: Random, mean: number, std: number): number {
+  const r = rng.next();
+  return r < 0.55 ? Math.round(-mean + 0.5 * std * rng.normal()) : r < 0.8 ? (rng.next() < 0.5 ? -1 : 1) * rng.int(1 << 20, 1 << 26) : 0;
+}
+
+/**
+ * ONNX's rule: float32 multipliers like channelQuant's scales, and one channel in four a power of
+ * two (2^−1…2^−6), where odd accumulators land exactly on rounding ties. Large biases take the sum
+ * past 2^24, where float(acc) itself rounds. `multiplier` carries the bit patterns (as in the C).
+ */
+function floatQuant(rng: Random, acc: Int32Array, channels: number): ChannelQuant {
+  const bias = new Int32Array(channels);
+  const floatMultiplier = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    const { mean, std } = channelStats(acc, channels, c);
+    const r = rng.next();
+    floatMultiplier[c] = r < 0.25 ? 2 ** -rng.int(1, 6) : r < 0.8 ? Math.min(2, Math.max(1e-5, rng.int(8, 90) / std)) : logUniform(rng, 1e-5, 2);
+    bias[c] = randomBias(rng, mean, std);
+  }
+  return { bias, multiplier: new Int32Array(floatMultiplier.buffer), shift: new Int32Array(channels), rule: 'onnx', floatMultiplier };
+}
+
 /**
  * Per-channel quantization from the accumulators: mostly scales that map a channel's spread onto
  * tens of output steps (informative bytes), some anywhere in [1e−5, 2] (shifts down to −16 and up
@@ -149,26 +189,17 @@ function actRange(rng: Random, zp: number): [number, number] {
  * Kept below 2^27 so that acc + bias and its left shift stay far from int32 overflow, which would
  * be undefined behaviour in C and is not what these tests are about.
  */
-function channelQuant(rng: Random, acc: Int32Array, channels: number) {
+function channelQuant(rng: Random, acc: Int32Array, channels: number): ChannelQuant {
   const bias = new Int32Array(channels);
   const multiplier = new Int32Array(channels);
   const shift = new Int32Array(channels);
   for (let c = 0; c < channels; c++) {
-    let sum = 0;
-    let sq = 0;
-    let n = 0;
-    for (let j = c; j < acc.length; j += channels, n++) {
-      sum += acc[j];
-      sq += acc[j] * acc[j];
-    }
-    const mean = sum / n;
-    const std = Math.max(1, Math.sqrt(Math.max(0, sq / n - mean * mean)));
+    const { mean, std } = channelStats(acc, channels, c);
     const scale = rng.next() < 0.7 ? Math.min(2, Math.max(1e-5, rng.int(8, 90) / std)) : logUniform(rng, 1e-5, 2);
     const m = quantizeMultiplier(scale);
     multiplier[c] = m.multiplier;
     shift[c] = m.shift;
-    const r = rng.next();
-    bias[c] = r < 0.55 ? Math.round(-mean + 0.5 * std * rng.normal()) : r < 0.8 ? (rng.next() < 0.5 ? -1 : 1) * rng.int(1 << 20, 1 << 26) : 0;
+    bias[c] = randomBias(rng, mean, std);
   }
   return { bias, multiplier, shift };
 }
@@ -201,7 +232,7 @@ export function buildCase(spec: KernelSpec): KernelCase {
   const add = spec.add ? randomAdd(rng) : undefined;
   const residualFull = add ? activationBytes(rng, output.h * output.w * outC) : undefined;
   let weights: Int8Array = new Int8Array(0);
-  let quant = { bias: new Int32Array(0), multiplier: new Int32Array(0), shift: new Int32Array(0) };
+  let quant: ChannelQuant = { bias: new Int32Array(0), multiplier: new Int32Array(0), shift: new Int32Array(0) };
   let full: Int8Array;
   if (pooling) {
     full = pool(layer, x, actMin, actMax);
@@ -209,7 +240,7 @@ export function buildCase(spec: KernelSpec): KernelCase {
     const perChannel = kernel === 'fc' ? input.h * input.w * input.c : kernel === 'dwconv' ? k * k : k * k * input.c;
     weights = randomBytes(rng, perChannel * outC);
     const acc = accumulate(layer, x, inputZp, weights);
-    quant = channelQuant(rng, acc, outC);
+    quant = spec.rule === 'onnx' ? floatQuant(rng, acc, outC) : channelQuant(rng, acc, outC);
     const q: QLayer = { layer, input: { scale: 1, zeroPoint: inputZp }, output: { scale: 1, zeroPoint: outputZp }, weights, ...quant, actMin, actMax, ...(add ? { add } : {}) };
     full = requantize(q, acc, residualFull);
   }
@@ -266,14 +297,14 @@ export function buildCase(spec: KernelSpec): KernelCase {
     k, s, p, inputZp, outputZp, actMin, actMax, kW,
     arena.length, ...arena, ...view(inView), ...view(outView),
     add ? 1 : 0, ...(add ? [...view(resView!), ...addTokens(add)] : []),
-    weights.length, ...weights, quant.bias.length, ...quant.bias, ...quant.multiplier, ...quant.shift,
+    weights.length, ...weights, quant.bias.length, ...quant.bias, ...quant.multiplier, ...quant.shift, spec.rule === 'onnx' ? 1 : 0,
   ];
   const rectText = (t: Rect) => `[${t.y0}+${t.rows}, ${t.x0}+${t.cols}]`;
   const label =
     `${kernel} in ${input.h}x${input.w}x${input.c} out ${output.h}x${output.w}x${outC} k=${k}${kW !== k ? `x${kW}` : ''} s=${s} p=${p}` +
     ` out${rectText(outRect)} from in${rectText(inRect)} stride ${inStride}/${outStride}` +
     `${spec.inPlace ? ` in place (${spec.inPlace} byte)` : ''}${spec.add ? ` add ${spec.add}` : ''}${spec.missing ? ` missing ${spec.missing}` : ''}` +
-    ` zp ${inputZp}/${outputZp} act [${actMin}, ${actMax}] seed ${spec.seed}`;
+    ` zp ${inputZp}/${outputZp} act [${actMin}, ${actMax}]${spec.rule ? ` rule ${spec.rule}` : ''} seed ${spec.seed}`;
   const explain = (offset: number): string => {
     const rel = offset - outView.offset;
     const y = Math.floor(rel / outStride);
@@ -283,7 +314,8 @@ export function buildCase(spec: KernelSpec): KernelCase {
       const where = `output (${outView.y0 + y}, ${outView.x0 + Math.floor(xc / outC)}, ${c})`;
       if (pooling) return where;
       const addText = add ? `, add ${JSON.stringify(addTokens(add))}, residual byte ${arena[resView!.offset + y * resView!.rowStride + xc]}` : '';
-      return `${where}: bias ${quant.bias[c]}, multiplier ${quant.multiplier[c]}, shift ${quant.shift[c]}${addText}`;
+      const scaling = quant.floatMultiplier ? `float multiplier ${quant.floatMultiplier[c]}` : `multiplier ${quant.multiplier[c]}, shift ${quant.shift[c]}`;
+      return `${where}: bias ${quant.bias[c]}, ${scaling}${addText}`;
     }
     return `arena byte ${offset} outside the output (input region at ${inView.offset}, ${extent(inView, inC)} bytes)`;
   };

@@ -20,6 +20,7 @@ export const enum Tag {
   Requantize = 3,
   AddElement = 4,
   Kernel = 5,
+  RequantizeFloat = 6,
 }
 
 const driverSource = String.raw`/* Test driver written by test/runtime/kernelDriver.ts. */
@@ -123,7 +124,7 @@ static void run_kernel(void)
     int32_t *bias = read_ints(n_channels);
     int32_t *multiplier = read_ints(n_channels);
     int32_t *shift = read_ints(n_channels);
-    const pw_channel_quant quant = {multiplier, shift};
+    const pw_channel_quant quant = {multiplier, shift, next_int()};
     const pw_add_params *a = has_add ? &add : 0;
     const pw_view *r = has_add ? &residual : 0;
     pw_pool_params pool;
@@ -187,6 +188,12 @@ int main(void)
             printf("%ld\n", (long)pw_add_element(&add, a, b, next_int()));
         } else if (tag == 5) {
             run_kernel();
+        } else if (tag == 6) {
+            const int32_t acc = next_int();
+            const int32_t bits = next_int();
+            float scale;
+            memcpy(&scale, &bits, sizeof scale);
+            printf("%ld\n", (long)pw_requantize_float(acc, scale));
         } else {
             fprintf(stderr, "driver: unknown tag %lld\n", tag);
             return 2;

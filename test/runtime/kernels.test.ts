@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import { Shape } from '../../server/src/core/model/ir';
 import { Random } from '../../server/src/core/quant/random';
-import { addElementCases, rdbpotCases, requantizeCases, ScalarCase, srdhmCases } from './fixedPointCases';
+import { addElementCases, rdbpotCases, requantizeCases, requantizeFloatCases, ScalarCase, srdhmCases } from './fixedPointCases';
 import { buildCase, KernelCase, KernelSpec, outputSize, PW_OK, Rect } from './kernelCases';
 import { DriverCrash, KernelDriver, kernelPaths } from './kernelDriver';
 
@@ -133,6 +133,29 @@ describe('C runtime kernels vs the TypeScript reference', function () {
     it('pw_requantize equals multiplyByQuantizedMultiplier (shifts −31…+8, ties, wrapping)', () =>
       checkScalars(driver, 'pw_requantize', requantizeCases(new Random(13))));
     it('pw_add_element equals addElement', () => checkScalars(driver, 'pw_add_element', addElementCases(new Random(14))));
+  });
+
+  describe("ONNX's float rule (weights from an ONNX model)", () => {
+    it('pw_requantize_float equals requantizeOnnx (ties, float(acc) rounding past 2^24)', () =>
+      checkScalars(driver, 'pw_requantize_float', requantizeFloatCases(new Random(15))));
+
+    it('every weighted kernel under the float rule: conv, 1x1, depthwise, fc; regions, in place, fused add', () => {
+      const rng = new Random(107);
+      const seed = seeds(7000);
+      const specs: KernelSpec[] = [];
+      for (let n = 0; n < 12; n++) {
+        const k = [1, 3, 5][n % 3];
+        const s = 1 + (n % 2);
+        const p = k >> 1;
+        const input = { h: size(rng, k, n % 2), w: size(rng, k, (n >> 1) % 2), c: rng.int(1, 16) };
+        const rule = 'onnx' as const;
+        specs.push(...regionGrid({ kernel: 'conv', input, outC: rng.int(1, 16), k, s, p, rule }, rng, seed, [{}, { add: n % 2 ? 'inPlace' : 'separate' }, {}]));
+        specs.push(...regionGrid({ kernel: 'conv1x1', input, outC: rng.int(1, 16), k: 1, s, p: 0, rule }, rng, seed, [{ add: 'separate' }, {}, { add: 'inPlace' }]));
+        specs.push(...regionGrid({ kernel: 'dwconv', input, k, s, p, rule }, rng, seed, [{ inPlace: 'first' }, { add: 'separate' }, { inPlace: 'last' }]));
+        specs.push({ kernel: 'fc', input, outC: rng.int(1, 20), k: 1, s: 1, p: 0, rule, seed: seed() });
+      }
+      checkKernels(driver, 'float rule', specs);
+    });
   });
 
   describe('kernels', () => {

@@ -21,9 +21,9 @@ export class CWriter {
     return this.line(`}${suffix}`);
   }
 
-  /** `static const type name[n] = { … };`, `perLine` values a line. */
-  array(declaration: string, values: ArrayLike<number>, perLine = 24): this {
-    const items = Array.from(values, String);
+  /** `static const type name[n] = { … };`, `perLine` values a line, each written by `format`. */
+  array(declaration: string, values: ArrayLike<number>, perLine = 24, format: (v: number) => string = String): this {
+    const items = Array.from(values, (v) => format(v));
     if (items.length === 0) return this.line(`${declaration}[1] = {0};`);
     return this.block(`${declaration}[${items.length}] =`, () => {
       for (let i = 0; i < items.length; i += perLine) this.line(items.slice(i, i + perLine).join(', ') + ',');
@@ -39,3 +39,4 @@ export class CWriter {
 export function cString(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
+

@@ -52,9 +52,17 @@ function layerEntry(q: QLayer, i: number): string {
   const l = q.layer;
   const hasWeights = q.weights.length > 0;
   const conv = `{${l.rows.k}, ${l.rows.s}, ${l.rows.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}}`;
-  const params = hasWeights ? `w_${i}, b_${i}, {m_${i}, sh_${i}}` : '0, 0, {0, 0}';
+  const quant = q.rule === 'onnx' ? `{fm_${i}, fm_${i}, PW_RULE_FLOAT}` : `{m_${i}, sh_${i}, PW_RULE_FIXED}`;
+  const params = hasWeights ? `w_${i}, b_${i}, ${quant}` : '0, 0, {0, 0, PW_RULE_FIXED}';
   return `{${kindOf(l)}, ${dims(l.input)}, ${dims(l.output)}, ${conv}, ${l.cols.k}, ${params}, ${q.add ? `&add_${i}` : '0'}},`;
 }
+
+/** The IEEE bit patterns of float32 values. */
+function floatBits(values: Float32Array): Uint32Array {
+  return new Uint32Array(Float32Array.from(values).buffer);
+}
+
+const hex32 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
   const h = new CWriter();
@@ -62,14 +70,22 @@ function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
   h.comment(header(source)).line('#ifndef PW_WEIGHTS_H').line('#define PW_WEIGHTS_H').line().line('#include <stdint.h>').line();
   c.comment(header(source)).line('#include "weights.h"').line();
   h.line(`extern const int8_t pw_input_image[${qm.image.length}];`);
-  c.comment('The synthetic input image (HWC), the same as the TypeScript reference uses.');
+  const synthetic = !qm.source || qm.source === 'synthetic';
+  c.comment(synthetic ? 'The synthetic input image (HWC), the same as the TypeScript reference uses.' : `The input image (HWC int8, scale ${qm.input.scale}, zero point ${qm.input.zeroPoint}), the same as the TypeScript reference uses.`);
   c.array('const int8_t pw_input_image', qm.image, 32).line();
   qm.layers.forEach((q, i) => {
     if (q.weights.length === 0) return;
-    h.line(`extern const int8_t w_${i}[${q.weights.length}];`).line(`extern const int32_t b_${i}[${q.bias.length}], m_${i}[${q.multiplier.length}], sh_${i}[${q.shift.length}];`);
+    h.line(`extern const int8_t w_${i}[${q.weights.length}];`);
     c.comment(`${blockComment(qm.model, q.layer)}: ${q.layer.name}`);
     c.array(`const int8_t w_${i}`, q.weights, 32);
     c.array(`const int32_t b_${i}`, q.bias, 12);
+    if (q.rule === 'onnx') {
+      h.line(`extern const int32_t b_${i}[${q.bias.length}], fm_${i}[${q.floatMultiplier!.length}];`);
+      c.comment('ONNX\'s rule: the float32 multipliers xScale·wScale/yScale as bit patterns (exact).');
+      c.array(`const int32_t fm_${i}`, floatBits(q.floatMultiplier!), 8, hex32).line();
+      return;
+    }
+    h.line(`extern const int32_t b_${i}[${q.bias.length}], m_${i}[${q.multiplier.length}], sh_${i}[${q.shift.length}];`);
     c.array(`const int32_t m_${i}`, q.multiplier, 8);
     c.array(`const int32_t sh_${i}`, q.shift, 24).line();
   });

@@ -1,5 +1,8 @@
 import { Attributes, GraphNode } from './onnxGraph';
+import { onnxMultiplier, requantizeOnnx } from '../quant/onnxRule';
 import { DType, Tensor } from './onnxTensor';
+
+export { roundHalfEven } from '../quant/onnxRule';
 
 /**
  * What every reference kernel gets and the two ways it refuses a node. Kernels are pure functions of
@@ -64,13 +67,6 @@ export function perAxis(t: Tensor | undefined, count: number, fallback: number, 
   return (i) => t.data[i];
 }
 
-/** Round half to even (numpy's rint, C's nearbyint in the default rounding mode). */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  // Math.round rounds .5 up; step back to the even neighbour on an exact tie.
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /** The range of a quantized type. */
 export function quantRange(dtype: DType): [number, number] {
   switch (dtype) {
@@ -91,10 +87,8 @@ export function saturate(v: number, range: [number, number]): number {
  * output zero point, saturated. The multiplier is formed in float32 too, so every step is one IEEE
  * single rounding — the same bytes a C runtime gets with `float` arithmetic.
  */
-export function requantMultiplier(xScale: number, wScale: number, yScale: number): number {
-  return Math.fround(Math.fround(xScale * wScale) / yScale);
-}
+export const requantMultiplier = onnxMultiplier;
 
 export function requantize(acc: number, multiplier: number, zeroPoint: number, range: [number, number]): number {
-  return saturate(roundHalfEven(Math.fround(Math.fround(acc) * multiplier)) + zeroPoint, range);
+  return saturate(requantizeOnnx(acc, multiplier) + zeroPoint, range);
 }

@@ -1,5 +1,6 @@
 import { Layer } from '../model/ir';
 import { clamp, multiplyByQuantizedMultiplier } from './fixedPoint';
+import { requantizeOnnx } from './onnxRule';
 import { QLayer } from './qmodel';
 
 // The reference kernels on whole tensors (HWC, int8), TFLite's integer rules. Accumulation and
@@ -48,14 +49,18 @@ export function accumulate(layer: Layer, x: Int8Array, zpIn: number, w: Int8Arra
   return acc;
 }
 
-/** Bias, per-channel requantization, zero point, activation clamp; then the fused shortcut add. */
+/**
+ * Bias, per-channel requantization (the layer's rule: TFLite's fixed point or ONNX's float32),
+ * zero point, activation clamp; then the fused shortcut add.
+ */
 export function requantize(q: QLayer, acc: Int32Array, residual?: Int8Array): Int8Array {
   const channels = q.layer.output.c;
   const out = new Int8Array(acc.length);
   const add = q.add;
+  const float = q.rule === 'onnx' ? q.floatMultiplier! : undefined;
   for (let j = 0; j < acc.length; j++) {
     const c = j % channels;
-    const scaled = multiplyByQuantizedMultiplier(acc[j] + q.bias[c], q.multiplier[c], q.shift[c]);
+    const scaled = float ? requantizeOnnx(acc[j] + q.bias[c], float[c]) : multiplyByQuantizedMultiplier(acc[j] + q.bias[c], q.multiplier[c], q.shift[c]);
     if (!add) {
       out[j] = clamp(scaled + q.output.zeroPoint, q.actMin, q.actMax);
       continue;

@@ -21,6 +21,11 @@ export interface AddQuant {
   outputShift: number;
 }
 
+export type RequantRule = 'tflite' | 'onnx';
+
+/** Where a model's int8 parameters came from. */
+export type QuantSource = 'synthetic' | 'qoperator' | 'qdq' | 'ptq';
+
 /**
  * One layer with its int8 parameters. Weight layouts: conv [cout][k][k][cin] (TFLite's OHWI),
  * depthwise [k][k][c], fc [cout][h·w·cin] in HWC order. Requantization is per output channel.
@@ -31,8 +36,16 @@ export interface QLayer {
   output: TensorQuant;
   weights: Int8Array;
   bias: Int32Array;
+  /** The 'tflite' rule: TFLite's fixed-point multiplier and shift per output channel. */
   multiplier: Int32Array;
   shift: Int32Array;
+  /**
+   * How the accumulator becomes int8: TFLite's fixed point (multiplier, shift: synthetic weights;
+   * the default) or ONNX's float32 rule (floatMultiplier: weights from an ONNX model or PTQ).
+   */
+  rule?: RequantRule;
+  /** The 'onnx' rule: fround(fround(xScale·wScale[c]) / yScale) per output channel (float32 values). */
+  floatMultiplier?: Float32Array;
   /** Clamp of the output in the quantized domain (activation and int8 range). */
   actMin: number;
   actMax: number;
@@ -42,9 +55,11 @@ export interface QLayer {
 
 export interface QModel {
   model: Model;
+  /** Synthetic parameters when absent. */
+  source?: QuantSource;
   seed: number;
   input: TensorQuant;
-  /** The deterministic synthetic input image, HWC. */
+  /** The input the firmware and the reference run on, HWC: the deterministic synthetic image unless given. */
   image: Int8Array;
   layers: QLayer[];
 }
