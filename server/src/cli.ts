@@ -23,7 +23,7 @@ const enum Exit {
 
 const usage = `usage: patchwise <command> FILE [options]
 
-FILE is a .pnet model, or for analyze and optimize also an .onnx model (a chain of blocks).
+FILE is a .pnet model, or for analyze, optimize and firmware also an .onnx model (a chain of blocks).
 
 commands:
   analyze FILE    per-block memory, MACs and receptive fields; exit 0 fits, 1 over budget, 2 input errors
@@ -152,7 +152,7 @@ function parseArgs(argv: string[]): Options {
   }
   if (!options.file) throw new UsageError(`${command} needs a FILE`);
   if (options.apply && command !== 'optimize') throw new UsageError('--apply goes with optimize');
-  if (isOnnx(options.file) && (command === 'reference' || command === 'firmware')) throw new UsageError(`${command} takes a .pnet file; ONNX models are analysed and optimized only (for now)`);
+  if (isOnnx(options.file) && command === 'reference') throw new UsageError('reference takes a .pnet file; for an .onnx model, firmware --run host compares with its reference');
   if (isOnnx(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
   if (options.input && !isOnnx(options.file)) throw new UsageError('--input goes with an .onnx file (a .pnet has its input line)');
   if (options.run) {

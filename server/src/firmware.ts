@@ -8,9 +8,12 @@ import { generateModelSources, GeneratedFile } from './core/codegen/generate';
 import { checkRuntimeSupport } from './core/codegen/support';
 import { analyzeModel } from './core/analysis/analyze';
 import { analyzeText, Analysis } from './core/engine';
-import { Diagnostic } from './core/language/diagnostics';
+import { Diagnostic, diagnostic } from './core/language/diagnostics';
 import { runReference, ReferenceResult } from './core/quant/interpreter';
 import { quantizeModel } from './core/quant/params';
+import { QModel } from './core/quant/qmodel';
+import { quantizeOnnx } from './core/import/onnxWeights';
+import { nodeFileSystem } from './nodeFileSystem';
 import { buildProject, ToolPaths } from './firmwareBuild';
 import { runProject, RunTarget } from './firmwareRun';
 
@@ -89,6 +92,8 @@ export interface FirmwareRequest {
   timeoutSeconds?: number;
   /** Also run the model layer by layer on the device (MCU boards), for the comparison. */
   alsoLayerByLayer?: boolean;
+  /** The int8 HWC input to run on instead of the model's synthetic image (same size). */
+  input?: Int8Array;
   /** Told as each stage starts: generate, build, then the run target. */
   onProgress?: (stage: 'generate' | 'build' | RunTarget) => void;
 }
@@ -115,12 +120,14 @@ export interface FirmwareResult {
 export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   const board = request.board ?? 'host';
   request.onProgress?.('generate');
-  const analysis = analyzeText(request.text, request.schedule !== undefined ? { schedule: request.schedule } : {});
+  const analysis = analyzeText(request.text, { ...(request.schedule !== undefined ? { schedule: request.schedule } : {}), fs: nodeFileSystem, basePath: request.file });
   if (analysis.hasErrors || !analysis.model || !analysis.report) return { analysis, diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error') };
   const unsupported = checkRuntimeSupport(analysis.model);
   if (unsupported.length > 0) return { analysis, diagnostics: unsupported };
   const model = analysis.model;
-  const qm = quantizeModel(model);
+  const quantized = quantize(analysis, request);
+  if (!quantized.qm) return { analysis, diagnostics: quantized.diagnostics };
+  const qm = quantized.qm;
   const reference = runReference(qm);
   const plan = planArena(model, analysis.report);
   const lblModel = request.alsoLayerByLayer && model.schedule && board !== 'host' ? { ...model, schedule: undefined } : undefined;
@@ -152,4 +159,25 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The int8 model: a model `from "file.onnx"` brings its own quantized weights (or gets post-training
+ * quantization); a .pnet model gets deterministic synthetic weights.
+ */
+function quantize(analysis: Analysis, request: FirmwareRequest): { qm?: QModel; diagnostics: Diagnostic[] } {
+  const model = analysis.model!;
+  const from = analysis.ast.from;
+  if (request.input && request.input.length !== model.input.shape.h * model.input.shape.w * model.input.shape.c) {
+    throw new Error(`firmware input of ${request.input.length} bytes for a ${model.input.shape.h}x${model.input.shape.w}x${model.input.shape.c} model`);
+  }
+  if (!from) {
+    const qm = quantizeModel(model);
+    return { qm: request.input ? { ...qm, image: request.input } : qm, diagnostics: [] };
+  }
+  // analyzeText read the same file a moment ago; it is read again for its weights.
+  const bytes = nodeFileSystem.readFile(nodeFileSystem.resolve(request.file, from.text));
+  if (!bytes) return { diagnostics: [diagnostic('onnxUnreadable', from.range, from.text, 'the file is missing or unreadable')] };
+  const result = quantizeOnnx(model, bytes, { range: from.range, ...(request.input ? { image: request.input } : {}) });
+  return { qm: result.qm, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') };
 }

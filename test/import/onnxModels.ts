@@ -8,13 +8,25 @@ export class OnnxBuilder {
   private readonly outputs: onnx.IValueInfoProto[] = [];
   private count = 0;
 
-  input(name: string, dims: (number | string)[]): string {
-    this.inputs.push(valueInfo(name, dims));
+  input(name: string, dims: (number | string)[], elemType: number = onnx.TensorProto.DataType.FLOAT): string {
+    this.inputs.push(valueInfo(name, dims, elemType));
     return name;
   }
 
-  output(name: string, dims: (number | string)[] = []): void {
-    this.outputs.push(valueInfo(name, dims));
+  output(name: string, dims: (number | string)[] = [], elemType: number = onnx.TensorProto.DataType.FLOAT): void {
+    this.outputs.push(valueInfo(name, dims, elemType));
+  }
+
+  /** An int8, uint8 or int32 initializer (typed field int32_data, as ONNX stores these types). */
+  ints(name: string, type: 'int8' | 'uint8' | 'int32', dims: number[], values: ArrayLike<number>): string {
+    const T = onnx.TensorProto.DataType;
+    this.inits.push({ name, dims, dataType: type === 'int8' ? T.INT8 : type === 'uint8' ? T.UINT8 : T.INT32, int32Data: Array.from(values) });
+    return name;
+  }
+
+  /** A float scalar (or 1-D) initializer, e.g. a scale. */
+  floats(name: string, values: number[], dims: number[] = values.length === 1 ? [] : [values.length]): string {
+    return this.init(name, dims, values);
   }
 
   /** A float initializer of zeros (raw data), or with the given values (float_data). */
@@ -100,10 +112,10 @@ function attribute(name: string, v: Attr): onnx.IAttributeProto {
   return { name, type: T.FLOATS, floats: v.floats };
 }
 
-function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
+function valueInfo(name: string, dims: (number | string)[], elemType: number = onnx.TensorProto.DataType.FLOAT): onnx.IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
 }
 

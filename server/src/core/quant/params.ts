@@ -65,7 +65,7 @@ function weightCount(layer: Layer): [number, number, 'rows' | 'interleaved'] {
 }
 
 /** TFLite's ADD multipliers for conv + residual → output. */
-function addQuant(conv: TensorQuant, residual: TensorQuant, output: TensorQuant): AddQuant {
+export function addQuant(conv: TensorQuant, residual: TensorQuant, output: TensorQuant): AddQuant {
   const leftShift = 20;
   const twiceMax = 2 * Math.max(conv.scale, residual.scale);
   const a = quantizeMultiplier(conv.scale / twiceMax);

@@ -1,0 +1,77 @@
+import { Activation } from '../language/ast';
+import { Model } from '../model/ir';
+import { onnxMultiplier, roundHalfEven } from './onnxRule';
+import { addQuant, modelSeed, syntheticImage } from './params';
+import { QLayer, QModel, QuantSource, TensorQuant } from './qmodel';
+
+// A QModel from given int8 parameters (a quantized ONNX model's own, or post-training
+// quantization's): every weighted layer under ONNX's requantization rule, pooling passing its
+// input's quantization through. The layers must chain: each one's input quantization is the
+// previous one's output, since the int8 bytes go from one to the next unchanged.
+
+/** The int8 parameters of one weighted layer, in Patchwise's layouts (see {@link QLayer}). */
+export interface LayerParams {
+  input: TensorQuant;
+  output: TensorQuant;
+  weights: Int8Array;
+  /** Per output channel, float32 values. */
+  weightScales: Float32Array;
+  /** In units of input.scale · weightScales[c]. */
+  bias: Int32Array;
+  /** A fused shortcut add: the layer's own int8 output before the add. */
+  own?: TensorQuant;
+}
+
+export interface ParamsProblem {
+  /** The layer's ONNX node (or its name). */
+  layer: string;
+  message: string;
+}
+
+const sameQuant = (a: TensorQuant, b: TensorQuant) => Math.fround(a.scale) === Math.fround(b.scale) && a.zeroPoint === b.zeroPoint;
+
+/** The output clamp of an activation in the quantized domain (float32 like onnxruntime's QuantizeLinear). */
+export function activationClamp(act: Activation, q: TensorQuant): [number, number] {
+  if (act === 'none') return [-128, 127];
+  const min = Math.max(-128, q.zeroPoint);
+  const max = act === 'relu6' ? Math.min(127, roundHalfEven(Math.fround(6 / q.scale)) + q.zeroPoint) : 127;
+  return [min, max];
+}
+
+/**
+ * The QModel of `model` with `params` by layer index; `image` is the int8 input (default: the
+ * model's deterministic synthetic image). Problems (a layer without parameters, quantizations that
+ * do not chain) are returned, not thrown.
+ */
+export function buildQModel(model: Model, params: ReadonlyMap<number, LayerParams>, input: TensorQuant, source: QuantSource, image?: Int8Array): { qm?: QModel; problems: ParamsProblem[] } {
+  const problems: ParamsProblem[] = [];
+  const layers: QLayer[] = [];
+  let xq = input;
+  let blockInput = input;
+  const empty = new Int32Array(0);
+  for (const layer of model.layers) {
+    const name = layer.node ?? layer.name;
+    if (model.blocks[layer.block].firstLayer === layer.index) blockInput = xq;
+    if (layer.kind === 'pool' || layer.kind === 'gpool') {
+      layers.push({ layer, input: xq, output: xq, weights: new Int8Array(0), bias: empty, multiplier: empty, shift: empty, actMin: -128, actMax: 127 });
+      continue;
+    }
+    const p = params.get(layer.index);
+    if (!p) {
+      problems.push({ layer: name, message: 'no int8 parameters were found for it' });
+      continue;
+    }
+    if (!sameQuant(p.input, xq)) {
+      problems.push({ layer: name, message: `its input is quantized with scale ${p.input.scale} and zero point ${p.input.zeroPoint}, but the tensor it reads has ${xq.scale} and ${xq.zeroPoint}; a requantization between layers is not supported` });
+    }
+    const own = layer.writesShortcut ? p.own ?? p.output : p.output;
+    const floatMultiplier = Float32Array.from(p.weightScales, (ws) => onnxMultiplier(xq.scale, ws, own.scale));
+    const add = layer.writesShortcut ? addQuant(own, blockInput, p.output) : undefined;
+    const [actMin, actMax] = activationClamp(add ? 'none' : layer.act, p.output);
+    layers.push({ layer, input: xq, output: p.output, weights: p.weights, bias: p.bias, multiplier: empty, shift: empty, rule: 'onnx', floatMultiplier, actMin, actMax, ...(add ? { add } : {}) });
+    xq = p.output;
+  }
+  if (problems.length > 0) return { problems };
+  const seed = modelSeed(model);
+  return { qm: { model, source, seed, input, image: image ?? syntheticImage(model.input.shape, seed), layers }, problems };
+}

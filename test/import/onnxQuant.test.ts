@@ -1,0 +1,95 @@
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { analyzeText } from '../../server/src/core/engine';
+import { quantizeOnnx } from '../../server/src/core/import/onnxWeights';
+import { runReference } from '../../server/src/core/quant/interpreter';
+import { Random } from '../../server/src/core/quant/random';
+import { buildFirmware } from '../../server/src/firmware';
+import { nodeFileSystem } from '../../server/src/nodeFileSystem';
+import { Flaw, inputDims, qoperatorModel } from './quantModels';
+
+// A quantized ONNX model's own weights in the firmware: onnxruntime-node, the TypeScript reference
+// and the host-built firmware give the same int8 bytes.
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ort = require('onnxruntime-node');
+
+/** Deterministic random int8 input, NCHW (for onnxruntime) and HWC (for Patchwise). */
+function randomInput(seed: number): { nchw: Int8Array; hwc: Int8Array } {
+  const rng = new Random(seed);
+  const [, c, h, w] = inputDims;
+  const nchw = Int8Array.from({ length: c * h * w }, () => rng.int(-128, 127));
+  const hwc = new Int8Array(nchw.length);
+  for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) hwc[p * c + ch] = nchw[ch * h * w + p];
+  return { nchw, hwc };
+}
+
+async function runOrt(bytes: Uint8Array, input: Int8Array, output: string): Promise<Int8Array> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('int8', input, inputDims) });
+    return Int8Array.from(result[output].data as Int8Array);
+  } finally {
+    await session.release();
+  }
+}
+
+const hex = (bytes: Int8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+
+describe('quantized ONNX weights in the firmware', function () {
+  this.timeout(300_000);
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-onnxq-'))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('QOperator (QLinearConv 3x3 s2, depthwise, 1x1, MaxPool, QLinearMatMul): onnxruntime = TS reference = host firmware, byte for byte', async () => {
+    const model = qoperatorModel(7);
+    const file = path.join(dir, 'qop.onnx');
+    fs.writeFileSync(file, model.bytes);
+    const text = 'model qop from "qop.onnx"\n';
+    const analysis = analyzeText(text, { fs: nodeFileSystem, basePath: path.join(dir, 'qop.pnet') });
+    assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
+    let compared = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const input = randomInput(seed);
+      const quantized = quantizeOnnx(analysis.model!, model.bytes, { image: input.hwc });
+      assert.deepEqual(quantized.diagnostics, []);
+      assert.equal(quantized.format, 'qoperator');
+      const reference = runReference(quantized.qm!).output;
+      const ortOut = await runOrt(model.bytes, input.nchw, model.output);
+      assert.equal(hex(reference), hex(ortOut), `input ${seed}: TS reference ≠ onnxruntime`);
+      if (seed <= 3) {
+        const fw = buildFirmware({ file: path.join(dir, 'qop.pnet'), text, run: 'host', dumpOutput: true, input: input.hwc });
+        assert.deepEqual(fw.diagnostics, []);
+        assert.equal(fw.failure, undefined, fw.failure?.message);
+        assert.equal(fw.report!.output, hex(ortOut), `input ${seed}: firmware ≠ onnxruntime`);
+        assert.equal(fw.report!.matchesReference, true);
+      }
+      compared++;
+    }
+    console.log(`      ${compared} inputs: onnxruntime = reference; 3 of them on the host firmware too (10 int8 logits each)`);
+  });
+
+  it('malformed quantization parameters are diagnostics naming the node, never a throw', () => {
+    const expected: Record<Flaw, RegExp> = {
+      weightZeroPoint: /weight zero point is 0, 0, 0, 5; only symmetric weights/,
+      missingScale: /output scale is missing/,
+      zeroScale: /weight scale must be finite and > 0/,
+      nanScale: /weight scale must be finite and > 0/,
+    };
+    for (const [flaw, pattern] of Object.entries(expected) as [Flaw, RegExp][]) {
+      const model = qoperatorModel(7, flaw);
+      fs.writeFileSync(path.join(dir, `${flaw}.onnx`), model.bytes);
+      const text = `model ${flaw} from "${flaw}.onnx"\n`;
+      const analysis = analyzeText(text, { fs: nodeFileSystem, basePath: path.join(dir, 'x.pnet') });
+      const quantized = analysis.model ? quantizeOnnx(analysis.model, model.bytes) : undefined;
+      const fw = buildFirmware({ file: path.join(dir, 'x.pnet'), text });
+      const messages = [...analysis.diagnostics, ...(quantized?.diagnostics ?? []), ...fw.diagnostics].map((d) => d.message);
+      assert.ok(messages.some((m) => m.includes("'qconv1'") && pattern.test(m)), `${flaw}: ${messages.join(' | ')}`);
+      assert.equal(quantized?.qm, undefined, flaw);
+      assert.ok(fw.diagnostics.some((d) => d.severity === 'error' && d.message.includes("'qconv1'")), `${flaw}: the firmware is refused`);
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { onnx } from 'onnx-proto';
+import { Random } from '../../server/src/core/quant/random';
+import { OnnxBuilder } from './onnxModels';
+
+// Quantized ONNX models for the firmware tests, built with onnx-proto: a QOperator chain of s8×s8
+// QLinearConv layers (dense 3x3 stride 2, depthwise 3x3, 1x1), an int8 MaxPool and a QLinearMatMul
+// classifier; and the same architecture in QDQ form (float graph with Q/DQ pairs).
+
+const T = onnx.TensorProto.DataType;
+
+export interface ConvSpec {
+  cin: number;
+  cout: number;
+  k: number;
+  s: number;
+  /** Depthwise when set (groups = channels). */
+  depthwise?: boolean;
+  /** ReLU through the output range: zero point −128. */
+  relu: boolean;
+}
+
+/** The chain both models share: 3×16×16 → conv 3x3 s2 → dw 3x3 → 1x1 → maxpool 2 → fc 10. */
+export const chain: ConvSpec[] = [
+  { cin: 3, cout: 8, k: 3, s: 2, relu: true },
+  { cin: 8, cout: 8, k: 3, s: 1, depthwise: true, relu: true },
+  { cin: 8, cout: 16, k: 1, s: 1, relu: false },
+];
+export const inputDims = [1, 3, 16, 16];
+export const classes = 10;
+/** Flattened classifier inputs: 16 channels × 4 × 4 after the pool. */
+const fcInputs = 16 * 4 * 4;
+
+interface QuantParams {
+  w: Int8Array;
+  ws: number[];
+  bias: Int32Array;
+  yScale: number;
+  yZp: number;
+}
+
+/** Random int8 weights, per-channel scales, int32 bias, and an output scale that spreads the outputs over tens of steps. */
+function convParams(rng: Random, spec: ConvSpec, xScale: number, perChannel: boolean): QuantParams {
+  const taps = spec.k * spec.k * (spec.depthwise ? 1 : spec.cin);
+  const w = Int8Array.from({ length: spec.cout * taps }, () => rng.int(-127, 127));
+  const ws = Array.from({ length: perChannel ? spec.cout : 1 }, () => Math.fround(0.002 + 0.01 * rng.next()));
+  const mean = ws.reduce((a, b) => a + b, 0) / ws.length;
+  const yScale = Math.fround((xScale * mean * Math.sqrt(taps) * 70 * 70) / 60);
+  const bias = Int32Array.from({ length: spec.cout }, () => Math.round(rng.normal() * 2000));
+  return { w, ws, bias, yScale, yZp: spec.relu ? -128 : rng.int(-10, 10) };
+}
+
+export interface QuantModel {
+  bytes: Uint8Array;
+  /** The graph output's name. */
+  output: string;
+}
+
+/** A broken quantization parameter of the second QLinearConv ('qconv1'), for the diagnostics tests. */
+export type Flaw = 'weightZeroPoint' | 'missingScale' | 'zeroScale' | 'nanScale';
+
+/** The QOperator model: int8 input and output, QLinearConv ×3, MaxPool, Flatten, QLinearMatMul. */
+export function qoperatorModel(seed: number, flaw?: Flaw): QuantModel {
+  const rng = new Random(seed);
+  const m = new OnnxBuilder();
+  let x = m.input('x', inputDims, T.INT8);
+  let xs = m.floats('x_scale', [0.02]);
+  let xz = m.ints('x_zp', 'int8', [], [0]);
+  let xScale = 0.02;
+  chain.forEach((spec, i) => {
+    const p = convParams(rng, spec, xScale, true);
+    const w = m.ints(`w${i}`, 'int8', [spec.cout, spec.depthwise ? 1 : spec.cin, spec.k, spec.k], p.w);
+    const ys = m.floats(`y${i}_scale`, [p.yScale]);
+    const yz = m.ints(`y${i}_zp`, 'int8', [], [p.yZp]);
+    const pad = spec.k >> 1;
+    const flawed = i === 1 ? flaw : undefined;
+    const wScales = flawed === 'zeroScale' ? p.ws.map((v, c) => (c === 2 ? 0 : v)) : flawed === 'nanScale' ? p.ws.map((v, c) => (c === 2 ? NaN : v)) : p.ws;
+    const wZeroPoints = Int8Array.from({ length: spec.cout }, (_, c) => (flawed === 'weightZeroPoint' && c === 3 ? 5 : 0));
+    const inputs = [x, xs, xz, w, m.floats(`w${i}_scale`, wScales), m.ints(`w${i}_zp`, 'int8', [spec.cout], wZeroPoints), flawed === 'missingScale' ? '' : ys, yz, m.ints(`b${i}`, 'int32', [spec.cout], p.bias)];
+    x = m.node('QLinearConv', inputs, { kernel_shape: [spec.k, spec.k], strides: [spec.s, spec.s], pads: [pad, pad, pad, pad], group: spec.depthwise ? spec.cin : 1 }, undefined, `qconv${i}`);
+    [xs, xz, xScale] = [ys, yz, p.yScale];
+  });
+  x = m.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }, undefined, 'pool');
+  x = m.node('Flatten', [x], { axis: 1 }, undefined, 'flatten');
+  const b = Int8Array.from({ length: fcInputs * classes }, () => rng.int(-127, 127));
+  const bScale = Math.fround(0.004);
+  const yScale = Math.fround((xScale * bScale * Math.sqrt(fcInputs) * 60 * 70) / 50);
+  const inputs = [x, xs, xz, m.ints('fc_w', 'int8', [fcInputs, classes], b), m.floats('fc_w_scale', [bScale]), m.ints('fc_w_zp', 'int8', [], [0]), m.floats('logits_scale', [yScale]), m.ints('logits_zp', 'int8', [], [3])];
+  m.node('QLinearMatMul', inputs, {}, ['logits'], 'classifier');
+  m.output('logits', [1, classes], T.INT8);
+  return { bytes: m.bytes(), output: 'logits' };
+}
