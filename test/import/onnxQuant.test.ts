@@ -8,7 +8,7 @@ import { runReference } from '../../server/src/core/quant/interpreter';
 import { Random } from '../../server/src/core/quant/random';
 import { buildFirmware } from '../../server/src/firmware';
 import { nodeFileSystem } from '../../server/src/nodeFileSystem';
-import { Flaw, inputDims, qoperatorModel } from './quantModels';
+import { Flaw, inputDims, qdqModel, qoperatorModel } from './quantModels';
 
 // A quantized ONNX model's own weights in the firmware: onnxruntime-node, the TypeScript reference
 // and the host-built firmware give the same int8 bytes.
@@ -26,10 +26,10 @@ function randomInput(seed: number): { nchw: Int8Array; hwc: Int8Array } {
   return { nchw, hwc };
 }
 
-async function runOrt(bytes: Uint8Array, input: Int8Array, output: string): Promise<Int8Array> {
+async function runOrt(bytes: Uint8Array, input: Int8Array | Float32Array, output: string): Promise<Int8Array> {
   const session = await ort.InferenceSession.create(bytes);
   try {
-    const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('int8', input, inputDims) });
+    const result = await session.run({ [session.inputNames[0]]: new ort.Tensor(input instanceof Int8Array ? 'int8' : 'float32', input, inputDims) });
     return Int8Array.from(result[output].data as Int8Array);
   } finally {
     await session.release();
@@ -70,6 +70,38 @@ describe('quantized ONNX weights in the firmware', function () {
       compared++;
     }
     console.log(`      ${compared} inputs: onnxruntime = reference; 3 of them on the host firmware too (10 int8 logits each)`);
+  });
+
+  it('QDQ (DequantizeLinear → Conv/Gemm → Relu → QuantizeLinear): host firmware = TS reference, onnxruntime within 1 LSB', async () => {
+    const model = qdqModel(11);
+    fs.writeFileSync(path.join(dir, 'qdq.onnx'), model.bytes);
+    const text = 'model qdq from "qdq.onnx"\n';
+    const analysis = analyzeText(text, { fs: nodeFileSystem, basePath: path.join(dir, 'qdq.pnet') });
+    assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
+    let maxDiff = 0;
+    let differing = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const input = randomInput(seed);
+      const quantized = quantizeOnnx(analysis.model!, model.bytes, { image: input.hwc });
+      assert.deepEqual(quantized.diagnostics, []);
+      assert.equal(quantized.format, 'qdq');
+      const reference = runReference(quantized.qm!).output;
+      // The float input whose QuantizeLinear gives back the int8 input exactly.
+      const real = Float32Array.from(input.nchw, (q) => (q - model.inputZp) * model.inputScale);
+      const ortOut = await runOrt(model.bytes, real, model.output);
+      reference.forEach((v, i) => {
+        maxDiff = Math.max(maxDiff, Math.abs(v - ortOut[i]));
+        differing += v !== ortOut[i] ? 1 : 0;
+      });
+      if (seed <= 2) {
+        const fw = buildFirmware({ file: path.join(dir, 'qdq.pnet'), text, run: 'host', dumpOutput: true, input: input.hwc });
+        assert.deepEqual(fw.diagnostics, []);
+        assert.equal(fw.failure, undefined, fw.failure?.message);
+        assert.equal(fw.report!.output, hex(reference), `input ${seed}: firmware ≠ reference`);
+      }
+    }
+    console.log(`      QDQ: max |onnxruntime − reference| = ${maxDiff} LSB (${differing} of ${12 * 10} logits differ); host firmware = reference on 2 inputs`);
+    assert.ok(maxDiff <= 1, `onnxruntime differs by ${maxDiff} LSB`);
   });
 
   it('malformed quantization parameters are diagnostics naming the node, never a throw', () => {

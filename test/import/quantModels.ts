@@ -89,3 +89,45 @@ export function qoperatorModel(seed: number, flaw?: Flaw): QuantModel {
   m.output('logits', [1, classes], T.INT8);
   return { bytes: m.bytes(), output: 'logits' };
 }
+
+/**
+ * The same chain as QDQ: float input → QuantizeLinear → (DequantizeLinear → Conv with
+ * DequantizeLinear'd int8 weights (per channel, axis 0) and int32 bias → Relu → QuantizeLinear)×3 →
+ * DequantizeLinear → MaxPool → QuantizeLinear → DequantizeLinear → Flatten → Gemm (transB) →
+ * QuantizeLinear: an int8 output.
+ */
+export function qdqModel(seed: number): QuantModel & { inputScale: number; inputZp: number } {
+  const rng = new Random(seed);
+  const m = new OnnxBuilder();
+  const inputScale = Math.fround(0.02);
+  const inputZp = 3;
+  let xs = m.floats('x_scale', [inputScale]);
+  let xz = m.ints('x_zp', 'int8', [], [inputZp]);
+  let q = m.node('QuantizeLinear', [m.input('x', inputDims), xs, xz], {}, undefined, 'quantize_input');
+  let xScale = inputScale;
+  const dq = (v: string, s: string, z: string, name: string, axis = 1) => m.node('DequantizeLinear', [v, s, z], { axis }, undefined, name);
+  chain.forEach((spec, i) => {
+    const p = convParams(rng, spec, xScale, true);
+    const w = dq(m.ints(`w${i}`, 'int8', [spec.cout, spec.depthwise ? 1 : spec.cin, spec.k, spec.k], p.w), m.floats(`w${i}_scale`, p.ws), m.ints(`w${i}_zp`, 'int8', [spec.cout], new Int8Array(spec.cout)), `w${i}_dq`, 0);
+    const bs = m.floats(`b${i}_scale`, p.ws.map((ws) => Math.fround(xScale * ws)));
+    const b = m.node('DequantizeLinear', [m.ints(`b${i}`, 'int32', [spec.cout], p.bias), bs, m.ints(`b${i}_zp`, 'int32', [spec.cout], new Int32Array(spec.cout))], { axis: 0 }, undefined, `b${i}_dq`);
+    const pad = spec.k >> 1;
+    let y = m.node('Conv', [dq(q, xs, xz, `x${i}_dq`), w, b], { kernel_shape: [spec.k, spec.k], strides: [spec.s, spec.s], pads: [pad, pad, pad, pad], group: spec.depthwise ? spec.cin : 1 }, undefined, `conv${i}`);
+    if (spec.relu) y = m.node('Relu', [y], {}, undefined, `relu${i}`);
+    xs = m.floats(`y${i}_scale`, [p.yScale]);
+    xz = m.ints(`y${i}_zp`, 'int8', [], [p.yZp]);
+    q = m.node('QuantizeLinear', [y, xs, xz], {}, undefined, `quantize${i}`);
+    xScale = p.yScale;
+  });
+  q = m.node('QuantizeLinear', [m.node('MaxPool', [dq(q, xs, xz, 'pool_dq')], { kernel_shape: [2, 2], strides: [2, 2] }, undefined, 'pool'), xs, xz], {}, undefined, 'pool_quantize');
+  const flat = m.node('Flatten', [dq(q, xs, xz, 'fc_dq')], { axis: 1 }, undefined, 'flatten');
+  const wq = Int8Array.from({ length: fcInputs * classes }, () => rng.int(-127, 127));
+  const ws = Array.from({ length: classes }, () => Math.fround(0.003 + 0.002 * rng.next()));
+  const w = m.node('DequantizeLinear', [m.ints('fc_w', 'int8', [classes, fcInputs], wq), m.floats('fc_w_scale', ws), m.ints('fc_w_zp', 'int8', [classes], new Int8Array(classes))], { axis: 0 }, undefined, 'fc_w_dq');
+  const bias = m.node('DequantizeLinear', [m.ints('fc_b', 'int32', [classes], Int32Array.from({ length: classes }, () => Math.round(rng.normal() * 3000))), m.floats('fc_b_scale', ws.map((v) => Math.fround(xScale * v))), m.ints('fc_b_zp', 'int32', [classes], new Int32Array(classes))], { axis: 0 }, undefined, 'fc_b_dq');
+  const yScale = Math.fround((xScale * 0.004 * Math.sqrt(fcInputs) * 60 * 70) / 50);
+  const logits = m.node('Gemm', [flat, w, bias], { transB: 1 }, undefined, 'classifier');
+  m.node('QuantizeLinear', [logits, m.floats('logits_scale', [yScale]), m.ints('logits_zp', 'int8', [], [3])], {}, ['logits'], 'quantize_logits');
+  m.output('logits', [1, classes], T.INT8);
+  return { bytes: m.bytes(), output: 'logits', inputScale, inputZp };
+}

@@ -62,6 +62,13 @@ export class QuantGraph {
     return p === undefined ? undefined : this.graph.nodes[p];
   }
 
+  /** The producer of `name`, looking through views that keep the values (Flatten, Reshape, Identity). */
+  source(name: string | undefined): GraphNode | undefined {
+    let node = this.producer(name);
+    while (node && (node.op === 'Flatten' || node.op === 'Reshape' || node.op === 'Identity')) node = this.producer(node.inputs[0]);
+    return node;
+  }
+
   /** The one node reading `name`, when exactly one does. */
   next(name: string | undefined): GraphNode | undefined {
     const c = name ? this.consumers.get(name) ?? [] : [];
@@ -172,7 +179,7 @@ function layerParams(g: QuantGraph, layer: Layer, node: GraphNode, format: OnnxQ
     biasName = node.op === 'QLinearConv' ? i[8] : undefined;
     outValue = node.outputs[0];
   } else {
-    const xdq = g.producer(node.inputs[0]);
+    const xdq = g.source(node.inputs[0]);
     const wdq = g.producer(node.inputs[1]);
     if (xdq?.op !== 'DequantizeLinear') return fail('its input does not come from a DequantizeLinear');
     if (wdq?.op !== 'DequantizeLinear') return fail('its weights do not come from a DequantizeLinear');
