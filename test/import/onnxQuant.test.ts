@@ -8,7 +8,8 @@ import { runReference } from '../../server/src/core/quant/interpreter';
 import { Random } from '../../server/src/core/quant/random';
 import { buildFirmware } from '../../server/src/firmware';
 import { nodeFileSystem } from '../../server/src/nodeFileSystem';
-import { Flaw, inputDims, qdqModel, qoperatorModel } from './quantModels';
+import { exportQdq } from '../../server/src/core/import/onnxExport';
+import { Flaw, floatModel, inputDims, qdqModel, qoperatorModel } from './quantModels';
 
 // A quantized ONNX model's own weights in the firmware: onnxruntime-node, the TypeScript reference
 // and the host-built firmware give the same int8 bytes.
@@ -102,6 +103,47 @@ describe('quantized ONNX weights in the firmware', function () {
     }
     console.log(`      QDQ: max |onnxruntime − reference| = ${maxDiff} LSB (${differing} of ${12 * 10} logits differ); host firmware = reference on 2 inputs`);
     assert.ok(maxDiff <= 1, `onnxruntime differs by ${maxDiff} LSB`);
+  });
+
+  it('a float model: post-training quantization; host firmware = TS reference; its QDQ export in onnxruntime within 1 LSB', async () => {
+    const bytes = floatModel(21);
+    fs.writeFileSync(path.join(dir, 'float.onnx'), bytes);
+    const text = 'model float from "float.onnx"\n';
+    const analysis = analyzeText(text, { fs: nodeFileSystem, basePath: path.join(dir, 'float.pnet') });
+    assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
+    let maxDiff = 0;
+    let differing = 0;
+    let exported: Uint8Array | undefined;
+    for (let seed = 1; seed <= 12; seed++) {
+      const input = randomInput(seed);
+      const quantized = quantizeOnnx(analysis.model!, bytes, { image: input.hwc });
+      assert.deepEqual(quantized.diagnostics, []);
+      assert.equal(quantized.qm!.source, 'ptq');
+      const reference = runReference(quantized.qm!).output;
+      exported ??= exportQdq(quantized.qm!);
+      assert.deepEqual(exportQdq(quantized.qm!), exported, 'the export depends on the parameters only');
+      const q = quantized.qm!.input;
+      const ortOut = await runOrt(exported, Float32Array.from(input.nchw, (v) => (v - q.zeroPoint) * q.scale), 'output');
+      reference.forEach((v, i) => {
+        maxDiff = Math.max(maxDiff, Math.abs(v - ortOut[i]));
+        differing += v !== ortOut[i] ? 1 : 0;
+      });
+      if (seed <= 2) {
+        const fw = buildFirmware({ file: path.join(dir, 'float.pnet'), text, run: 'host', dumpOutput: true, input: input.hwc });
+        assert.deepEqual(fw.diagnostics, []);
+        assert.equal(fw.failure, undefined, fw.failure?.message);
+        assert.equal(fw.report!.output, hex(reference), `input ${seed}: firmware ≠ reference`);
+      }
+    }
+    console.log(`      PTQ: max |onnxruntime(exported QDQ) − reference| = ${maxDiff} LSB (${differing} of ${12 * 10} logits differ); host firmware = reference on 2 inputs`);
+    assert.ok(maxDiff <= 1, `onnxruntime differs by ${maxDiff} LSB`);
+    // The exported QDQ model imported again: the same int8 model, read as QDQ.
+    fs.writeFileSync(path.join(dir, 'exported.onnx'), exported!);
+    const again = analyzeText('model exported from "exported.onnx"\n', { fs: nodeFileSystem, basePath: path.join(dir, 'x.pnet') });
+    const input = randomInput(1);
+    const requantized = quantizeOnnx(again.model!, exported!, { image: input.hwc });
+    assert.equal(requantized.format, 'qdq');
+    assert.equal(hex(runReference(requantized.qm!).output), hex(runReference(quantizeOnnx(analysis.model!, bytes, { image: input.hwc }).qm!).output));
   });
 
   it('malformed quantization parameters are diagnostics naming the node, never a throw', () => {

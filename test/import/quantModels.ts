@@ -131,3 +131,31 @@ export function qdqModel(seed: number): QuantModel & { inputScale: number; input
   m.output('logits', [1, classes], T.INT8);
   return { bytes: m.bytes(), output: 'logits', inputScale, inputZp };
 }
+
+/**
+ * A float model for post-training quantization: conv 3x3 s2 + BatchNormalization + Clip(0, 6), an
+ * inverted residual (expand 1x1, depthwise 3x3, project 1x1, Add), MaxPool, Flatten, Gemm.
+ */
+export function floatModel(seed: number): Uint8Array {
+  const rng = new Random(seed);
+  const m = new OnnxBuilder();
+  const values = (n: number, scale: number) => Array.from({ length: n }, () => scale * rng.normal());
+  let id = 0;
+  const conv = (x: string, cin: number, cout: number, k: number, s: number, group: number, act: boolean): string => {
+    const i = id++;
+    const w = m.initRaw(`w${i}`, [cout, cin / group, k, k], values((cout * cin * k * k) / group, Math.sqrt(2 / ((cin / group) * k * k))));
+    const p = k >> 1;
+    let y = m.node('Conv', [x, w, m.initRaw(`b${i}`, [cout], values(cout, 0.1))], { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], group }, undefined, `conv${i}`);
+    const bn = (name: string, v: number[]) => m.initRaw(`${name}${i}`, [cout], v);
+    y = m.node('BatchNormalization', [y, bn('gamma', values(cout, 0.2).map((v) => 1 + v)), bn('beta', values(cout, 0.1)), bn('mean', values(cout, 0.1)), bn('var', values(cout, 0.2).map((v) => 1 + Math.abs(v)))], { epsilon: { float: 1e-5 } }, undefined, `bn${i}`);
+    return act ? m.node('Clip', [y, m.init(`min${i}`, [], [0]), m.init(`max${i}`, [], [6])], {}, undefined, `clip${i}`) : y;
+  };
+  let x = conv(m.input('x', inputDims), 3, 8, 3, 2, 1, true);
+  const y = conv(conv(conv(x, 8, 16, 1, 1, 1, true), 16, 16, 3, 1, 16, true), 16, 8, 1, 1, 1, false);
+  x = m.node('Add', [x, y], {}, undefined, 'residual');
+  x = m.node('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] }, undefined, 'pool');
+  x = m.node('Flatten', [x], { axis: 1 }, undefined, 'flatten');
+  m.node('Gemm', [x, m.initRaw('fc_w', [classes, 8 * 4 * 4], values(classes * 128, 0.1)), m.initRaw('fc_b', [classes], values(classes, 0.1))], { transB: 1 }, ['logits'], 'classifier');
+  m.output('logits', [1, classes]);
+  return m.bytes();
+}

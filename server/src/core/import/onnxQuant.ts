@@ -215,8 +215,8 @@ function formatOf(g: QuantGraph, nodes: GraphNode[]): OnnxQuantFormat {
  * Reads the int8 parameters of every weighted layer of `model` from its ONNX graph. Diagnostics go
  * to `out`, naming the node; a float model gives format 'float' and no parameters.
  */
-export function readOnnxQuant(model: Model, graph: Graph, initializers: readonly onnx.ITensorProto[], out: Reporter): OnnxQuant {
-  const g = new QuantGraph(graph, initializers, out);
+export function readOnnxQuant(model: Model, g: QuantGraph, out: Reporter): OnnxQuant {
+  const graph = g.graph;
   const byName = new Map(graph.nodes.map((n) => [n.name, n]));
   const weighted = model.layers.filter((l) => l.kind !== 'pool' && l.kind !== 'gpool');
   const nodes = weighted.map((l) => (l.node ? byName.get(l.node) : undefined));

@@ -4,6 +4,7 @@ import { Attributes, Graph, readGraph, Reporter, toNumber } from './onnxGraph';
 import { Kernel, KernelContext, NodeError, unsupported } from './onnxKernel';
 import { conv, convInteger, qlinearConv } from './onnxRefConv';
 import { add, dequantizeLinear, gemm, matMul, matMulInteger, qlinearMatMul, quantizeLinear } from './onnxRefMath';
+import { batchNormalization, clip, flatten, relu, reshape } from './onnxRefFloat';
 import { averagePool, globalAveragePool, globalMaxPool, maxPool } from './onnxRefPool';
 import { DType, readFullTensor, Tensor, tensorOf } from './onnxTensor';
 
@@ -23,16 +24,21 @@ export interface ReferenceModel {
 export interface ReferenceRun {
   /** Graph outputs by name, in the graph's order; undefined when a node could not be evaluated. */
   outputs?: Map<string, Tensor>;
+  /** Every value of the run (initializers included), when asked for (calibration). */
+  values?: Map<string, Tensor>;
   diagnostics: Diagnostic[];
 }
 
 const kernels: Record<string, Kernel> = {
   Add: add,
   AveragePool: averagePool,
+  BatchNormalization: batchNormalization,
+  Clip: clip,
   Constant: constant,
   Conv: conv,
   ConvInteger: convInteger,
   DequantizeLinear: dequantizeLinear,
+  Flatten: flatten,
   Gemm: gemm,
   GlobalAveragePool: globalAveragePool,
   GlobalMaxPool: globalMaxPool,
@@ -43,6 +49,8 @@ const kernels: Record<string, Kernel> = {
   QLinearConv: qlinearConv,
   QLinearMatMul: qlinearMatMul,
   QuantizeLinear: quantizeLinear,
+  Relu: relu,
+  Reshape: reshape,
 };
 
 /** The op types the interpreter evaluates. */
@@ -68,7 +76,7 @@ export function loadReference(bytes: Uint8Array): { model?: ReferenceModel; diag
 }
 
 /** Evaluates the graph on inputs given in the graph's input order (initializers excluded) or by name. */
-export function runReference(model: ReferenceModel, inputs: readonly Tensor[] | ReadonlyMap<string, Tensor>): ReferenceRun {
+export function runReference(model: ReferenceModel, inputs: readonly Tensor[] | ReadonlyMap<string, Tensor>, keepValues = false): ReferenceRun {
   const out = new Reporter(rangeOf(0, 0, 0));
   const { graph } = model;
   const values = new Map<string, Tensor>(model.initializers);
@@ -107,7 +115,7 @@ export function runReference(model: ReferenceModel, inputs: readonly Tensor[] | 
     }
     outputs.set(name, t);
   }
-  return { outputs, diagnostics: out.diagnostics };
+  return { outputs, diagnostics: out.diagnostics, ...(keepValues ? { values } : {}) };
 }
 
 /** Load and run in one call. */

@@ -68,7 +68,7 @@ export function buildQModel(model: Model, params: ReadonlyMap<number, LayerParam
     const floatMultiplier = Float32Array.from(p.weightScales, (ws) => onnxMultiplier(xq.scale, ws, own.scale));
     const add = layer.writesShortcut ? addQuant(own, blockInput, p.output) : undefined;
     const [actMin, actMax] = activationClamp(add ? 'none' : layer.act, p.output);
-    layers.push({ layer, input: xq, output: p.output, weights: p.weights, bias: p.bias, multiplier: empty, shift: empty, rule: 'onnx', floatMultiplier, actMin, actMax, ...(add ? { add } : {}) });
+    layers.push({ layer, input: xq, output: p.output, weights: p.weights, bias: p.bias, multiplier: empty, shift: empty, rule: 'onnx', floatMultiplier, weightScales: p.weightScales, actMin, actMax, ...(add ? { add } : {}) });
     xq = p.output;
   }
   if (problems.length > 0) return { problems };

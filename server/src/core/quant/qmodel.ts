@@ -46,6 +46,8 @@ export interface QLayer {
   rule?: RequantRule;
   /** The 'onnx' rule: fround(fround(xScale·wScale[c]) / yScale) per output channel (float32 values). */
   floatMultiplier?: Float32Array;
+  /** The 'onnx' rule: the weight scale of each output channel (for the QDQ export). */
+  weightScales?: Float32Array;
   /** Clamp of the output in the quantized domain (activation and int8 range). */
   actMin: number;
   actMax: number;

@@ -1,0 +1,115 @@
+import { onnx } from 'onnx-proto';
+import { Layer } from '../model/ir';
+import { QLayer, QModel, TensorQuant } from '../quant/qmodel';
+import { FcLayout, toHwcWeights } from './onnxLayout';
+
+/**
+ * A QModel as a QDQ ONNX model that onnxruntime runs: float NCHW input → QuantizeLinear, then per
+ * layer DequantizeLinear → Conv/Gemm (DequantizeLinear'd int8 weights per channel, int32 bias at
+ * scale xScale·wScale) → Relu/Clip → QuantizeLinear (the fused shortcut: its own QuantizeLinear,
+ * then Add with the block input, then QuantizeLinear), pools between DequantizeLinear and
+ * QuantizeLinear of the same parameters. The output is the last int8 tensor, named 'output'.
+ */
+
+const T = onnx.TensorProto.DataType;
+const A = onnx.AttributeProto.AttributeType;
+
+class GraphWriter {
+  readonly nodes: onnx.INodeProto[] = [];
+  readonly inits: onnx.ITensorProto[] = [];
+  private count = 0;
+
+  init(name: string, dataType: number, dims: number[], values: ArrayLike<number>): string {
+    const typed = dataType === T.FLOAT ? { floatData: Array.from(values) } : { int32Data: Array.from(values) };
+    this.inits.push({ name, dims, dataType, ...typed });
+    return name;
+  }
+
+  node(op: string, inputs: string[], attrs: Record<string, number | number[]> = {}, output?: string): string {
+    const name = `${op}_${this.count++}`;
+    const out = output ?? `${name}:0`;
+    const attribute = Object.entries(attrs).map(([k, v]): onnx.IAttributeProto => (Array.isArray(v) ? { name: k, type: A.INTS, ints: v } : { name: k, type: A.INT, i: v }));
+    this.nodes.push({ opType: op, name, input: inputs, output: [out], attribute });
+    return out;
+  }
+
+  quant(prefix: string, q: TensorQuant): [string, string] {
+    return [this.init(`${prefix}_scale`, T.FLOAT, [], [q.scale]), this.init(`${prefix}_zp`, T.INT8, [], [q.zeroPoint])];
+  }
+
+  quantize(x: string, prefix: string, q: TensorQuant, output?: string): string {
+    return this.node('QuantizeLinear', [x, ...this.quant(prefix, q)], {}, output);
+  }
+
+  dequantize(x: string, prefix: string, q: TensorQuant): string {
+    return this.node('DequantizeLinear', [x, ...this.quant(prefix, q)]);
+  }
+}
+
+/** Patchwise's weight layout back to ONNX's (the inverse of toHwcWeights). */
+function onnxWeights(layer: Layer, w: Int8Array, fc: FcLayout): Int8Array {
+  const index = toHwcWeights(layer, Float32Array.from(w, (_, i) => i), fc, new Float32Array(w.length));
+  const out = new Int8Array(w.length);
+  index.forEach((from, j) => (out[from] = w[j]));
+  return out;
+}
+
+function weighted(g: GraphWriter, q: QLayer, i: number, x: string): string {
+  const l = q.layer;
+  const cout = l.output.c;
+  const ws = q.weightScales!;
+  const fc = l.kind === 'fc';
+  const dims = fc ? [cout, l.input.h * l.input.w * l.input.c] : [cout, l.kind === 'dwconv' ? 1 : l.input.c, l.rows.k, l.rows.k];
+  const w = g.init(`w${i}`, T.INT8, dims, onnxWeights(l, q.weights, 'NK'));
+  const wdq = g.node('DequantizeLinear', [w, g.init(`w${i}_scale`, T.FLOAT, [cout], ws), g.init(`w${i}_zp`, T.INT8, [cout], new Int8Array(cout))], { axis: 0 });
+  const bs = Float32Array.from(ws, (s) => Math.fround(q.input.scale * s));
+  const bdq = g.node('DequantizeLinear', [g.init(`b${i}`, T.INT32, [cout], q.bias), g.init(`b${i}_scale`, T.FLOAT, [cout], bs), g.init(`b${i}_zp`, T.INT32, [cout], new Int32Array(cout))], { axis: 0 });
+  const p = l.rows.p;
+  let y = fc
+    ? g.node('Gemm', [g.node('Flatten', [x], { axis: 1 }), wdq, bdq], { transB: 1 })
+    : g.node('Conv', [x, wdq, bdq], { kernel_shape: [l.rows.k, l.rows.k], strides: [l.rows.s, l.rows.s], pads: [p, p, p, p], group: l.kind === 'dwconv' ? cout : 1 });
+  if (!q.add && l.act === 'relu') y = g.node('Relu', [y]);
+  if (!q.add && l.act === 'relu6') y = g.node('Clip', [y, g.init(`min${i}`, T.FLOAT, [], [0]), g.init(`max${i}`, T.FLOAT, [], [6])]);
+  return y;
+}
+
+function pooled(g: GraphWriter, l: Layer, x: string): string {
+  if (l.kind === 'gpool') return g.node('GlobalAveragePool', [x]);
+  const attrs = { kernel_shape: [l.rows.k, l.cols.k], strides: [l.rows.s, l.cols.s], pads: [l.rows.p, l.cols.p, l.rows.p, l.cols.p] };
+  return g.node(l.poolMode === 'max' ? 'MaxPool' : 'AveragePool', [x], attrs);
+}
+
+/** The QDQ model's bytes. Weighted layers need the ONNX rule's weight scales (QLayer.weightScales). */
+export function exportQdq(qm: QModel): Uint8Array {
+  const g = new GraphWriter();
+  const s = qm.model.input.shape;
+  let cur = g.quantize('input', 'input', qm.input);
+  let block = { value: cur, q: qm.input };
+  qm.layers.forEach((q, i) => {
+    const l = q.layer;
+    if (qm.model.blocks[l.block].firstLayer === l.index) block = { value: cur, q: q.input };
+    const x = g.dequantize(cur, `x${i}`, q.input);
+    const last = i === qm.layers.length - 1 ? 'output' : undefined;
+    if (l.kind === 'pool' || l.kind === 'gpool') {
+      cur = g.quantize(pooled(g, l, x), `y${i}`, q.output, last);
+      return;
+    }
+    const y = weighted(g, q, i, x);
+    if (!q.add) {
+      cur = g.quantize(y, `y${i}`, q.output, last);
+      return;
+    }
+    const own = g.dequantize(g.quantize(y, `own${i}`, q.add.conv), `own${i}dq`, q.add.conv);
+    cur = g.quantize(g.node('Add', [own, g.dequantize(block.value, `res${i}`, block.q)]), `y${i}`, q.output, last);
+  });
+  const info = (name: string, elemType: number, dims: number[]): onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const out = qm.layers[qm.layers.length - 1].layer.output;
+  const graph: onnx.IGraphProto = {
+    name: `${qm.model.name}_qdq`,
+    node: g.nodes,
+    initializer: g.inits,
+    input: [info('input', T.FLOAT, [1, s.c, s.h, s.w])],
+    output: [info('output', T.INT8, out.h === 1 && out.w === 1 && qm.layers[qm.layers.length - 1].layer.kind === 'fc' ? [1, out.c] : [1, out.c, out.h, out.w])],
+  };
+  return onnx.ModelProto.encode({ irVersion: 8, producerName: 'patchwise', opsetImport: [{ domain: '', version: 13 }], graph }).finish();
+}
