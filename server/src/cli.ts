@@ -52,6 +52,9 @@ options:
   --progress              firmware: print "patchwise: progress STAGE" lines on stderr
   --also-layer-by-layer   firmware: on an MCU board, run the model once more layer by layer
   --timeout SECONDS       firmware: give up on the emulator or board after this long (300)
+  --calibration DIR       firmware, float ONNX model: calibrate its int8 quantization on the .ppm/.pgm/
+                          .png images in DIR (pixels as (p − 128)/128) instead of synthetic images
+  --export-qdq FILE       firmware, ONNX model: write the int8 model the firmware runs as QDQ ONNX
   --toolchain PREFIX      firmware: the arm-none-eabi- prefix, e.g. /opt/arm/bin/arm-none-eabi-
   --qemu PATH, --renode PATH, --openocd PATH, --port DEVICE   firmware: tools and serial port
 `;
@@ -75,6 +78,8 @@ interface Options {
   progress: boolean;
   alsoLayerByLayer: boolean;
   timeout?: number;
+  calibration?: string;
+  exportQdq?: string;
   tools: ToolPaths;
 }
 
@@ -134,6 +139,8 @@ function parseArgs(argv: string[]): Options {
         options.timeout = seconds;
         break;
       }
+      case '--calibration': options.calibration = value(); break;
+      case '--export-qdq': options.exportQdq = value(); break;
       case '--toolchain': options.tools.armPrefix = value(); break;
       case '--qemu': options.tools.qemu = value(); break;
       case '--renode': options.tools.renode = value(); break;
@@ -154,6 +161,7 @@ function parseArgs(argv: string[]): Options {
   if (options.apply && command !== 'optimize') throw new UsageError('--apply goes with optimize');
   if (isOnnx(options.file) && command === 'reference') throw new UsageError('reference takes a .pnet file; for an .onnx model, firmware --run host compares with its reference');
   if (isOnnx(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
+  if ((options.calibration !== undefined || options.exportQdq) && command !== 'firmware') throw new UsageError('--calibration and --export-qdq go with firmware');
   if (options.input && !isOnnx(options.file)) throw new UsageError('--input goes with an .onnx file (a .pnet has its input line)');
   if (options.run) {
     // The run target follows from the board when it is the only one, and must suit it.
@@ -250,6 +258,7 @@ const failureExit: Record<FirmwareFailure['kind'], Exit> = { overflow: Exit.Over
 function firmware(options: Options, text: string): Exit {
   const cflags = [...(options.dsp ? ['-DPW_USE_DSP=1'] : []), ...(options.profile ? ['-DPW_PROFILE'] : [])];
   const result = buildFirmware({ file: options.file, text, board: options.board, schedule: options.schedule, outDir: options.out, run: options.run, build: options.build, cflags, tools: options.tools, timeoutSeconds: options.timeout, alsoLayerByLayer: options.alsoLayerByLayer,
+    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}), ...(options.exportQdq ? { exportQdq: options.exportQdq } : {}),
     ...(options.progress ? { onProgress: (stage: string) => process.stderr.write(`patchwise: progress ${stage}\n`) } : {}),
   });
   printDiagnostics(options.file, result.diagnostics);

@@ -8,11 +8,13 @@ import { generateModelSources, GeneratedFile } from './core/codegen/generate';
 import { checkRuntimeSupport } from './core/codegen/support';
 import { analyzeModel } from './core/analysis/analyze';
 import { analyzeText, Analysis } from './core/engine';
-import { Diagnostic, diagnostic } from './core/language/diagnostics';
+import { Diagnostic, diagnostic, rangeOf } from './core/language/diagnostics';
 import { runReference, ReferenceResult } from './core/quant/interpreter';
 import { quantizeModel } from './core/quant/params';
 import { QModel } from './core/quant/qmodel';
+import { exportQdq } from './core/import/onnxExport';
 import { quantizeOnnx } from './core/import/onnxWeights';
+import { readCalibrationFolder } from './calibration';
 import { nodeFileSystem } from './nodeFileSystem';
 import { buildProject, ToolPaths } from './firmwareBuild';
 import { runProject, RunTarget } from './firmwareRun';
@@ -94,6 +96,10 @@ export interface FirmwareRequest {
   alsoLayerByLayer?: boolean;
   /** The int8 HWC input to run on instead of the model's synthetic image (same size). */
   input?: Int8Array;
+  /** A float ONNX model: a folder of .ppm/.pgm/.png images to calibrate its quantization on. */
+  calibration?: string;
+  /** An ONNX model: write its int8 model here as QDQ ONNX (what the firmware runs, for onnxruntime). */
+  exportQdq?: string;
   /** Told as each stage starts: generate, build, then the run target. */
   onProgress?: (stage: 'generate' | 'build' | RunTarget) => void;
 }
@@ -172,12 +178,16 @@ function quantize(analysis: Analysis, request: FirmwareRequest): { qm?: QModel; 
     throw new Error(`firmware input of ${request.input.length} bytes for a ${model.input.shape.h}x${model.input.shape.w}x${model.input.shape.c} model`);
   }
   if (!from) {
+    if (request.calibration !== undefined || request.exportQdq) return { diagnostics: [diagnostic('onnxUnreadable', analysis.ast.name?.range ?? rangeOf(0, 0, 0), request.calibration ?? request.exportQdq!, 'calibration and the QDQ export are for models from an ONNX file')] };
     const qm = quantizeModel(model);
     return { qm: request.input ? { ...qm, image: request.input } : qm, diagnostics: [] };
   }
   // analyzeText read the same file a moment ago; it is read again for its weights.
   const bytes = nodeFileSystem.readFile(nodeFileSystem.resolve(request.file, from.text));
   if (!bytes) return { diagnostics: [diagnostic('onnxUnreadable', from.range, from.text, 'the file is missing or unreadable')] };
-  const result = quantizeOnnx(model, bytes, { range: from.range, ...(request.input ? { image: request.input } : {}) });
+  const images = request.calibration !== undefined ? readCalibrationFolder(request.calibration, model.input.shape) : undefined;
+  if (images && images.problems.length > 0) return { diagnostics: images.problems.map((p) => diagnostic('onnxUnreadable', from.range, 'calibration image', p)) };
+  const result = quantizeOnnx(model, bytes, { range: from.range, ...(request.input ? { image: request.input } : {}), ...(images ? { calibration: images.inputs } : {}) });
+  if (result.qm && request.exportQdq) fs.writeFileSync(request.exportQdq, exportQdq(result.qm));
   return { qm: result.qm, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') };
 }

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { analyzeText } from '../../server/src/core/engine';
 import { quantizeOnnx } from '../../server/src/core/import/onnxWeights';
 import { runReference } from '../../server/src/core/quant/interpreter';
+import { QModel } from '../../server/src/core/quant/qmodel';
 import { Random } from '../../server/src/core/quant/random';
 import { buildFirmware } from '../../server/src/firmware';
 import { nodeFileSystem } from '../../server/src/nodeFileSystem';
@@ -73,70 +74,65 @@ describe('quantized ONNX weights in the firmware', function () {
     console.log(`      ${compared} inputs: onnxruntime = reference; 3 of them on the host firmware too (10 int8 logits each)`);
   });
 
-  it('QDQ (DequantizeLinear → Conv/Gemm → Relu → QuantizeLinear): host firmware = TS reference, onnxruntime within 1 LSB', async () => {
-    const model = qdqModel(11);
-    fs.writeFileSync(path.join(dir, 'qdq.onnx'), model.bytes);
-    const text = 'model qdq from "qdq.onnx"\n';
-    const analysis = analyzeText(text, { fs: nodeFileSystem, basePath: path.join(dir, 'qdq.pnet') });
+  /**
+   * Twelve random inputs: the largest |onnxruntime − TS reference| over every output byte (onnxruntime
+   * runs `ortModel` of the int8 model on the float input that quantizes to the int8 input), and the
+   * host firmware against the reference on the first two.
+   */
+  async function compareWithOrt(name: string, bytes: Uint8Array, ortModel: (qm: QModel) => { bytes: Uint8Array; output: string }): Promise<{ maxDiff: number; differing: number; qm: QModel }> {
+    fs.writeFileSync(path.join(dir, `${name}.onnx`), bytes);
+    const text = `model ${name} from "${name}.onnx"\n`;
+    const file = path.join(dir, `${name}.pnet`);
+    const analysis = analyzeText(text, { fs: nodeFileSystem, basePath: file });
     assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
     let maxDiff = 0;
     let differing = 0;
+    let first: QModel | undefined;
     for (let seed = 1; seed <= 12; seed++) {
       const input = randomInput(seed);
-      const quantized = quantizeOnnx(analysis.model!, model.bytes, { image: input.hwc });
+      const quantized = quantizeOnnx(analysis.model!, bytes, { image: input.hwc });
       assert.deepEqual(quantized.diagnostics, []);
-      assert.equal(quantized.format, 'qdq');
-      const reference = runReference(quantized.qm!).output;
-      // The float input whose QuantizeLinear gives back the int8 input exactly.
-      const real = Float32Array.from(input.nchw, (q) => (q - model.inputZp) * model.inputScale);
-      const ortOut = await runOrt(model.bytes, real, model.output);
+      const qm = quantized.qm!;
+      first ??= qm;
+      const reference = runReference(qm).output;
+      const onnxModel = ortModel(qm);
+      const ortOut = await runOrt(onnxModel.bytes, Float32Array.from(input.nchw, (q) => (q - qm.input.zeroPoint) * qm.input.scale), onnxModel.output);
       reference.forEach((v, i) => {
         maxDiff = Math.max(maxDiff, Math.abs(v - ortOut[i]));
         differing += v !== ortOut[i] ? 1 : 0;
       });
       if (seed <= 2) {
-        const fw = buildFirmware({ file: path.join(dir, 'qdq.pnet'), text, run: 'host', dumpOutput: true, input: input.hwc });
+        const fw = buildFirmware({ file, text, run: 'host', dumpOutput: true, input: input.hwc });
         assert.deepEqual(fw.diagnostics, []);
         assert.equal(fw.failure, undefined, fw.failure?.message);
         assert.equal(fw.report!.output, hex(reference), `input ${seed}: firmware ≠ reference`);
       }
     }
+    return { maxDiff, differing, qm: first! };
+  }
+
+  it('QDQ (DequantizeLinear → Conv/Gemm → Relu → QuantizeLinear): host firmware = TS reference, onnxruntime within 1 LSB', async () => {
+    const model = qdqModel(11);
+    const { maxDiff, differing, qm } = await compareWithOrt('qdq', model.bytes, () => model);
+    assert.equal(qm.source, 'qdq');
+    assert.deepEqual([qm.input.scale, qm.input.zeroPoint], [model.inputScale, model.inputZp]);
     console.log(`      QDQ: max |onnxruntime − reference| = ${maxDiff} LSB (${differing} of ${12 * 10} logits differ); host firmware = reference on 2 inputs`);
     assert.ok(maxDiff <= 1, `onnxruntime differs by ${maxDiff} LSB`);
   });
 
   it('a float model: post-training quantization; host firmware = TS reference; its QDQ export in onnxruntime within 1 LSB', async () => {
     const bytes = floatModel(21);
-    fs.writeFileSync(path.join(dir, 'float.onnx'), bytes);
-    const text = 'model float from "float.onnx"\n';
-    const analysis = analyzeText(text, { fs: nodeFileSystem, basePath: path.join(dir, 'float.pnet') });
-    assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error'), []);
-    let maxDiff = 0;
-    let differing = 0;
     let exported: Uint8Array | undefined;
-    for (let seed = 1; seed <= 12; seed++) {
-      const input = randomInput(seed);
-      const quantized = quantizeOnnx(analysis.model!, bytes, { image: input.hwc });
-      assert.deepEqual(quantized.diagnostics, []);
-      assert.equal(quantized.qm!.source, 'ptq');
-      const reference = runReference(quantized.qm!).output;
-      exported ??= exportQdq(quantized.qm!);
-      assert.deepEqual(exportQdq(quantized.qm!), exported, 'the export depends on the parameters only');
-      const q = quantized.qm!.input;
-      const ortOut = await runOrt(exported, Float32Array.from(input.nchw, (v) => (v - q.zeroPoint) * q.scale), 'output');
-      reference.forEach((v, i) => {
-        maxDiff = Math.max(maxDiff, Math.abs(v - ortOut[i]));
-        differing += v !== ortOut[i] ? 1 : 0;
-      });
-      if (seed <= 2) {
-        const fw = buildFirmware({ file: path.join(dir, 'float.pnet'), text, run: 'host', dumpOutput: true, input: input.hwc });
-        assert.deepEqual(fw.diagnostics, []);
-        assert.equal(fw.failure, undefined, fw.failure?.message);
-        assert.equal(fw.report!.output, hex(reference), `input ${seed}: firmware ≠ reference`);
-      }
-    }
+    const { maxDiff, differing, qm } = await compareWithOrt('float', bytes, (q) => {
+      const again = exportQdq(q);
+      exported ??= again;
+      assert.deepEqual(again, exported, 'the export depends on the parameters only');
+      return { bytes: again, output: 'output' };
+    });
+    assert.equal(qm.source, 'ptq');
     console.log(`      PTQ: max |onnxruntime(exported QDQ) − reference| = ${maxDiff} LSB (${differing} of ${12 * 10} logits differ); host firmware = reference on 2 inputs`);
     assert.ok(maxDiff <= 1, `onnxruntime differs by ${maxDiff} LSB`);
+    const analysis = analyzeText('model float from "float.onnx"\n', { fs: nodeFileSystem, basePath: path.join(dir, 'float.pnet') });
     // The exported QDQ model imported again: the same int8 model, read as QDQ.
     fs.writeFileSync(path.join(dir, 'exported.onnx'), exported!);
     const again = analyzeText('model exported from "exported.onnx"\n', { fs: nodeFileSystem, basePath: path.join(dir, 'x.pnet') });
