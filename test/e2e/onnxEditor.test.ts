@@ -15,7 +15,7 @@ import { frameWith, openFile, plotInk, prepare, screenshotsIn, uiTimeoutMs, vsix
 const outputDir = path.join(repoRoot, 'test-output', 'e2e-onnx');
 const screenshot = screenshotsIn(outputDir);
 const model = 'tiny-net.onnx';
-const unsupported = 'upsampler.onnx';
+const unsupported = 'pixel-shuffle.onnx';
 let workspaceDir = '';
 
 describe('ONNX custom editor, end to end (code-server)', function () {
@@ -99,9 +99,9 @@ describe('ONNX custom editor, end to end (code-server)', function () {
 
   it('lists what the importer cannot express, naming the node, instead of a chart', async () => {
     await openFile(page, unsupported);
-    const frame = await frameWith(page, '#diagnostics', 'upsampler');
+    const frame = await frameWith(page, '#diagnostics', 'pixel-shuffle');
     const list = await waitUntil(() => frame.locator('#diagnostics').innerText(), (t) => t.length > 0, 'the import problems');
-    assert.match(list, /PW5008 Resize node 'upsample' is not supported yet/);
+    assert.match(list, /PW5008 DepthToSpace node 'pixel_shuffle' is not supported yet/);
     assert.match(await frame.locator('#problem').innerText(), /cannot import this model yet/);
     assert.equal(await frame.locator('#createScheduleFile').isVisible(), false);
     assert.equal(await frame.locator('#memoryChart').isVisible(), false);

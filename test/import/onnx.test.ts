@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { onnx } from 'onnx-proto';
+import { analyzeModel } from '../../server/src/core/analysis/analyze';
 import { searchSchedules } from '../../server/src/core/analysis/search';
 import { analyzeText, FileSystem } from '../../server/src/core/engine';
 import { importOnnx } from '../../server/src/core/import/onnx';
@@ -38,7 +39,7 @@ function expectError(bytes: Uint8Array, code: string, node?: string, options = {
 }
 
 function strip(model: Model) {
-  return model.layers.map((l) => ({ ...l, name: l.name.replace(/ \(.*\)$/, ''), line: 0, range: undefined }));
+  return model.layers.map(({ node: _node, ...l }) => ({ ...l, name: l.name.replace(/ \(.*\)$/, ''), line: 0, range: undefined }));
 }
 
 describe('ONNX import: chains of blocks', () => {
@@ -158,32 +159,70 @@ describe('ONNX import: chains of blocks', () => {
   });
 });
 
-describe('ONNX import: what the chain IR cannot hold, and malformed files', () => {
-  it('a branchy model (Concat) is an error naming the node', () => {
+describe('ONNX import: graphs (branches, SE, Concat, Resize, ConvTranspose)', () => {
+  it('an SE block and a projection shortcut import as graph layers; memory sums the live branches', () => {
     const m = new OnnxBuilder();
-    const x = m.input('x', [1, 3, 16, 16]);
-    const a = m.conv(x, 3, 8, 3, 1);
-    const b = m.conv(x, 3, 8, 1, 1);
-    m.output(m.node('Concat', [a, b], { axis: 1 }, undefined, 'concat_7'));
-    const d = expectError(m.bytes(), 'PW5008', "Concat node 'concat_7'");
-    assert.deepEqual(d.range.start, { line: 0, character: 0 });
+    const x = m.conv(m.input('x', [1, 3, 16, 16]), 3, 8, 3, 1); // 16×16×8 = 2048 B
+    const g = m.node('HardSigmoid', [m.conv(m.conv(m.node('GlobalAveragePool', [x]), 8, 2, 1, 1, { bn: false }), 2, 8, 1, 1, { act: 'none', bn: false })]);
+    const se = m.node('Mul', [x, g], {}, undefined, 'se_scale');
+    const main = m.conv(m.conv(se, 8, 16, 3, 2), 16, 16, 3, 1, { act: 'none' }); // 8×8×16 = 1024 B each
+    const proj = m.conv(se, 8, 16, 1, 2, { act: 'none' });
+    m.output(m.node('Add', [main, proj], {}, undefined, 'shortcut_add'));
+    const { model, diagnostics } = importOnnx(m.bytes());
+    assert.deepEqual(errorsOf(diagnostics), []);
+    assert.ok(model);
+    const names = model.layers.map((l) => `${l.kind}:${(l.sources ?? ['-']).join(',')}`);
+    // The SE scale reads the conv and the excitation; after the main branch's first conv the
+    // projection runs next (it frees the scaled tensor), and the add reads both branches.
+    assert.deepEqual(names, ['conv:-', 'gpool:-', 'conv:-', 'conv:-', 'mul:0,3', 'conv:-', 'conv:4', 'conv:5', 'add:7,6']);
+    assert.equal(model.blocks[1].label, 'se 8→2→8');
+    const steps = analyzeModel(model).layers.map((l) => l.memory.totalBytes);
+    // Liveness by hand: the conv output x (2048 B) is kept through the SE until the scale writes over
+    // it; the scaled tensor lives until both branches have read it; 8×8×16 maps are 1024 B.
+    assert.deepEqual(steps, [
+      2048, // stem: streamed input + x
+      2048 + 8, // global pool
+      2048 + 8 + 2, // x kept, 8 → 2
+      2048 + 2 + 8, // x kept, 2 → 8
+      2048 + 8, // scale, in place over x
+      2048 + 1024, // main conv 1
+      2048 + 1024 + 1024, // projection: reads the scaled tensor last; main conv 1 kept
+      1024 + 1024 + 1024, // main conv 2, the projection kept
+      1024 + 1024, // add, in place
+    ]);
+    const lbl = steps.reduce((a, b) => Math.max(a, b));
+    assert.equal(analyzeModel(model).perLayer.peakBytes, lbl);
   });
 
-  it('an SE block (Mul of two tensors) and a projection shortcut are errors naming the nodes', () => {
-    const se = new OnnxBuilder();
-    let x = se.conv(se.input('x', [1, 3, 16, 16]), 3, 8, 3, 1);
-    const g = se.node('Sigmoid', [se.conv(se.node('GlobalAveragePool', [x]), 8, 8, 1, 1, { act: 'none', bn: false })]);
-    se.output(se.node('Mul', [x, g], {}, undefined, 'se_scale'));
-    expectError(se.bytes(), 'PW5008', "Mul node 'se_scale'");
-
-    const res = new OnnxBuilder();
-    x = res.input('x', [1, 8, 16, 16]);
-    const main = res.conv(res.conv(x, 8, 16, 3, 2), 16, 16, 3, 1, { act: 'none' });
-    const proj = res.conv(x, 8, 16, 1, 2, { act: 'none' });
-    res.output(res.node('Add', [main, proj]));
-    expectError(res.bytes(), 'PW5009', "'x'");
+  it('Concat, Resize and ConvTranspose: ONNX shapes, MACs, and the stage may not cross a branch', () => {
+    const m = new OnnxBuilder();
+    const c1 = m.conv(m.input('x', [1, 3, 32, 32]), 3, 8, 3, 2); // 16×16×8
+    const c2 = m.conv(c1, 8, 16, 3, 2); // 8×8×16
+    const up = m.node('Resize', [c2, '', m.init('scales', [4], [1, 1, 2, 2])], { mode: 'nearest' }, undefined, 'up');
+    const cat = m.node('Concat', [c1, up], { axis: 1 }, undefined, 'cat'); // 16×16×24
+    const head = m.conv(cat, 24, 4, 3, 1);
+    m.output(m.node('ConvTranspose', [head, m.init('wt', [4, 2, 2, 2])], { strides: [2, 2] }, undefined, 'deconv'));
+    const pnet = 'model g from "g.onnx"\ninput 32x32x3\ntarget stm32f746\nschedule patch=2x2 until=block0\n';
+    const r = analyzeText(pnet, { fs: memoryFs({ 'm/g.onnx': m.bytes() }), basePath: 'm/g.pnet' });
+    assert.deepEqual(errorsOf(r.diagnostics), [], 'the stage output (c1) may be read later');
+    const tapped = analyzeText(pnet.replace('until=block0', 'until=block1'), { fs: memoryFs({ 'm/g.onnx': m.bytes() }), basePath: 'm/g.pnet' });
+    assert.deepEqual(errorsOf(tapped.diagnostics).map((d) => d.code), ['PW2015'], 'c1 is inside that stage and read by the concat after it');
+    assert.match(errorsOf(tapped.diagnostics)[0].message, /concat/);
+    const ok = analyzeText(pnet, { fs: memoryFs({ 'm/g.onnx': m.bytes() }), basePath: 'm/g.pnet' });
+    assert.deepEqual(errorsOf(ok.diagnostics), []);
+    assert.ok(ok.model && ok.report);
+    assert.deepEqual(ok.model.layers.map((l) => [l.kind, l.output.h, l.output.w, l.output.c]), [
+      ['conv', 16, 16, 8], ['conv', 8, 8, 16], ['resize', 16, 16, 16], ['concat', 16, 16, 24], ['conv', 16, 16, 4], ['convT', 32, 32, 2],
+    ]);
+    assert.equal(ok.report.layers[5].macs, 16 * 16 * 2 * 2 * 4 * 2, 'a transposed conv: k²·Cin·Cout per input pixel');
+    const inStage = analyzeText(pnet.replace('until=block0', 'until=block2'), { fs: memoryFs({ 'm/g.onnx': m.bytes() }), basePath: 'm/g.pnet' });
+    assert.deepEqual(errorsOf(inStage.diagnostics).map((d) => d.code), ['PW2014'], 'a resize cannot run patch by patch');
+    const search = searchSchedules(ok.model);
+    assert.deepEqual([...new Set(search.candidates.map((c) => c.untilBlock))], [null, 0], 'only the stage that ends where no branch crosses');
   });
+});
 
+describe('ONNX import: malformed files', () => {
   it('truncated and garbage bytes are diagnostics, at every cut', () => {
     const bytes = tinyMbv2();
     expectError(bytes.slice(0, bytes.length >> 1), 'PW5002');

@@ -59,7 +59,7 @@ describe('onnx model view (the .onnx editor)', () => {
     assert.equal(v.data.model, null);
     assert.match(v.data.problem!, /^Patchwise cannot import this model yet \(one error, below\)\.$/);
     assert.equal(v.diagnostics.length, 1);
-    assert.match(v.diagnostics[0], /^PW5008 Resize node 'upsample' is not supported yet/);
+    assert.match(v.diagnostics[0], /^PW5008 DepthToSpace node 'pixel_shuffle' is not supported yet/);
   });
 
   it('reports a missing or undecodable file without throwing', () => {

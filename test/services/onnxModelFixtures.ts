@@ -19,12 +19,12 @@ export function overBudgetChain(dims: (number | string)[] = ['batch', 3, 160, 16
   return m.bytes();
 }
 
-/** A small chain that fits layer by layer, with a Resize (not supported yet) when `resize`. */
-export function smallChain(resize = false): Uint8Array {
+/** A small chain that fits layer by layer, with a DepthToSpace (not supported yet) when `unsupported`. */
+export function smallChain(unsupported = false): Uint8Array {
   const m = new OnnxBuilder();
   let x = m.input('image', [1, 3, 32, 32]);
   x = m.conv(x, 3, 8, 3, 2);
-  if (resize) x = m.node('Resize', [x, '', m.init('scales', [4], [1, 1, 2, 2])], { mode: 'nearest' }, undefined, 'upsample');
+  if (unsupported) x = m.node('DepthToSpace', [x], { blocksize: 2 }, undefined, 'pixel_shuffle');
   x = m.conv(x, 8, 16, 3, 2);
   x = m.node('GlobalAveragePool', [x], {}, ['pooled']);
   m.output('pooled', [1, 16, 1, 1]);

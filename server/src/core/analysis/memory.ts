@@ -1,5 +1,5 @@
 import { Block, bytesOf, Layer, Model } from '../model/ir';
-import { scratchBytes } from '../model/ops';
+import { scratchBytes, sourcesOf } from '../model/ops';
 
 /** Bytes live while one layer runs (DESIGN.md §3). Scratch is not part of `totalBytes`. */
 export interface StepMemory {
@@ -38,6 +38,7 @@ export function keepsShortcut(layer: Layer, block: Block): boolean {
 
 /** Memory of every layer run whole, one after the other. */
 export function layerByLayer(model: Model): StepMemory[] {
+  if (isGraph(model)) return graphLayerByLayer(model);
   const streamed = model.input.placement === 'stream';
   return model.layers.map((layer) => {
     const block = model.blocks[layer.block];
@@ -60,4 +61,41 @@ export function peakOf(steps: readonly StepMemory[], from = 0, to = steps.length
     if (steps[i].totalBytes > peak.bytes) peak = { bytes: steps[i].totalBytes, layer: i };
   }
   return peak;
+}
+
+/** Does some layer read other than the layer before it (an imported ONNX graph)? */
+export function isGraph(model: Model): boolean {
+  return model.layers.some((l) => l.sources !== undefined);
+}
+
+/**
+ * Layer by layer for graphs, by liveness (the paper's rule: parallel branches are summed, a shared
+ * input is counted once): while a layer runs, its inputs, its output and every buffer made earlier
+ * and read later are live. A fused shortcut add writes into the block input's buffer, which lives
+ * until the last reader of either. On a chain this gives the same steps as the chain rule above.
+ */
+function graphLayerByLayer(model: Model): StepMemory[] {
+  const { layers } = model;
+  // Buffers by producing layer + 1 (0: the network input); a fused add's output shares the shortcut's.
+  const buffer = new Int32Array(layers.length + 1).map((_, i) => i);
+  for (const block of model.blocks) {
+    if (block.shortcut) buffer[block.endLayer] = buffer[sourcesOf(layers[block.firstLayer])[0] + 1];
+  }
+  const lastUse = new Int32Array(layers.length + 1).fill(-1);
+  for (const layer of layers) {
+    for (const s of sourcesOf(layer)) lastUse[buffer[s + 1]] = Math.max(lastUse[buffer[s + 1]], layer.index);
+    if (layer.writesShortcut) lastUse[buffer[layer.index + 1]] = Math.max(lastUse[buffer[layer.index + 1]], layer.index);
+  }
+  const bytes = (b: number) => (b === 0 ? (model.input.placement === 'stream' ? 0 : bytesOf(model.input.shape)) : bytesOf(layers[b - 1].output));
+  return layers.map((layer) => {
+    const inputs = new Set(sourcesOf(layer).map((s) => buffer[s + 1]));
+    let inBytes = 0;
+    for (const b of inputs) inBytes += bytes(b);
+    let kept = 0;
+    for (let b = 0; b <= layer.index; b++) {
+      if (buffer[b] === b && !inputs.has(b) && lastUse[b] >= layer.index) kept += bytes(b);
+    }
+    const outBytes = layer.writesShortcut ? 0 : bytesOf(layer.output);
+    return stepMemory(layer, inBytes, outBytes, kept, scratchBytes(layer));
+  });
 }

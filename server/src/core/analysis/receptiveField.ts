@@ -1,4 +1,5 @@
 import { Layer, Window } from '../model/ir';
+import { sourcesOf } from '../model/ops';
 
 /** Receptive field of a layer's output along one axis, in input pixels. */
 export interface ReceptiveField {
@@ -26,17 +27,37 @@ export function stepReceptiveField(rf: ReceptiveField, window: Window): Receptiv
   };
 }
 
-/** The receptive field of every layer's output with respect to the network input. */
+/**
+ * The receptive field of every layer's output with respect to the network input. A layer that reads
+ * several tensors (an imported graph) takes the widest of their fields.
+ */
 export function receptiveFields(layers: readonly Layer[]): LayerReceptiveField[] {
   const result: LayerReceptiveField[] = [];
-  let rows = identity;
-  let cols = identity;
+  const start: LayerReceptiveField = { rows: identity, cols: identity };
   for (const layer of layers) {
-    rows = stepReceptiveField(rows, layer.rows);
-    cols = stepReceptiveField(cols, layer.cols);
-    result.push({ rows, cols });
+    let from: LayerReceptiveField | undefined;
+    for (const s of sourcesOf(layer)) {
+      const rf = result[s] ?? start;
+      if (!from || rf.rows.size * rf.cols.size > from.rows.size * from.cols.size) from = rf;
+    }
+    from ??= start;
+    result.push({ rows: layerStep(layer, from.rows, 'rows'), cols: layerStep(layer, from.cols, 'cols') });
   }
   return result;
+}
+
+/**
+ * Upsampling divides the jump by its factor; a transposed convolution (stride s) reads ⌈k/s⌉
+ * neighbouring input rows for each output row, starting at ⌈(p − k + 1)/s⌉.
+ */
+function layerStep(layer: Layer, rf: ReceptiveField, axis: 'rows' | 'cols'): ReceptiveField {
+  const w = layer[axis];
+  const factor = axis === 'rows' ? layer.output.h / layer.input.h : layer.output.w / layer.input.w;
+  if (layer.kind === 'resize') return { size: rf.size, jump: rf.jump / factor, start: rf.start };
+  if (layer.kind === 'convT') {
+    return { size: rf.size + (Math.ceil(w.k / w.s) - 1) * rf.jump, jump: rf.jump / w.s, start: rf.start + Math.ceil((w.p - w.k + 1) / w.s) * rf.jump };
+  }
+  return stepReceptiveField(rf, w);
 }
 
 /** Input rows needed for `n` neighbouring output rows, unclipped: (n − 1)·jump + size. */

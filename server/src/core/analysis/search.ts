@@ -1,5 +1,5 @@
 import { Model } from '../model/ir';
-import { macs, isPatchable } from '../model/ops';
+import { macs, stageBlocker } from '../model/ops';
 import { formatKiB } from '../units';
 import { layerByLayer, StepMemory } from './memory';
 import { axisRegions, AxisRegions, evaluatePatchStage } from './patch';
@@ -78,7 +78,9 @@ export function searchSchedules(model: Model, budgetBytes = model.target.sramByt
   const candidates: Candidate[] = [lbl];
   for (const block of model.blocks) {
     const end = block.endLayer;
-    if (!model.layers.slice(block.firstLayer, end).every(isPatchable)) break;
+    const blocker = stageBlocker(model, block.index);
+    if (blocker?.why === 'global' || blocker?.why === 'graph') break;
+    if (blocker) continue;
     const rowCache: AxisRegions[] = [];
     const colCache: AxisRegions[] = [];
     const laterBytes = suffix.bytes[end];

@@ -29,6 +29,8 @@ function kindOf(layer: Layer): string {
     case 'pool': return layer.poolMode === 'max' ? 'PW_LAYER_MAXPOOL' : 'PW_LAYER_AVGPOOL';
     case 'gpool': return 'PW_LAYER_AVGPOOL';
     case 'fc': return 'PW_LAYER_FC';
+    // checkRuntimeSupport refuses graph layers before any code is generated.
+    default: throw new Error(`no runtime kernel for ${layer.kind}`);
   }
 }
 

@@ -1,6 +1,14 @@
 import { Diagnostic, diagnostic } from '../language/diagnostics';
 import { Model } from '../model/ir';
 
+const graphOps: Partial<Record<Model['layers'][number]['kind'], string>> = {
+  add: 'an add of two tensors',
+  mul: 'a squeeze-and-excitation scale',
+  concat: 'a concatenation',
+  resize: 'a resize',
+  convT: 'a transposed convolution',
+};
+
 const depthwiseKernels = new Set([1, 3, 5, 7]);
 
 /**
@@ -19,6 +27,7 @@ export function checkRuntimeSupport(model: Model): Diagnostic[] {
     if (layer.kind === 'dwconv' && layer.rows.s > 2) say(layer.range, `${where}: depthwise stride ${layer.rows.s} (the runtime has s = 1, 2)`);
     if (layer.writesShortcut && (layer.kind === 'pool' || layer.kind === 'gpool' || layer.kind === 'fc')) say(block.range, `${where}: a shortcut added after ${layer.kind}`);
     if (block.shortcut && block.index === 0 && layer.index === block.firstLayer) say(block.range, `block 0 adds a shortcut over the network input`);
+    if (layer.sources !== undefined) say(layer.range, `${where}: ${graphOps[layer.kind] ?? 'a layer that reads other than the layer before it'} (the runtime runs chains of layers with fused shortcuts)`);
     if (layer.output.h > 32767 || layer.output.w > 32767) say(layer.range, `${where}: maps larger than 32767 pixels a side`);
   }
   return problems;

@@ -2,9 +2,10 @@ import { InputAst, ModelAst } from '../language/ast';
 import { Diagnostic, diagnostic, Range, rangeOf } from '../language/diagnostics';
 import { buildModel, BudgetOverride, ImportedBlock } from '../model/build';
 import { formatShape, Model, Shape } from '../model/ir';
-import { toBlocks, walkChain } from './onnxChain';
+import { toBlocks } from './onnxBlocks';
 import { readGraph, Reporter } from './onnxGraph';
 import { inferShapes, InputFix } from './onnxShapes';
+import { walkGraph } from './onnxWalk';
 
 /**
  * ONNX → Patchwise IR for graphs that are chains of blocks (DESIGN.md §1 `import/`). The passes:
@@ -40,7 +41,7 @@ export function importOnnxLayers(bytes: Uint8Array, options: OnnxImportOptions =
   try {
     const graph = readGraph(bytes, out);
     const shapes = graph && inferShapes(graph, options.input, out);
-    const chain = graph && shapes && walkChain(graph, shapes, out);
+    const chain = graph && shapes && walkGraph(graph, shapes, out);
     const blocks = chain && out.errors === 0 ? toBlocks(chain, range, out) : undefined;
     const first = chain?.drafts[0]?.in;
     const name = options.name ?? graph?.name ?? 'model';

@@ -156,7 +156,7 @@ function index(graph: Graph, out: Reporter): boolean {
 }
 
 /** Ops whose outputs are constant when their inputs are. */
-const foldable = new Set(['Constant', 'Identity', 'Cast', 'QuantizeLinear', 'DequantizeLinear', 'Transpose', 'Reshape']);
+const foldable = new Set(['Constant', 'Identity', 'Cast', 'QuantizeLinear', 'DequantizeLinear', 'Transpose', 'Reshape', 'Slice', 'Concat', 'Gather', 'Unsqueeze', 'Squeeze']);
 
 function fold(graph: Graph, out: Reporter): void {
   for (const n of graph.order) {
@@ -166,6 +166,14 @@ function fold(graph: Graph, out: Reporter): void {
     const c = node.op === 'Constant' ? constantNode(node, out) : foldNode(node, args);
     if (c && node.outputs[0]) graph.consts.set(node.outputs[0], c);
   }
+}
+
+/** Folds a node whose inputs are all constants (shape arithmetic after a Shape node, too). */
+export function foldConstant(graph: Graph, node: GraphNode): boolean {
+  if (!foldable.has(node.op) || node.op === 'Constant') return false;
+  const c = foldNode(node, node.inputs.map((i) => (i ? graph.consts.get(i) : undefined)));
+  if (c && node.outputs[0]) graph.consts.set(node.outputs[0], c);
+  return c !== undefined;
 }
 
 function foldNode(node: GraphNode, args: (Constant | undefined)[]): Constant | undefined {
@@ -186,6 +194,47 @@ function foldNode(node: GraphNode, args: (Constant | undefined)[]): Constant | u
       const dims = args[1] && reshapeDims(x.dims, args[1].values);
       return dims ? { dims, values: x.values } : undefined;
     }
+    case 'Slice':
+    case 'Concat':
+    case 'Gather':
+    case 'Unsqueeze':
+    case 'Squeeze':
+      return foldVector(node, args as Constant[]);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Shape arithmetic on small 1-D (or scalar) constants: the `Shape → Slice/Gather → Concat → Reshape`
+ * chains exporters write for a dynamic flatten. Anything else is left unfolded.
+ */
+function foldVector(node: GraphNode, args: Constant[]): Constant | undefined {
+  if (args.some((a) => !a.values || a.dims.length > 1)) return undefined;
+  const v = args[0].values!;
+  const at = (i: number, n: number) => (i < 0 ? i + n : i);
+  switch (node.op) {
+    case 'Concat': {
+      const values = args.flatMap((a) => a.values!);
+      return { dims: [values.length], values };
+    }
+    case 'Gather': {
+      const idx = args[1].values!.map((i) => v[at(i, v.length)]);
+      return idx.some((x) => x === undefined) ? undefined : { dims: args[1].dims.length === 0 ? [] : [idx.length], values: idx };
+    }
+    case 'Slice': {
+      const starts = args[1]?.values ?? ints(node, 'starts');
+      const ends = args[2]?.values ?? ints(node, 'ends');
+      if (!starts || !ends || starts.length !== 1) return undefined;
+      const from = Math.max(0, Math.min(v.length, at(starts[0], v.length)));
+      const to = Math.max(0, Math.min(v.length, at(ends[0], v.length)));
+      const values = v.slice(from, to);
+      return { dims: [values.length], values };
+    }
+    case 'Unsqueeze':
+      return args[0].dims.length === 0 ? { dims: [1], values: v } : undefined;
+    case 'Squeeze':
+      return v.length === 1 ? { dims: [], values: v } : undefined;
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 import { Activation } from '../language/ast';
-import { Attributes, checkDims, Graph, GraphNode, product, Reporter, reshapeDims } from './onnxGraph';
+import { Attributes, checkDims, foldConstant, Graph, GraphNode, product, Reporter, reshapeDims } from './onnxGraph';
 
 /**
  * Shape inference of the ONNX import (NCHW, batch fixed to 1) and the classification of every node:
@@ -25,6 +25,11 @@ export type NodeInfo =
   | { kind: 'gpool' }
   | { kind: 'fc'; cout: number }
   | { kind: 'add' }
+  /** A tensor scaled elementwise by another of the same dims or by a per-channel [1, C, 1, 1] one. */
+  | { kind: 'mul' }
+  | { kind: 'concat' }
+  | { kind: 'resize' }
+  | { kind: 'convT'; cout: number; group: number; rows: AxisWindow; cols: AxisWindow }
   /** `act`: an activation the IR has; `actName`: one it analyses but cannot run; `reshape`: dims change. */
   | { kind: 'alias'; act?: Activation; actName?: string; reshape?: boolean }
   | { kind: 'unsupported' };
@@ -44,7 +49,7 @@ export interface InputFix {
   c: number;
 }
 
-const activations = new Set(['HardSwish', 'Sigmoid', 'LeakyRelu', 'HardSigmoid', 'Tanh', 'Elu', 'Selu', 'Softplus']);
+const activations = new Set(['HardSwish', 'Sigmoid', 'LeakyRelu', 'HardSigmoid', 'Tanh', 'Elu', 'Selu', 'Softplus', 'Softmax']);
 const aliases = new Set(['BatchNormalization', 'Identity', 'Dropout', 'QuantizeLinear', 'DequantizeLinear']);
 
 export function inferShapes(graph: Graph, fix: InputFix | undefined, out: Reporter): Shapes | undefined {
@@ -55,6 +60,13 @@ export function inferShapes(graph: Graph, fix: InputFix | undefined, out: Report
   for (const n of graph.order) {
     const node = graph.nodes[n];
     if (node.outputs.every((o) => !o || graph.consts.has(o))) continue;
+    // Shape of a tensor whose dims are known is a constant, and so is the arithmetic on it.
+    const shape = node.op === 'Shape' ? result.shapes.get(node.inputs[0] ?? '') : undefined;
+    if (shape && node.outputs[0]) {
+      graph.consts.set(node.outputs[0], { dims: [shape.length], values: shape });
+      continue;
+    }
+    if (node.inputs.every((i) => !i || graph.consts.has(i)) && foldConstant(graph, node)) continue;
     inference.node(node);
   }
   return result;
@@ -153,10 +165,19 @@ class Inference {
         if (data.length === 1) return [{ kind: 'alias' }, x];
         if (data.length !== 2) return this.unsupported(node, `: it adds ${data.length} tensors`);
         return sameDims(x, this.r.shapes.get(data[1]) as number[]) ? [{ kind: 'add' }, x] : this.shapeError(node, `adds [${x.join(', ')}] and [${this.r.shapes.get(data[1])?.join(', ')}]`);
-      case 'Sub':
       case 'Mul':
+        if (data.length === 1) return [{ kind: 'alias' }, x];
+        return this.mul(node, x, this.r.shapes.get(data[1]) as number[]);
+      case 'Sub':
       case 'Div':
-        return data.length === 1 ? [{ kind: 'alias' }, x] : this.unsupported(node, ` on two tensors (an SE block or attention needs the DAG IR)`);
+        return data.length === 1 ? [{ kind: 'alias' }, x] : this.unsupported(node, ' on two tensors');
+      case 'Concat':
+        return this.concat(node, data);
+      case 'Resize':
+      case 'Upsample':
+        return this.resize(node, x);
+      case 'ConvTranspose':
+        return this.convTranspose(node, x);
       case 'Max':
       case 'Min':
       case 'PRelu':
@@ -203,6 +224,64 @@ class Inference {
     if (!windows) return undefined;
     const [rows, cols] = windows;
     return [{ kind: 'conv', cout: m, group, rows, cols }, [1, m, rows.out, cols.out]];
+  }
+
+  /** Same dims, or one side a per-channel [1, C, 1, 1] vector (an SE scale); the result has the larger dims. */
+  private mul(node: GraphNode, a: number[], b: number[]): [NodeInfo, number[]] | undefined {
+    if (sameDims(a, b)) return [{ kind: 'mul' }, a];
+    const [big, small] = product(a) >= product(b) ? [a, b] : [b, a];
+    const perChannel = big.length === 4 && small.length === 4 && small[0] === 1 && small[1] === big[1] && small[2] === 1 && small[3] === 1;
+    return perChannel ? [{ kind: 'mul' }, big] : this.shapeError(node, `multiplies [${a.join(', ')}] by [${b.join(', ')}]; same dims or a per-channel [1, C, 1, 1] scale is expected`);
+  }
+
+  private concat(node: GraphNode, data: string[]): [NodeInfo, number[]?] | undefined {
+    const dims = data.map((d) => this.r.shapes.get(d) as number[]);
+    const x = dims[0];
+    const a = new Attributes(node, this.out).int('axis', 1);
+    const axis = a < 0 ? a + x.length : a;
+    if (data.length !== node.inputs.filter(Boolean).length) return this.unsupported(node, ': it concatenates constants');
+    if (x.length !== 4 || axis !== 1) return this.unsupported(node, `: axis ${a} of a ${x.length}-D tensor (channels of NCHW are supported)`);
+    const mismatch = dims.find((d) => d.length !== 4 || d[0] !== x[0] || d[2] !== x[2] || d[3] !== x[3]);
+    if (mismatch) return this.shapeError(node, `concatenates [${x.join(', ')}] and [${mismatch.join(', ')}]`);
+    return [{ kind: 'concat' }, [x[0], dims.reduce((c, d) => c + d[1], 0), x[2], x[3]]];
+  }
+
+  /** Output dims from the `sizes` input, or ⌊n·scale⌋ from `scales` (Upsample: its second input). */
+  private resize(node: GraphNode, x: number[]): [NodeInfo, number[]?] | undefined {
+    const inputs = node.inputs.map((i) => (i ? this.graph.consts.get(i) : undefined));
+    const sizes = node.op === 'Resize' ? inputs[3]?.values : undefined;
+    const scales = node.op === 'Resize' ? inputs[2]?.values : inputs[1]?.values;
+    let dims: number[] | undefined;
+    if (sizes && sizes.length === x.length) dims = sizes;
+    else if (scales && scales.length === x.length) dims = x.map((n, i) => Math.floor(n * scales[i]));
+    if (!dims) return this.unsupported(node, ': its output size is computed at run time');
+    if (x.length !== 4 || dims[0] !== x[0] || dims[1] !== x[1] || dims.some((d) => d < 1)) return this.shapeError(node, `resizes [${x.join(', ')}] to [${dims.join(', ')}]; only height and width may change`);
+    return [{ kind: 'resize' }, dims];
+  }
+
+  /** ONNX's rule: out = s·(n − 1) + output_padding + k − pad_begin − pad_end (or `output_shape`). */
+  private convTranspose(node: GraphNode, x: number[]): [NodeInfo, number[]?] | undefined {
+    const w = this.graph.consts.get(node.inputs[1] ?? '');
+    if (x.length !== 4) return this.shapeError(node, `expects an NCHW input, got [${x.join(', ')}]`);
+    if (!w) return this.unsupported(node, ': its weights are computed at run time');
+    const a = new Attributes(node, this.out);
+    const group = a.int('group', 1);
+    if (w.dims.length !== 4 || w.dims[0] !== x[1] || group < 1 || x[1] % group !== 0) return this.shapeError(node, `weights [${w.dims.join(', ')}] with group=${group} do not fit ${x[1]} input channels`);
+    const [, mg, kh, kw] = w.dims;
+    const strides = a.ints('strides') ?? [1, 1];
+    const pads = a.ints('pads') ?? [0, 0, 0, 0];
+    const extra = a.ints('output_padding') ?? [0, 0];
+    const shape = a.ints('output_shape');
+    if ((a.ints('dilations') ?? [1, 1]).some((d) => d !== 1)) return this.unsupported(node, ': dilations');
+    if (strides.length !== 2 || pads.length !== 4 || extra.length !== 2 || strides.some((v) => v < 1)) return this.shapeError(node, `strides [${strides.join(', ')}], pads [${pads.join(', ')}] are not 2-D`);
+    const axis = (i: number, k: number): AxisWindow => {
+      const out = shape?.length === 2 ? shape[i] : strides[i] * (x[2 + i] - 1) + extra[i] + k - pads[i] - pads[i + 2];
+      return { k, s: strides[i], begin: pads[i], end: pads[i + 2], n: x[2 + i], out };
+    };
+    const rows = axis(0, kh);
+    const cols = axis(1, kw);
+    if (rows.out < 1 || cols.out < 1) return this.shapeError(node, `leaves no output on a ${x[2]}×${x[3]} input`);
+    return [{ kind: 'convT', cout: mg * group, group, rows, cols }, [1, mg * group, rows.out, cols.out]];
   }
 
   private pool(node: GraphNode, x: number[]): [NodeInfo, number[]?] | undefined {

@@ -66,6 +66,8 @@ export const messages = {
   notPatchable: { code: 'PW2009', severity: 'error', text: "until={0} puts {1} in the patch stage; it needs the whole tensor, so the stage must end before block {2}" },
   emptyBlock: { code: 'PW2011', severity: 'error', text: "block '{0}' has no layers" },
   noTarget: { code: 'PW2012', severity: 'info', text: "no 'target' or 'budget' line: checking against {0}" },
+  graphInStage: { code: 'PW2014', severity: 'error', text: 'until={0} puts {1} in the patch stage; a patch stage runs a chain of convolutions and pools, so it must end before block {2}' },
+  stageTapped: { code: 'PW2015', severity: 'error', text: 'until={0} cuts a branch: {1} reads {2} from inside the patch stage, where only the stage output is kept whole; end the stage before block {3}' },
   fcNotLast: { code: 'PW2013', severity: 'warning', text: "'{0}' after 'fc' works on a 1x1 map; is that intended?" },
   unsupportedByRuntime: { code: 'PW4001', severity: 'error', text: 'the firmware runtime cannot run {0}' },
   stageOverBudget: { code: 'PW3001', severity: 'error', text: '{0}' },

@@ -1,8 +1,8 @@
 import { Activation, GroupAst, ModelAst, OpAst } from '../language/ast';
 import { Diagnostic, diagnostic, Range, rangeOf } from '../language/diagnostics';
 import { defaultTarget, findTarget, Target } from '../targets';
-import { Block, formatShape, Layer, LayerKind, LayerRole, Model, Schedule, Shape, Window } from './ir';
-import { isPatchable, outputLength } from './ops';
+import { Block, bytesOf, formatShape, GraphKind, Layer, LayerKind, LayerRole, Model, Schedule, Shape, Window } from './ir';
+import { outputLength, sourcesOf, stageBlocker } from './ops';
 
 /** Settings that override the file's `target`/`budget` (the editor's or the CLI's). */
 export interface BudgetOverride {
@@ -22,9 +22,29 @@ export interface BuildResult {
  * came from (shown in the layer name, `block3.expand (Conv_12)`) and its role inside the block.
  */
 export interface ImportedBlock {
-  ops: { op: OpAst; node: string; role?: LayerRole }[];
+  ops: ImportedOp[];
   residual: boolean;
   label: string;
+}
+
+export interface ImportedOp {
+  op: OpAst;
+  node: string;
+  role?: LayerRole;
+  /** Layers it reads (−1: the network input) when not just the layer before it. */
+  sources?: number[];
+  /** A graph op the .pnet syntax has no line for; `op` then only places it. */
+  graph?: GraphOpSpec;
+}
+
+/** A graph layer as the importer found it: its kind, its output, and a transposed conv's window. */
+export interface GraphOpSpec {
+  kind: GraphKind;
+  output: Shape;
+  act: Activation;
+  rows?: Window;
+  cols?: Window;
+  groups?: number;
 }
 
 type MutableLayer = { -readonly [K in keyof Layer]: Layer[K] };
@@ -74,7 +94,12 @@ class Builder {
     }
     this.shape = { h: ast.input.h, w: ast.input.w, c: ast.input.c };
     if (imported) {
-      for (const b of imported) this.block(ast.input.range, b.ops[0]?.op.line ?? 0, b.ops.map((o) => o.op), true, undefined, b.label, b.residual, b.ops);
+      for (const b of imported) {
+        const from = b.ops[0]?.sources?.[0];
+        if (from !== undefined) this.shape = this.sourceShape(from);
+        this.block(ast.input.range, b.ops[0]?.op.line ?? 0, b.ops.map((o) => o.op), true, undefined, b.label, b.residual, b.ops);
+      }
+      if (this.layers.some((l) => l.sources)) this.graphInPlace(ast.input.placement === 'stream');
     } else {
       for (const item of ast.items) {
         if (item.kind === 'op') this.opLine(item);
@@ -157,15 +182,20 @@ class Builder {
     const firstLayer = this.layers.length;
     let shortcut = residual === true;
     for (const [i, op] of ops.entries()) {
-      const specs = this.layerSpecs(op, strided);
+      const specs = origins?.[i]?.graph ? [] : this.layerSpecs(op, strided);
       if (op.op === 'mbconv' && residual === 'auto') {
         const s = strided ? num(op, 's') ?? 1 : 1;
         shortcut = s === 1 && input.c === (num(op, 'out') ?? input.c);
       }
       const prefix = ops.length > 1 ? `block${index}.${ops.indexOf(op)}.` : `block${index}.`;
       const origin = origins?.[i];
+      if (origin?.sources) this.shape = this.sourceShape(origin.sources[0]);
+      if (origin?.graph) {
+        this.graphLayer(origin, origin.graph, op, index);
+        continue;
+      }
       for (const spec of specs) {
-        if (origin) this.layer({ ...spec, role: origin.role ?? spec.role }, op, index, `block${index}.${origin.role ?? spec.role} (${origin.node})`, origin.node);
+        if (origin) this.layer({ ...spec, role: origin.role ?? spec.role }, op, index, `block${index}.${origin.role ?? spec.role} (${origin.node})`, origin);
         else this.layer(spec, op, index, prefix + spec.role);
       }
     }
@@ -237,7 +267,56 @@ class Builder {
     return groups;
   }
 
-  private layer(spec: LayerSpec, op: OpAst, block: number, name: string, node?: string): void {
+  private sourceShape(source: number): Shape {
+    const input = this.ast.input!;
+    return source < 0 ? { h: input.h, w: input.w, c: input.c } : this.layers[source].output;
+  }
+
+  /** A layer of an imported graph op: its output as ONNX gave it, reading `origin.sources`. */
+  private graphLayer(origin: ImportedOp, spec: GraphOpSpec, op: OpAst, block: number): void {
+    const unit: Window = { k: 1, s: 1, p: 0 };
+    this.layers.push({
+      index: this.layers.length,
+      name: `block${block}.${origin.role ?? spec.kind} (${origin.node})`,
+      node: origin.node,
+      block,
+      kind: spec.kind,
+      role: origin.role ?? spec.kind,
+      rows: spec.rows ?? unit,
+      cols: spec.cols ?? spec.rows ?? unit,
+      groups: spec.groups ?? 1,
+      act: spec.act,
+      input: this.shape,
+      output: spec.output,
+      sources: origin.sources ?? [this.layers.length - 1],
+      inPlace: false,
+      writesShortcut: false,
+      line: op.line,
+      range: op.range,
+    });
+    this.shape = spec.output;
+  }
+
+  /**
+   * In a graph, a depthwise conv, an add or an SE scale writes over its first input when nothing
+   * reads that input later (its last reader, a fused shortcut add included).
+   */
+  private graphInPlace(streamed: boolean): void {
+    const lastRead = new Map<number, number>();
+    for (const layer of this.layers) for (const s of sourcesOf(layer)) lastRead.set(s, layer.index);
+    for (const block of this.blocks) {
+      if (block.shortcut) lastRead.set(sourcesOf(this.layers[block.firstLayer])[0], Math.max(lastRead.get(sourcesOf(this.layers[block.firstLayer])[0]) ?? -1, block.endLayer - 1));
+    }
+    for (const layer of this.layers) {
+      const first = sourcesOf(layer)[0];
+      const dies = lastRead.get(first) === layer.index && !(first < 0 && streamed);
+      const fits = first < 0 || bytesOf(this.sourceShape(first)) === bytesOf(layer.output);
+      if (layer.kind === 'dwconv') layer.inPlace = dies;
+      if (layer.kind === 'add' || layer.kind === 'mul') layer.inPlace = dies && fits;
+    }
+  }
+
+  private layer(spec: LayerSpec, op: OpAst, block: number, name: string, origin?: ImportedOp): void {
     const input = this.shape;
     if (this.sawFc && spec.kind !== 'fc') {
       this.diagnostics.push({ ...diagnostic('fcNotLast', op.headRange, op.op) });
@@ -265,7 +344,8 @@ class Builder {
     this.layers.push({
       index: this.layers.length,
       name,
-      ...(node === undefined ? {} : { node }),
+      ...(origin ? { node: origin.node } : {}),
+      ...(origin?.sources ? { sources: origin.sources } : {}),
       block,
       kind: spec.kind,
       role: spec.role,
@@ -290,10 +370,16 @@ class Builder {
     const untilBlock = this.resolveUntil(ast.until.text, ast.until.range, model);
     if (untilBlock === undefined) return undefined;
     const block = model.blocks[untilBlock];
-    const blocker = model.layers.slice(0, block.endLayer).find((l) => !isPatchable(l));
+    const blocker = stageBlocker(model, untilBlock);
     if (blocker) {
-      const what = `${model.blocks[blocker.block].label} (block ${blocker.block})`;
-      this.diagnostics.push(diagnostic('notPatchable', ast.until.range, ast.until.text, what, blocker.block));
+      const what = (l: Layer) => `${model.blocks[l.block].label} (block ${l.block})`;
+      if (blocker.why === 'tapped') {
+        const read = blocker.layer ? `the output of ${blocker.layer.name}` : 'the network input';
+        const before = blocker.layer ? blocker.layer.block + 1 : 0;
+        this.diagnostics.push(diagnostic('stageTapped', ast.until.range, ast.until.text, blocker.reader.name, read, before));
+      } else {
+        this.diagnostics.push(diagnostic(blocker.why === 'global' ? 'notPatchable' : 'graphInStage', ast.until.range, ast.until.text, what(blocker.layer), blocker.layer.block));
+      }
       return undefined;
     }
     const [p, q] = ast.patch;

@@ -18,12 +18,16 @@ export interface Window {
 
 /**
  * `conv` and `dwconv` are convolutions, `pool` a windowed average or max, `gpool` global average
- * pooling, `fc` a fully connected layer on the flattened input.
+ * pooling, `fc` a fully connected layer on the flattened input. The rest come only from ONNX graphs
+ * that are not chains: `add` of two tensors (a shortcut the IR cannot fuse), `mul` scaling a tensor
+ * by a per-channel vector (squeeze-and-excitation), `concat` along channels, `resize` (upsampling)
+ * and `convT` (transposed convolution).
  */
-export type LayerKind = 'conv' | 'dwconv' | 'pool' | 'gpool' | 'fc';
+export type LayerKind = 'conv' | 'dwconv' | 'pool' | 'gpool' | 'fc' | GraphKind;
+export type GraphKind = 'add' | 'mul' | 'concat' | 'resize' | 'convT';
 
 /** What a layer is inside its block; `expand`/`dw`/`project` are the parts of an mbconv. */
-export type LayerRole = 'conv' | 'expand' | 'dw' | 'project' | 'pool' | 'fc';
+export type LayerRole = 'conv' | 'expand' | 'dw' | 'project' | 'pool' | 'fc' | 'se' | GraphKind;
 
 export interface Layer {
   /** Position in {@link Model.layers}. */
@@ -43,6 +47,11 @@ export interface Layer {
   readonly poolMode?: 'avg' | 'max';
   readonly input: Shape;
   readonly output: Shape;
+  /**
+   * The layers whose outputs it reads, in order (−1: the network input); undefined means the layer
+   * before it, as in every .pnet model. The first source is the one `input` describes.
+   */
+  readonly sources?: readonly number[];
   /** Writes its output over its input (depthwise whose input is not needed later). */
   readonly inPlace: boolean;
   /** Adds the block's shortcut and writes the sum into the shortcut's buffer (fused add). */

@@ -1,4 +1,4 @@
-import { Layer, LayerKind, Window } from './ir';
+import { Layer, LayerKind, Model, Window } from './ir';
 
 /**
  * Each kind of layer answers its own resource questions. Weights are int8 with an int32 bias per
@@ -33,6 +33,19 @@ const poolRules: OpRules = {
   scratchBytes: () => 0,
 };
 
+/** Elementwise ops, concatenation and resizing: no weights, and their MACs are not counted. */
+const dataRules: OpRules = poolRules;
+
+/**
+ * A transposed convolution scatters every input pixel through its k×k kernel: k²·Cin/groups·Cout
+ * MACs per input pixel, spread over the output pixels.
+ */
+const transposedRules: OpRules = {
+  macsPerPixel: (l) => (l.rows.k * l.cols.k * (l.input.c / l.groups) * l.output.c * l.input.h * l.input.w) / (l.output.h * l.output.w),
+  weightBytes: convRules.weightBytes,
+  scratchBytes: () => 0,
+};
+
 const fcRules: OpRules = {
   macsPerPixel: (l) => l.input.h * l.input.w * l.input.c * l.output.c,
   weightBytes: (l) => l.input.h * l.input.w * l.input.c * l.output.c + 4 * l.output.c,
@@ -45,10 +58,15 @@ export const opRules: Record<LayerKind, OpRules> = {
   pool: poolRules,
   gpool: poolRules,
   fc: fcRules,
+  add: dataRules,
+  mul: dataRules,
+  concat: dataRules,
+  resize: dataRules,
+  convT: transposedRules,
 };
 
 export function macs(layer: Layer): number {
-  return layer.output.h * layer.output.w * opRules[layer.kind].macsPerPixel(layer);
+  return Math.round(layer.output.h * layer.output.w * opRules[layer.kind].macsPerPixel(layer));
 }
 
 export function weightBytes(layer: Layer): number {
@@ -64,7 +82,36 @@ export function outputLength(n: number, window: Window): number {
   return Math.floor((n + 2 * window.p - window.k) / window.s) + 1;
 }
 
-/** Can the layer run on a part of its input (patch by patch)? Global ops need the whole tensor. */
+/**
+ * Can the layer run on a part of its input (patch by patch)? Global ops need the whole tensor; the
+ * graph ops of imported models are analysed layer by layer only.
+ */
 export function isPatchable(layer: Layer): boolean {
-  return layer.kind === 'conv' || layer.kind === 'dwconv' || layer.kind === 'pool';
+  return (layer.kind === 'conv' || layer.kind === 'dwconv' || layer.kind === 'pool') && layer.sources === undefined;
+}
+
+/** The layers a layer reads (−1: the network input). */
+export function sourcesOf(layer: Layer): readonly number[] {
+  return layer.sources ?? [layer.index - 1];
+}
+
+/** Why blocks 0..untilBlock cannot run patch by patch: the first layer in the way. */
+export type StageBlocker =
+  /** A global op (global pooling, fc) or a graph op (add, concat, SE scale…) inside the stage. */
+  | { why: 'global' | 'graph'; layer: Layer }
+  /** `reader`, after the stage, reads `layer`'s output from inside it (a branch crosses the cut). */
+  | { why: 'tapped'; layer: Layer | undefined; reader: Layer };
+
+export function stageBlocker(model: Model, untilBlock: number): StageBlocker | undefined {
+  const end = model.blocks[untilBlock].endLayer;
+  for (let i = 0; i < end; i++) {
+    const layer = model.layers[i];
+    if (!isPatchable(layer)) return { why: layer.sources === undefined ? 'global' : 'graph', layer };
+  }
+  for (let i = end; i < model.layers.length; i++) {
+    const reader = model.layers[i];
+    const inside = sourcesOf(reader).find((s) => s < end - 1);
+    if (inside !== undefined) return { why: 'tapped', layer: model.layers[inside], reader };
+  }
+  return undefined;
 }

@@ -1,4 +1,6 @@
 import { Position } from '../language/diagnostics';
+import { Model } from '../model/ir';
+import { stageBlocker } from '../model/ops';
 import { activations, isOpName, opNames, opSpecs } from '../language/syntax';
 import { builtInTargets } from '../targets';
 import { DocumentAnalysis } from './document';
@@ -53,7 +55,7 @@ function valueCompletions(doc: DocumentAnalysis, head: string, key: string): Com
         detail: `${b.label} → ${b.output.h}×${b.output.w}×${b.output.c}`,
         sortText: String(b.index).padStart(6, '0'),
       }));
-      return [...numbered, ...named];
+      return [...numbered, ...named, ...nodeCompletions(model)];
     }
     case 'patch': return ['2x2', '3x3', '4x4', '2x4', '4x2', '8x8'].map((label) => ({ label, kind: 'value' }));
     case 'act': return activations.map((label) => ({ label, kind: 'value' }));
@@ -64,4 +66,16 @@ function valueCompletions(doc: DocumentAnalysis, head: string, key: string): Com
       return head === 'budget' ? ['64KiB', '128KiB', '256KiB', '320KiB', '512KiB', '1MiB', '2MiB'].map((label) => ({ label, kind: 'value' })) : [];
     default: return [];
   }
+}
+
+/**
+ * An imported model's ONNX node names: the last node of every block a patch stage can end at
+ * (`until=` takes a node name for its block).
+ */
+function nodeCompletions(model: Model): CompletionItem[] {
+  return model.blocks.flatMap((b): CompletionItem[] => {
+    const node = model.layers[b.endLayer - 1].node;
+    if (node === undefined || stageBlocker(model, b.index)) return [];
+    return [{ label: node, kind: 'block', detail: `ends the patch stage after block ${b.index} (${b.label})`, sortText: `1${String(b.index).padStart(6, '0')}` }];
+  });
 }

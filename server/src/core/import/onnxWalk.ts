@@ -1,0 +1,191 @@
+import { Activation } from '../language/ast';
+import { Graph, GraphNode, Reporter } from './onnxGraph';
+import { NodeInfo, Shapes } from './onnxShapes';
+
+/**
+ * The graph walk of the ONNX import: aliases are transparent (activations attach to the layer before
+ * them; `x·f(x)` — HardSwish, Swish — is an activation of x), every other node becomes a layer that
+ * reads the layers before it, and an Add that closes a chain of layers back to that chain's input is
+ * fused into the chain's last layer as a residual block, the way a .pnet writes it. What is left is
+ * a chain for a chain-shaped graph and a graph (layers with sources) otherwise.
+ */
+
+type LayerInfo = Exclude<NodeInfo, { kind: 'alias' | 'unsupported' }>;
+
+/** One layer before it becomes an op: its node, the layers it reads, its first input's and its output's dims. */
+export interface Draft {
+  node: GraphNode;
+  info: LayerInfo;
+  act: Activation;
+  /** Draft indices of the tensors it reads, in order (−1: the graph input); the full-size one first. */
+  sources: number[];
+  in: number[];
+  out: number[];
+}
+
+export interface Walk {
+  drafts: Draft[];
+  /** Residual blocks as [first, end) draft indices: the last layer adds the first one's input. */
+  residuals: [number, number][];
+}
+
+export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefined {
+  const canon = new Map<string, string>();
+  const root = (v: string) => canon.get(v) ?? v;
+  const acts = new Map<string, Activation>();
+  const runless = new Map<string, string[]>();
+  const layers: number[] = [];
+  for (const n of graph.order) {
+    const info = s.info.get(n);
+    const node = graph.nodes[n];
+    const data = s.data.get(n) ?? [];
+    if (!info || info.kind === 'unsupported') continue;
+    if (info.kind === 'alias') {
+      const from = root(data[0]);
+      canon.set(node.outputs[0], from);
+      if (info.reshape && !isView(s.shapes.get(data[0]) ?? [], s.shapes.get(node.outputs[0]) ?? []) && !isFlatten(s.shapes.get(node.outputs[0]) ?? [])) {
+        out.report('onnxUnsupportedOp', node.op, node.name, `: it changes the layout ([${s.shapes.get(data[0])?.join(', ')}] → [${s.shapes.get(node.outputs[0])?.join(', ')}])`);
+      }
+      if (info.act || info.actName) attachActivation(graph, s, node, from, info, acts, runless, out);
+      continue;
+    }
+    if (info.kind === 'mul' && root(data[0]) === root(data[1])) {
+      // x·f(x) after f's own steps (x+3, clip, /6): the activation is x's, whatever f set before.
+      const x = root(data[0]);
+      canon.set(node.outputs[0], x);
+      acts.delete(x);
+      runless.set('x·f(x) (HardSwish, Swish)', [...(runless.get('x·f(x) (HardSwish, Swish)') ?? []), node.name]);
+      continue;
+    }
+    layers.push(n);
+  }
+  for (const [op, names] of runless) out.report('onnxActivation', `${op} (${names.length} node${names.length > 1 ? 's' : ''})`, names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : ''));
+  if (out.errors > 0) return undefined;
+
+  const producer = new Map<string, number>([[root(s.input), -1]]);
+  const drafts: Draft[] = [];
+  for (const n of executionOrder(layers, (n) => (s.data.get(n) ?? []).map(root), (n) => graph.nodes[n].outputs[0], (v) => size(s.shapes.get(v)))) {
+    const node = graph.nodes[n];
+    const raw = s.data.get(n) ?? [];
+    const data = raw.map(root);
+    const sources = data.map((d) => producer.get(d));
+    if (sources.some((d) => d === undefined)) return fail(out, 'onnxInput', `${node.op} '${node.name}' reads '${data[sources.indexOf(undefined)]}', which no layer makes`);
+    const info = s.info.get(n) as LayerInfo;
+    // The dims this node reads (after any view of its source: a TensorFlow NHWC input reshaped to NCHW).
+    const dims = raw.map((d) => s.shapes.get(d) ?? []);
+    // An SE scale's full-size tensor first: it is the one the layer's input shape describes.
+    const order = info.kind === 'mul' && size(dims[1]) > size(dims[0]) ? [1, 0] : dims.map((_, i) => i);
+    drafts.push({ node, info, act: acts.get(node.outputs[0]) ?? 'none', sources: order.map((i) => sources[i]!), in: dims[order[0]], out: s.shapes.get(node.outputs[0]) ?? [] });
+    producer.set(node.outputs[0], drafts.length - 1);
+  }
+  if (drafts.length === 0) return fail(out, 'onnxInput', 'it has no Conv, pooling or Gemm/MatMul layer');
+  if (graph.outputs.length !== 1) return fail(out, 'onnxInput', `it has ${graph.outputs.length} outputs`);
+  const last = producer.get(root(graph.outputs[0]));
+  if (last !== drafts.length - 1) return fail(out, 'onnxInput', `the graph output '${graph.outputs[0]}' is not made by its last layer`);
+  return fuseResiduals(drafts, out);
+}
+
+/**
+ * The order the layers run in, which sets what is live at each step: ONNX's order is any
+ * topological one (exporters often start a branch early and keep its tensor for the whole backbone).
+ * Greedy by memory: of the layers whose inputs are ready, the one that adds the fewest bytes (its
+ * output less the inputs it reads last) runs next; ties keep the file's order. A chain keeps its order.
+ */
+function executionOrder(layers: number[], reads: (n: number) => string[], writes: (n: number) => string, bytes: (v: string) => number): number[] {
+  const readers = new Map<string, number>();
+  for (const n of layers) for (const v of new Set(reads(n))) readers.set(v, (readers.get(v) ?? 0) + 1);
+  const made = new Set(layers.map(writes));
+  const ready = new Set<string>([...readers.keys()].filter((v) => !made.has(v)));
+  const left = [...layers];
+  const order: number[] = [];
+  while (left.length > 0) {
+    let pick = -1;
+    let best = Infinity;
+    for (const [i, n] of left.entries()) {
+      const inputs = [...new Set(reads(n))];
+      if (!inputs.every((v) => ready.has(v))) continue;
+      const delta = bytes(writes(n)) - inputs.reduce((sum, v) => sum + (readers.get(v) === 1 ? bytes(v) : 0), 0);
+      if (delta < best) [pick, best] = [i, delta];
+    }
+    if (pick < 0) return [...order, ...left];
+    const [n] = left.splice(pick, 1);
+    for (const v of new Set(reads(n))) readers.set(v, readers.get(v)! - 1);
+    ready.add(writes(n));
+    order.push(n);
+  }
+  return order;
+}
+
+function fail(out: Reporter, id: 'onnxInput', why: string): undefined {
+  out.report(id, why);
+  return undefined;
+}
+
+const chainKinds = new Set(['conv', 'pool']);
+
+/**
+ * Fuses each Add of x and y where y ends a run of single-input conv/pool layers that starts from x,
+ * nothing else reads x or the run's inner tensors, and the run overlaps no other residual block.
+ * The fused Add disappears; its readers read the run's last layer.
+ */
+function fuseResiduals(drafts: Draft[], out: Reporter): Walk {
+  const readers = new Map<number, number[]>();
+  drafts.forEach((d, i) => d.sources.forEach((src) => readers.set(src, [...(readers.get(src) ?? []), i])));
+  const only = (t: number, rs: number[]) => {
+    const r = readers.get(t) ?? [];
+    return r.length === rs.length && rs.every((x) => r.includes(x));
+  };
+  const fused = new Map<number, number>();
+  const taken = new Set<number>();
+  const residuals: [number, number][] = [];
+  for (const [a, add] of drafts.entries()) {
+    if (add.info.kind !== 'add' || add.sources[0] === add.sources[1]) continue;
+    for (const [y, x] of [[add.sources[0], add.sources[1]], [add.sources[1], add.sources[0]]]) {
+      if (y < 0 || !chainKinds.has(drafts[y].info.kind) || !only(y, [a])) continue;
+      let f = y;
+      while (f > 0 && drafts[f].sources.length === 1 && drafts[f].sources[0] !== x && drafts[f].sources[0] === f - 1 && chainKinds.has(drafts[f - 1].info.kind) && only(f - 1, [f])) f--;
+      const run = Array.from({ length: y - f + 1 }, (_, i) => f + i);
+      if (drafts[f].sources.length !== 1 || drafts[f].sources[0] !== x || !only(x, [f, a]) || run.some((i) => taken.has(i))) continue;
+      run.forEach((i) => taken.add(i));
+      residuals.push([f, y + 1]);
+      fused.set(a, y);
+      if (add.act !== 'none') out.report('onnxApproximated', add.node.op, add.node.name, 'an activation after the residual Add is analysed as free (the firmware applies activations before the add)');
+      break;
+    }
+  }
+  // Drop the fused adds: renumber the drafts, their readers read the run's last layer instead.
+  const index = new Map<number, number>([[-1, -1]]);
+  const kept: Draft[] = [];
+  drafts.forEach((d, i) => {
+    if (!fused.has(i)) index.set(i, kept.push(d) - 1);
+  });
+  const target = (src: number): number => index.get(fused.has(src) ? fused.get(src)! : src)!;
+  for (const d of kept) d.sources = d.sources.map(target);
+  return { drafts: kept, residuals: residuals.map(([f, e]) => [index.get(f)!, index.get(e - 1)! + 1] as [number, number]).sort((p, q) => p[0] - q[0]) };
+}
+
+function attachActivation(graph: Graph, s: Shapes, node: GraphNode, target: string, info: Extract<NodeInfo, { kind: 'alias' }>, acts: Map<string, Activation>, runless: Map<string, string[]>, out: Reporter): void {
+  const producer = graph.producer.get(target);
+  const kind = producer === undefined ? undefined : s.info.get(producer)?.kind;
+  if (info.actName) runless.set(info.actName, [...(runless.get(info.actName) ?? []), node.name]);
+  if (kind !== undefined && kind !== 'alias' && kind !== 'unsupported') {
+    if (info.act && !acts.has(target)) acts.set(target, info.act);
+  } else if (info.act) {
+    out.report('onnxApproximated', node.op, node.name, 'an activation on the graph input is analysed as free');
+  }
+}
+
+function size(dims: number[] | undefined): number {
+  return (dims ?? []).reduce((a, b) => a * b, 1);
+}
+
+/** A reshape that keeps the element order: the dims other than 1 are the same, in order. */
+function isView(from: number[], to: number[]): boolean {
+  const a = from.filter((d) => d !== 1);
+  const b = to.filter((d) => d !== 1);
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function isFlatten(dims: number[]): boolean {
+  return dims.length === 2 && dims[0] === 1;
+}
