@@ -8,6 +8,7 @@ import { analyzeModel } from '../../server/src/core/analysis/analyze';
 import { searchSchedules } from '../../server/src/core/analysis/search';
 import { analyzeText, FileSystem } from '../../server/src/core/engine';
 import { importOnnx } from '../../server/src/core/import/onnx';
+import { getLanguageService } from '../../server/src/core/services/languageService';
 import { Diagnostic } from '../../server/src/core/language/diagnostics';
 import { Model } from '../../server/src/core/model/ir';
 import { analyzeOk, repoRoot } from '../helpers';
@@ -67,6 +68,15 @@ describe('ONNX import: chains of blocks', () => {
     assert.equal(a.model!.layers[0].name, 'block0.conv (Conv_1)');
     assert.equal(a.model!.layers.at(-1)!.name, 'block7.fc (classifier)');
     assert.deepEqual(codes(errorsOf(a.diagnostics)), ['PW2009'], 'the fc is not patchable: the node name resolved to its block');
+    const text = header(' from "tiny.onnx"', 'schedule patch=2x2 until=');
+    const ls = getLanguageService({ fs: fsys });
+    const doc = ls.analyze(text, undefined, 'models/tiny.pnet');
+    const lines = text.split('\n');
+    const at = { line: lines.length - 1, character: lines[lines.length - 1].length };
+    const nodes = ls.doComplete(doc, at).filter((c) => !/^block\d+$/.test(c.label));
+    // The last node of each block a stage can end at: not the global pool's nor the classifier's.
+    assert.deepEqual(nodes.map((c) => c.label), a.model!.blocks.slice(0, 6).map((b) => a.model!.layers[b.endLayer - 1].node));
+    assert.match(nodes[3].detail!, /^ends the patch stage after block 3 \(mbconv e\d k3 s1\)$/);
   });
 
   it('the schedule search works on the imported model as on the .pnet', () => {
