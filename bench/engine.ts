@@ -2,29 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeText, optimizeText } from '../server/src/core/engine';
 import { generateDeepModel } from './models';
+import { time } from './timing';
 
 // Engine benchmark: parse + analyse and the full schedule search (every split point × 1..8 × 1..8
 // patch grids) on MobileNetV2-224 and on a generated 1,000-layer model. Medians of repeated runs
 // after a warm-up, on one core; the README keeps the latest figures. `npm run bench`.
-
-interface Timing {
-  median: number;
-  p95: number;
-  runs: number;
-}
-
-function time(fn: () => unknown, minRuns: number, minMs: number): Timing {
-  for (let i = 0; i < 3; i++) fn();
-  const samples: number[] = [];
-  const start = performance.now();
-  while (samples.length < minRuns || performance.now() - start < minMs) {
-    const t0 = performance.now();
-    fn();
-    samples.push(performance.now() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(samples.length / 2)], p95: samples[Math.floor(samples.length * 0.95)], runs: samples.length };
-}
 
 const root = path.resolve(__dirname, '..', '..');
 const models: [string, string][] = [
