@@ -25,7 +25,7 @@ function createClient(context: vscode.ExtensionContext, output: vscode.OutputCha
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'pnet' }, { scheme: 'untitled', language: 'pnet' }],
-    synchronize: { configurationSection: 'patchwise' },
+    synchronize: { configurationSection: 'patchwise', fileEvents: vscode.workspace.createFileSystemWatcher('**/*.onnx') },
     initializationOptions,
     outputChannel: output,
   };

@@ -134,6 +134,16 @@ connection.onInitialize((params): InitializeResult => {
 connection.onDidChangeConfiguration((change) => void updateSettings(change.settings).catch((e) => connection.console.error(String(e))));
 
 documents.onDidChangeContent((event) => scheduleValidation(event.document.uri));
+
+// An .onnx file changed on disk (the client watches **/*.onnx): every open model that takes its
+// layers from a file is analysed again.
+connection.onDidChangeWatchedFiles(() => {
+  for (const document of documents.all()) {
+    if (!/^\s*model\s+\S+\s+from\s+"/m.test(document.getText())) continue;
+    cache.delete(document.uri);
+    scheduleValidation(document.uri);
+  }
+});
 documents.onDidClose((event) => {
   clearTimeout(pending.get(event.document.uri));
   pending.delete(event.document.uri);

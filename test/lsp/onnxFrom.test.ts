@@ -35,6 +35,18 @@ describe('language server: models that name an ONNX file', function () {
     assert.match((hover.contents as MarkupContent).value, /\*\*schedule\*\* patch=2x2 until=block2/);
   });
 
+  it('analyses the model again when only the .onnx file changes on disk', async () => {
+    const file = path.join(dir, 'tiny.pnet');
+    const uri = pathToFileURL(file).toString();
+    const text = 'model tiny from "tiny.onnx"\ninput 32x32x3\nbudget sram=64KiB flash=1MiB\n';
+    await client.open(uri, text);
+    assert.deepEqual(codes((await client.diagnostics(uri)).diagnostics).filter((c) => c.startsWith('PW5')), []);
+    fs.writeFileSync(path.join(dir, 'tiny.onnx'), new Uint8Array([1, 2, 3]));
+    const changed = client.diagnostics(uri);
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(dir, 'tiny.onnx')).toString(), type: 2 }] });
+    assert.ok(codes((await changed).diagnostics).includes('PW5002'), 'the broken file is reported without an edit of the .pnet');
+  });
+
   it('says so on the from string when the file is missing', async () => {
     const uri = pathToFileURL(path.join(dir, 'other.pnet')).toString();
     const text = 'model other from "missing.onnx"\ninput 32x32x3\n';
