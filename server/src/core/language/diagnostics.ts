@@ -82,7 +82,6 @@ export const messages = {
   onnxTooLarge: { code: 'PW5006', severity: 'error', text: "'{0}' has {1} elements (dims [{2}]); the limit is {3}" },
   onnxBadAttribute: { code: 'PW5007', severity: 'error', text: "attribute '{0}' of {1} node '{2}': {3}" },
   onnxUnsupportedOp: { code: 'PW5008', severity: 'error', text: "{0} node '{1}' is not supported yet{2}" },
-  onnxBranch: { code: 'PW5009', severity: 'error', text: "the graph branches at '{0}' into {1}: only chains of layers and residual Adds are supported yet" },
   onnxShape: { code: 'PW5010', severity: 'error', text: "{0} node '{1}': {2}" },
   onnxInput: { code: 'PW5011', severity: 'error', text: 'the graph needs one image input and one output: {0}' },
   onnxDynamicDim: { code: 'PW5012', severity: 'error', text: "dimension {0} of input '{1}' is dynamic ('{2}'): give an 'input HxWxC' line (CLI: --input HxWxC)" },
