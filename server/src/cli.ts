@@ -23,7 +23,7 @@ const enum Exit {
 
 const usage = `usage: patchwise <command> FILE [options]
 
-FILE is a .pnet model, or for analyze, optimize and firmware also an .onnx model (a chain of blocks).
+FILE is a .pnet model, or for analyze, optimize and firmware also an .onnx model.
 
 commands:
   analyze FILE    per-block memory, MACs and receptive fields; exit 0 fits, 1 over budget, 2 input errors

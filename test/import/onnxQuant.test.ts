@@ -158,6 +158,7 @@ describe('quantized ONNX weights in the firmware', function () {
       const fw = buildFirmware({ file: path.join(dir, 'x.pnet'), text });
       const messages = [...analysis.diagnostics, ...(quantized?.diagnostics ?? []), ...fw.diagnostics].map((d) => d.message);
       assert.ok(messages.some((m) => m.includes("'qconv1'") && pattern.test(m)), `${flaw}: ${messages.join(' | ')}`);
+      assert.ok([...(quantized?.diagnostics ?? []), ...fw.diagnostics].some((d) => d.code === 'PW5016'), `${flaw}: reported as a quantization problem`);
       assert.equal(quantized?.qm, undefined, flaw);
       assert.ok(fw.diagnostics.some((d) => d.severity === 'error' && d.message.includes("'qconv1'")), `${flaw}: the firmware is refused`);
     }

@@ -72,7 +72,7 @@ function foldedWeights(g: QuantGraph, node: GraphNode, out: Reporter): { w: Floa
   const w = g.constant(node.inputs[1]);
   const bias = g.constant(node.inputs[2]);
   if (!w || w.dtype !== 'float32') {
-    out.report('onnxShape', node.op, node.name, 'its weights are not a float32 initializer');
+    out.report('onnxQuantization', node.op, node.name, 'its weights are not a float32 initializer');
     return undefined;
   }
   const fc = node.op !== 'Conv';
@@ -85,7 +85,7 @@ function foldedWeights(g: QuantGraph, node: GraphNode, out: Reporter): { w: Floa
   if (bn?.op === 'BatchNormalization' && !fc) {
     const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => g.constant(bn.inputs[i])) as (Tensor | undefined)[];
     if (!gamma || !beta || !mean || !variance) {
-      out.report('onnxShape', bn.op, bn.name, 'its parameters are not initializers');
+      out.report('onnxQuantization', bn.op, bn.name, 'its parameters are not initializers');
       return undefined;
     }
     const eps = g.attrs(bn).float('epsilon') ?? 1e-5;
@@ -135,7 +135,7 @@ export function postTrainingQuantize(model: Model, g: QuantGraph, ref: Reference
     if (layer.kind === 'pool' || layer.kind === 'gpool') continue;
     const node = layer.node ? byName.get(layer.node) : undefined;
     if (!node || !['Conv', 'Gemm', 'MatMul'].includes(node.op)) {
-      out.report('onnxShape', node?.op ?? layer.kind, layer.node ?? layer.name, 'post-training quantization expects a float Conv, Gemm or MatMul here');
+      out.report('onnxQuantization', node?.op ?? layer.kind, layer.node ?? layer.name, 'post-training quantization expects a float Conv, Gemm or MatMul here');
       return undefined;
     }
     const folded = foldedWeights(g, node, out);
@@ -150,7 +150,7 @@ export function postTrainingQuantize(model: Model, g: QuantGraph, ref: Reference
     if (layer.writesShortcut) {
       const add = g.next(value);
       if (add?.op !== 'Add') {
-        out.report('onnxShape', node.op, node.name, 'its residual Add was not found after it');
+        out.report('onnxQuantization', node.op, node.name, 'its residual Add was not found after it');
         return undefined;
       }
       own = output;

@@ -227,7 +227,7 @@ export function readOnnxQuant(model: Model, g: QuantGraph, out: Reporter): OnnxQ
   weighted.forEach((layer, i) => {
     const node = nodes[i];
     if (!node) {
-      out.report('onnxShape', layer.kind, layer.node ?? layer.name, 'the layer names no node of the graph');
+      out.report('onnxQuantization', layer.kind, layer.node ?? layer.name, 'the layer names no node of the graph');
       return;
     }
     try {
@@ -236,7 +236,7 @@ export function readOnnxQuant(model: Model, g: QuantGraph, out: Reporter): OnnxQ
       input ??= p.input;
     } catch (error) {
       if (!(error instanceof QuantError)) throw error;
-      out.report('onnxShape', node.op, node.name, error.message);
+      out.report('onnxQuantization', node.op, node.name, error.message);
     }
   });
   return { format, params, ...(input ? { input } : {}) };

@@ -45,7 +45,7 @@ export function quantizeOnnx(model: Model, bytes: Uint8Array, options: OnnxWeigh
     const input = ptq?.input ?? quant.input;
     if (out.errors > 0 || !input) return { format: quant.format, diagnostics: out.diagnostics };
     const built = buildQModel(model, params, input, quant.format === 'float' ? 'ptq' : quant.format, options.image);
-    for (const p of built.problems) out.report('onnxShape', 'layer', p.layer, p.message);
+    for (const p of built.problems) out.report('onnxQuantization', 'layer', p.layer, p.message);
     return { qm: built.qm, format: quant.format, diagnostics: out.diagnostics };
   } catch (error) {
     out.report('onnxMalformed', `reading the quantized weights failed (${error instanceof Error ? error.message : String(error)})`);
