@@ -88,6 +88,7 @@ describe('quantized ONNX weights in the firmware', function () {
     let maxDiff = 0;
     let differing = 0;
     let first: QModel | undefined;
+    const seen = new Set<number>();
     for (let seed = 1; seed <= 12; seed++) {
       const input = randomInput(seed);
       const quantized = quantizeOnnx(analysis.model!, bytes, { image: input.hwc });
@@ -98,6 +99,7 @@ describe('quantized ONNX weights in the firmware', function () {
       const onnxModel = ortModel(qm);
       const ortOut = await runOrt(onnxModel.bytes, Float32Array.from(input.nchw, (q) => (q - qm.input.zeroPoint) * qm.input.scale), onnxModel.output);
       reference.forEach((v, i) => {
+        seen.add(v);
         maxDiff = Math.max(maxDiff, Math.abs(v - ortOut[i]));
         differing += v !== ortOut[i] ? 1 : 0;
       });
@@ -108,6 +110,8 @@ describe('quantized ONNX weights in the firmware', function () {
         assert.equal(fw.report!.output, hex(reference), `input ${seed}: firmware ≠ reference`);
       }
     }
+    // Outputs spread over the int8 range, not saturated: the comparison can fail.
+    assert.ok(seen.size >= 40, `only ${seen.size} distinct output values`);
     return { maxDiff, differing, qm: first! };
   }
 
