@@ -8,59 +8,36 @@ int32_t pw_conv_1x1_s8_get_buffer_size(void)
 }
 
 /*
- * Two pixels × two output channels: each unpacked weight word feeds two SMLADs (one per pixel),
- * each unpacked input word two (one per channel). acc[0..3] = (x0·wa, x0·wb, x1·wa, x1·wb).
+ * Output channels whose requantization is prepared at a time (on the stack, 32 bytes each): enough
+ * that the preparation is a small share of a chunk's work, few enough for an 8 KiB stack.
  */
-static inline void dot4(const int8_t *x0, const int8_t *x1, const int8_t *wa, const int8_t *wb, int32_t n, int32_t zp, int32_t acc[4])
-{
-    int32_t a0 = 0, b0 = 0, a1 = 0, b1 = 0;
-    int32_t i = 0;
-#if PW_USE_DSP
-    const uint32_t offset = pw_dup16(-zp);
-    for (; i + 4 <= n; i += 4) {
-        const uint32_t p4 = pw_read4(x0 + i);
-        const uint32_t q4 = pw_read4(x1 + i);
-        const uint32_t p02 = pw_sadd16(pw_sxtb16(p4), offset);
-        const uint32_t p13 = pw_sadd16(pw_sxtb16(pw_ror(p4, 8)), offset);
-        const uint32_t q02 = pw_sadd16(pw_sxtb16(q4), offset);
-        const uint32_t q13 = pw_sadd16(pw_sxtb16(pw_ror(q4, 8)), offset);
-        const uint32_t a4 = pw_read4(wa + i);
-        const uint32_t wa02 = pw_sxtb16(a4);
-        const uint32_t wa13 = pw_sxtb16(pw_ror(a4, 8));
-        a0 = pw_smlad(p02, wa02, a0);
-        a0 = pw_smlad(p13, wa13, a0);
-        a1 = pw_smlad(q02, wa02, a1);
-        a1 = pw_smlad(q13, wa13, a1);
-        const uint32_t b4 = pw_read4(wb + i);
-        const uint32_t wb02 = pw_sxtb16(b4);
-        const uint32_t wb13 = pw_sxtb16(pw_ror(b4, 8));
-        b0 = pw_smlad(p02, wb02, b0);
-        b0 = pw_smlad(p13, wb13, b0);
-        b1 = pw_smlad(q02, wb02, b1);
-        b1 = pw_smlad(q13, wb13, b1);
-    }
-#endif
-    for (; i < n; i++) {
-        const int32_t u = x0[i] - zp;
-        const int32_t v = x1[i] - zp;
-        a0 += u * wa[i];
-        b0 += u * wb[i];
-        a1 += v * wa[i];
-        b1 += v * wb[i];
-    }
-    acc[0] = a0;
-    acc[1] = b0;
-    acc[2] = a1;
-    acc[3] = b1;
-}
+#define PW_1X1_CHUNK 16
+
+/* The output rectangle's addresses, from its first pixel (in the run's forward order). */
+typedef struct {
+    const int8_t *in;  /* input pixel of output (oy0, ox0) */
+    int8_t *out;
+    const int8_t *res; /* residual of output (oy0, ox0), or NULL */
+    int32_t in_row;    /* input bytes from one output row to the next (stride rows) */
+    int32_t in_pixel;  /* input bytes from one output pixel to the next */
+    int32_t out_row;
+    int32_t res_row;
+    int32_t c;
+    int32_t out_c;
+    int32_t rows;
+    int32_t cols;
+    int32_t reverse;
+} pw_conv_1x1_geometry;
 
 /* The kernel once per requantization rule: the same source, each instance its own function. */
 #define PW_KERNEL conv_1x1_fixed
-#define PW_FINISH pw_finish
+#define PW_PREPARE pw_channel_of
+#define PW_SCALE(acc, ch, fast) ((fast) ? pw_requantize_fast((acc), (ch)) : pw_requantize_channel((acc), (ch)))
 #include "pw_conv_1x1_s8_body.h"
 
 #define PW_KERNEL conv_1x1_float
-#define PW_FINISH pw_finish_float
+#define PW_PREPARE pw_channel_of_float
+#define PW_SCALE(acc, ch, fast) ((void)(fast), pw_requantize_float_channel((acc), (ch)))
 #include "pw_conv_1x1_s8_body.h"
 
 pw_status pw_conv_1x1_s8(const pw_conv_params *params, const pw_channel_quant *quant, const pw_dims *in_dims,

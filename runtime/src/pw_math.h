@@ -17,6 +17,9 @@
  */
 #define PW_INSTANCE static __attribute__((noipa))
 #define PW_ALWAYS_INLINE static inline __attribute__((always_inline))
+/* Names of an instance's helpers: PW_CAT(PW_KERNEL, _pass). */
+#define PW_CAT_(a, b) a##b
+#define PW_CAT(a, b) PW_CAT_(a, b)
 
 /*
  * TFLite's (a·b + nudge) / 2^31 with truncating division, where the nudge is 2^30 for a positive
@@ -48,6 +51,55 @@ static inline int32_t pw_requantize(int32_t x, int32_t multiplier, int32_t shift
     const int32_t left = shift > 0 ? shift : 0;
     const int32_t right = shift > 0 ? 0 : -shift;
     return pw_rdbpot(pw_srdhm((int32_t)((uint32_t)x << left), multiplier), right);
+}
+
+/*
+ * One output channel's requantization, prepared once per call so that the per-output work is a
+ * few instructions. `bias` is the layer's bias minus input_zp·Σw: kernels that take the zero point
+ * out of their MAC loops (Σ(x − zp)·w = Σx·w − zp·Σw) start their accumulators from it.
+ *
+ * Fast case (fast = 1: shift in −31…−1, the usual multiplier below 0.5): TFLite's two roundings,
+ * s = floor((x·m + 2^30) / 2^31) then s / 2^e rounded half away from zero (e = −shift), are one
+ * floor division of a 64-bit sum: r = floor((x·m + 2^30 + 2^(e+30) − n·2^31) / 2^(31+e)), where
+ * n = 1 when s < 0 (the rounding of a negative tie goes down). Nested floors of divisions by
+ * positive integers compose, and an integer added to a floor moves inside it, hence the sum. n may
+ * be taken as "x and m have opposite signs": when they do and s is not negative, s = 0, and then
+ * both n give 0 because 2^(e−1) − 1 and 2^(e−1) are below 2^e. |x·m| ≤ 2^62 and the constant is
+ * at most 2^61, so the sum fits an int64; its high word shifted right by e − 1 is the result. That
+ * is SMLAL onto a constant and one ASR (no INT32_MIN·INT32_MIN case: e ≥ 1 rounds it correctly).
+ * Other shifts (multipliers ≥ 0.5, with their wrapping left shift) take pw_requantize.
+ */
+typedef struct {
+    int64_t k;          /* fast: 2^30 + 2^(e+30) */
+    int32_t bias;
+    int32_t multiplier; /* float rule: the float32 bits */
+    int32_t shift;      /* fast: e − 1; otherwise pw_channel_quant's shift */
+    int32_t fast;
+} pw_channel;
+
+static inline pw_channel pw_channel_of(int32_t bias, int32_t multiplier, int32_t shift)
+{
+    pw_channel ch;
+    ch.bias = bias;
+    ch.multiplier = multiplier;
+    ch.fast = shift < 0 && shift >= -31;
+    ch.shift = ch.fast ? -shift - 1 : shift;
+    ch.k = ch.fast ? (1ll << 30) + (1ll << (30 - shift)) : 0;
+    return ch;
+}
+
+/* pw_requantize of a fast channel (see pw_channel). */
+static inline int32_t pw_requantize_fast(int32_t x, const pw_channel *ch)
+{
+    const int32_t m = ch->multiplier;
+    const int64_t n = (int64_t)((x ^ m) >> 31) * 2147483648ll; /* −2^31 or 0 */
+    const int64_t sum = ch->k + n + (int64_t)x * m;
+    return (int32_t)(sum >> 32) >> ch->shift;
+}
+
+static inline int32_t pw_requantize_channel(int32_t x, const pw_channel *ch)
+{
+    return ch->fast ? pw_requantize_fast(x, ch) : pw_requantize(x, ch->multiplier, ch->shift);
 }
 
 static inline int32_t pw_clamp(int32_t x, int32_t lo, int32_t hi)
@@ -119,6 +171,26 @@ static inline int32_t pw_requantize_float(int32_t acc, float scale)
     float x = (float)acc * scale;
     x = x < -4194304.0f ? -4194304.0f : (x > 4194304.0f ? 4194304.0f : x);
     return (int32_t)((x + 12582912.0f) - 12582912.0f);
+}
+
+/* A channel under ONNX's rule: `multiplier` holds the float32 bits; every channel counts as fast. */
+static inline pw_channel pw_channel_of_float(int32_t bias, int32_t bits, int32_t unused)
+{
+    pw_channel ch;
+    (void)unused;
+    ch.k = 0;
+    ch.bias = bias;
+    ch.multiplier = bits;
+    ch.shift = 0;
+    ch.fast = 1;
+    return ch;
+}
+
+static inline int32_t pw_requantize_float_channel(int32_t acc, const pw_channel *ch)
+{
+    float scale;
+    memcpy(&scale, &ch->multiplier, sizeof scale);
+    return pw_requantize_float(acc, scale);
 }
 
 /* pw_finish under ONNX's rule: `bits` is the channel's float32 multiplier, `unused` the shift slot. */

@@ -90,6 +90,27 @@ export function requantizeCases(rng: Random): ScalarCase[] {
   return cases;
 }
 
+/**
+ * The kernels' prepared requantization (pw_channel_of + pw_requantize_channel: one SMLAL-based
+ * floor division for right shifts, pw_requantize otherwise) on the same grid as pw_requantize,
+ * plus negative multipliers and INT32_MIN, which the fast form also takes.
+ */
+export function requantizeChannelCases(rng: Random): ScalarCase[] {
+  const values = valueGrid(rng);
+  const cases: ScalarCase[] = requantizeCases(rng).map((c) => {
+    const [, x, m, s] = c.record.split(' ');
+    return { record: `${Tag.RequantizeChannel} ${x} ${m} ${s}`, expected: c.expected, call: `pw_requantize_channel(${x}, pw_channel_of(0, ${m}, ${s}))` };
+  });
+  for (const x of values) {
+    for (const m of [INT32_MIN, INT32_MIN + 1, -1, -(2 ** 30), -(2 ** 30) - 12345]) {
+      for (let s = -31; s <= 2; s++) {
+        cases.push({ record: `${Tag.RequantizeChannel} ${x} ${m} ${s}`, expected: multiplyByQuantizedMultiplier(x, m, s), call: `pw_requantize_channel(${x}, pw_channel_of(0, ${m}, ${s}))` });
+      }
+    }
+  }
+  return cases;
+}
+
 /** TFLite ADDs with random scales and zero points, on every kind of input byte. */
 export function addElementCases(rng: Random): ScalarCase[] {
   const cases: ScalarCase[] = [];

@@ -21,6 +21,7 @@ export const enum Tag {
   AddElement = 4,
   Kernel = 5,
   RequantizeFloat = 6,
+  RequantizeChannel = 7,
 }
 
 const driverSource = String.raw`/* Test driver written by test/runtime/kernelDriver.ts. */
@@ -194,6 +195,11 @@ int main(void)
             float scale;
             memcpy(&scale, &bits, sizeof scale);
             printf("%ld\n", (long)pw_requantize_float(acc, scale));
+        } else if (tag == 7) {
+            const int32_t x = next_int();
+            const int32_t m = next_int();
+            const pw_channel ch = pw_channel_of(0, m, next_int());
+            printf("%ld\n", (long)pw_requantize_channel(x, &ch));
         } else {
             fprintf(stderr, "driver: unknown tag %lld\n", tag);
             return 2;

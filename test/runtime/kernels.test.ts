@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import { Shape } from '../../server/src/core/model/ir';
 import { Random } from '../../server/src/core/quant/random';
-import { addElementCases, rdbpotCases, requantizeCases, requantizeFloatCases, ScalarCase, srdhmCases } from './fixedPointCases';
+import { addElementCases, rdbpotCases, requantizeCases, requantizeChannelCases, requantizeFloatCases, ScalarCase, srdhmCases } from './fixedPointCases';
 import { buildCase, KernelCase, KernelSpec, outputSize, PW_OK, Rect } from './kernelCases';
 import { DriverCrash, KernelDriver, kernelPaths } from './kernelDriver';
 
@@ -132,6 +132,8 @@ describe('C runtime kernels vs the TypeScript reference', function () {
     it('pw_rdbpot equals roundingDivideByPOT', () => checkScalars(driver, 'pw_rdbpot', rdbpotCases(new Random(12))));
     it('pw_requantize equals multiplyByQuantizedMultiplier (shifts −31…+8, ties, wrapping)', () =>
       checkScalars(driver, 'pw_requantize', requantizeCases(new Random(13))));
+    it('pw_requantize_channel (the kernels\' prepared form) equals multiplyByQuantizedMultiplier', () =>
+      checkScalars(driver, 'pw_requantize_channel', requantizeChannelCases(new Random(16))));
     it('pw_add_element equals addElement', () => checkScalars(driver, 'pw_add_element', addElementCases(new Random(14))));
   });
 
@@ -193,6 +195,20 @@ describe('C runtime kernels vs the TypeScript reference', function () {
         }
       }
       checkKernels(driver, 'pw_conv_1x1_s8', specs);
+    });
+
+    it('pw_conv_1x1_s8: wide layers (channel counts across the 16-channel chunks, odd and even, unroll tails), both rules', () => {
+      const rng = new Random(108);
+      const seed = seeds(8000);
+      const specs: KernelSpec[] = [];
+      const counts = [[3, 17], [4, 33], [5, 16], [8, 31], [13, 40], [24, 8], [33, 47], [64, 18], [7, 1], [96, 2]];
+      counts.forEach(([c, outC], n) => {
+        const input = { h: size(rng, 1, n % 2), w: size(rng, 1, (n >> 1) % 2), c };
+        const rule = n % 3 === 2 ? { rule: 'onnx' as const } : {};
+        const base = { kernel: 'conv1x1' as const, input, outC, k: 1, s: 1 + (n % 2), p: 0, ...rule };
+        specs.push(...regionGrid(base, rng, seed, [{ add: 'separate' }, {}, { add: 'inPlace' }]));
+      });
+      checkKernels(driver, 'pw_conv_1x1_s8 wide', specs);
     });
 
     it('pw_dwconv_s8: k 1/3/5/7, s 1/2, every padding, apart and in place (first and last byte), regions', () => {
