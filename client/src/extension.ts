@@ -5,6 +5,7 @@ import { statusNotification } from '../../server/src/protocol';
 import { optimizeSchedule, ReportProvider, reportScheme, showMemoryReport } from './commands';
 import { FirmwareCommand, FirmwareResults, measuredOf } from './firmwareCommand';
 import { OnnxEditorProvider, onnxViewType } from './onnxEditor';
+import { panelViewType } from './panels/chartPanel';
 import { PanelManager } from './panels/panelManager';
 import { PeakStatus } from './statusBar';
 
@@ -61,6 +62,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('patchwise.optimizeSchedule', () => optimizeSchedule(client)),
     panels,
     vscode.window.registerCustomEditorProvider(onnxViewType, onnxEditors),
+    // Panels open when the window reloads come back on the model they showed.
+    ...panelKinds.map((kind) =>
+      vscode.window.registerWebviewPanelSerializer(panelViewType(kind), {
+        deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => panels.revive(kind, panel, subjectOf(state)),
+      }),
+    ),
     vscode.commands.registerCommand('patchwise.showMemoryChart', showPanel('memory')),
     vscode.commands.registerCommand('patchwise.showOverlap', showPanel('overlap')),
     vscode.commands.registerCommand('patchwise.showScheduleExplorer', showPanel('schedules')),
@@ -82,4 +89,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
 export async function deactivate(): Promise<void> {
   await client?.stop();
+}
+
+const panelKinds = ['memory', 'overlap', 'schedules'] as const;
+
+/** The model a restored page last showed (its saved state's `subject`), if any. */
+function subjectOf(state: unknown): string | undefined {
+  const subject = (state as { subject?: unknown } | null | undefined)?.subject;
+  return typeof subject === 'string' ? subject : undefined;
 }

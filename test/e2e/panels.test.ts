@@ -161,6 +161,18 @@ describe('chart panels, end to end (code-server)', function () {
     await screenshot(page, '06-memory-chart-measured');
   });
 
+  it('after a window reload the open panels come back on their model, and draw', async () => {
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const frame = await frameWith(page, '#memoryChart');
+    const summary = await waitUntil(() => frame.locator('#summary').innerText().catch(() => ''), (t) => t.startsWith('peak'), 'the restored memory summary');
+    assert.match(summary, /^peak /);
+    const ink = await plotInk(frame, 'memory');
+    assert.ok(ink.colored > ink.total * 0.03, `bars drawn after the reload: ${JSON.stringify(ink)}`);
+    assert.equal(await page.locator('.tab', { hasText: /^Memory: / }).count(), 1);
+    await screenshot(page, '07-restored-after-reload');
+  });
+
   it('logged no policy violation and no error from a panel page', () => {
     fs.writeFileSync(path.join(outputDir, 'console.txt'), consoleLines.join('\n'));
     const violations = consoleLines.filter((l) => /Content Security Policy|Refused to/i.test(l));

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import { generateDeepModel } from '../../bench/models';
-import { dataMessage, exampleText } from './fixtures';
+import { dataMessage, exampleText, exampleUri } from './fixtures';
 import { Inked, PanelPageRun, usePanelBrowser } from './pageHarness';
 
 // The memory panel's page in headless Chromium, fed the analysis of examples/mobilenetv2.pnet
@@ -99,7 +99,8 @@ describe('memory panel page (headless Chromium)', function () {
     await run.send(dataMessage('memory'));
     await run.page.selectOption('#view', 'scheduled');
     const state = await run.probe('state()');
-    assert.deepEqual(state, { view: 'scheduled', hidden: [] });
+    // Beside the UI state, the model the data came from: VS Code gives it back after a window reload.
+    assert.deepEqual(state, { view: 'scheduled', hidden: [], subject: exampleUri });
     await run.close();
     // VS Code throws a hidden webview's page away and loads it again with the saved state.
     run = await browser.open('memory', 'dark', state);
@@ -107,7 +108,7 @@ describe('memory panel page (headless Chromium)', function () {
     assert.equal(await run.page.locator('#view').inputValue(), 'scheduled');
     assert.deepEqual(await run.page.evaluate('window.patchwiseCharts.memory.data.datasets.map((d) => d.stack).filter((s, i, a) => a.indexOf(s) === i)'), ['scheduled']);
     await run.page.click('#memoryLegend button:has-text("scratch")');
-    assert.deepEqual(await run.probe('state()'), { view: 'scheduled', hidden: ['scratchBytes'] });
+    assert.deepEqual(await run.probe('state()'), { view: 'scheduled', hidden: ['scratchBytes'], subject: exampleUri });
     const before = await plotInk('memory');
     const { themes } = await import('./themes');
     await run.page.evaluate(`window.patchwiseTest.setTheme(${JSON.stringify(themes.highContrast.variables)}, 'vscode-high-contrast')`);

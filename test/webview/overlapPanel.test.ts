@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { dataMessage, exampleText } from './fixtures';
+import { dataMessage, exampleText, exampleUri } from './fixtures';
 import { Inked, PanelPageRun, usePanelBrowser } from './pageHarness';
 
 // The receptive field / patch overlap panel's page in headless Chromium, fed examples/mobilenetv2.pnet
@@ -68,7 +68,7 @@ describe('overlap panel page (headless Chromium)', function () {
     const bands = await run.page.evaluate('window.patchwiseCharts.rf.options.plugins.annotations.bands.map((b) => [b.from, b.to])');
     assert.deepEqual(bands, [[0, 11], [4, 4]], 'the stage, and block2.dw (layer 4) picked');
     const state = await run.probe('state()');
-    assert.deepEqual(state, { tensor: 5 });
+    assert.deepEqual(state, { tensor: 5, subject: exampleUri });
     await run.screenshot('overlap-dark-block2dw');
     await run.close();
     run = await browser.open('overlap', 'dark', state);

@@ -13,6 +13,8 @@ export const panelTitles: Record<PanelKind, string> = {
   schedules: 'Schedules',
 };
 
+export const panelViewType = (kind: PanelKind): string => `patchwise.${kind}`;
+
 export interface PanelHost {
   onMessage(kind: PanelKind, message: PageMessage): void;
   onDispose(kind: PanelKind): void;
@@ -23,14 +25,14 @@ export class ChartPanel implements vscode.Disposable {
   private readonly panel: vscode.WebviewPanel;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(readonly kind: PanelKind, extensionUri: vscode.Uri, private readonly host: PanelHost) {
+  /** `revived`: a panel VS Code restored after a window reload, to fill again. */
+  constructor(readonly kind: PanelKind, extensionUri: vscode.Uri, private readonly host: PanelHost, revived?: vscode.WebviewPanel) {
     const media = vscode.Uri.joinPath(extensionUri, 'media');
-    this.panel = vscode.window.createWebviewPanel(`patchwise.${kind}`, `Patchwise ${panelTitles[kind]}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true,
-      // The page may load from media/ only (its bundle and stylesheet), nothing else on disk.
-      localResourceRoots: [media],
-    });
+    // The page may load from media/ only (its bundle and stylesheet), nothing else on disk.
+    const options = { enableScripts: true, localResourceRoots: [media] };
+    this.panel = revived ?? vscode.window.createWebviewPanel(panelViewType(kind), `Patchwise ${panelTitles[kind]}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, options);
     const webview = this.panel.webview;
+    if (revived) webview.options = options;
     webview.html = panelHtml({
       kind,
       title: `Patchwise ${panelTitles[kind]}`,

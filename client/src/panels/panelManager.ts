@@ -60,20 +60,35 @@ export class PanelManager implements vscode.Disposable {
       void vscode.window.showInformationMessage('Patchwise: open a .pnet model first.');
       return;
     }
-    let panel = this.panels.get(kind);
+    const panel = this.panels.get(kind);
     if (panel) panel.reveal();
-    else {
-      panel = new ChartPanel(kind, this.extensionUri, {
-        onMessage: (from, message) => void this.onMessage(from, message),
-        onDispose: (from) => this.closed(from),
-        log: (text) => this.output.appendLine(`[panels] ${text}`),
-      });
-      this.panels.set(kind, panel);
-      panel.setSubject(fileName(target));
-    }
+    else this.add(kind, target);
     this.pendingBlock = block;
     if (this.followed?.toString() !== target.toString()) this.follow(target);
     else await this.refresh();
+  }
+
+  /**
+   * A panel VS Code restored after a window reload: it follows the model it showed (`subject`, from
+   * the page's saved state), else the active .pnet editor, else the next one that becomes active.
+   */
+  revive(kind: PanelKind, revived: vscode.WebviewPanel, subject: string | undefined): void {
+    this.panels.get(kind)?.dispose();
+    const target = subject ? vscode.Uri.parse(subject) : this.activeModel();
+    this.add(kind, target, revived);
+    if (target && this.followed?.toString() !== target.toString()) this.follow(target);
+    else void this.refresh();
+  }
+
+  private add(kind: PanelKind, target: vscode.Uri | undefined, revived?: vscode.WebviewPanel): void {
+    const host = {
+      onMessage: (from: PanelKind, message: PageMessage) => void this.onMessage(from, message),
+      onDispose: (from: PanelKind) => this.closed(from),
+      log: (text: string) => this.output.appendLine(`[panels] ${text}`),
+    };
+    const panel = new ChartPanel(kind, this.extensionUri, host, revived);
+    this.panels.set(kind, panel);
+    if (target) panel.setSubject(fileName(target));
   }
 
   private activeModel(): vscode.Uri | undefined {

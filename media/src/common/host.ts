@@ -17,13 +17,17 @@ export interface Host<S> {
  */
 export function connect<S extends object>(defaults: S, onMessage: (message: HostMessage) => void): Host<S> {
   const api = acquireVsCodeApi();
-  const state = restore(defaults, api.getState());
+  const saved = api.getState() as { subject?: unknown } | undefined;
+  const state = restore(defaults, saved);
+  // The model the data came from, kept beside the UI state: after a window reload VS Code hands the
+  // state to the extension, which reopens the panel on that model.
+  let subject = typeof saved?.subject === 'string' ? saved.subject : undefined;
   const host: Host<S> = {
     post: (message) => api.postMessage(message),
     state,
     saveState(patch) {
       Object.assign(state, patch);
-      api.setState(state);
+      api.setState({ ...state, subject });
     },
   };
   window.addEventListener('message', (event: MessageEvent) => {
@@ -33,6 +37,10 @@ export function connect<S extends object>(defaults: S, onMessage: (message: Host
       console.warn(`patchwise: ${text}`);
       host.post({ type: 'log', level: 'warn', text });
       return;
+    }
+    if (parsed.value.type === 'data' && parsed.value.data.uri !== subject) {
+      subject = parsed.value.data.uri;
+      api.setState({ ...state, subject });
     }
     try {
       onMessage(parsed.value);
