@@ -29,6 +29,40 @@ typedef struct {
     int32_t reverse;
 } pw_conv_1x1_geometry;
 
+/*
+ * The output stage, a constant in each inlined copy: the clamp, an SSAT when the clamp is the whole
+ * int8 range (as after a ReLU6 calibrated to it), or the fused add.
+ */
+enum { PW_1X1_CLAMP, PW_1X1_FULL_RANGE, PW_1X1_ADD };
+
+/*
+ * 4 input channels of two pixels × two output channels: each unpacked weight word feeds two SMLADs
+ * (one per pixel), each unpacked input word two (one per output channel): 4 loads, 8 unpacks and
+ * 8 SMLADs for 16 MACs. The inputs are raw bytes: the zero point is in the bias.
+ */
+PW_ALWAYS_INLINE void mac4(const int8_t *x0, const int8_t *x1, const int8_t *wa, const int8_t *wb, int32_t *a0, int32_t *b0, int32_t *a1,
+                           int32_t *b1)
+{
+    const uint32_t p4 = pw_read4(x0);
+    const uint32_t q4 = pw_read4(x1);
+    const uint32_t wa4 = pw_read4(wa);
+    const uint32_t wb4 = pw_read4(wb);
+    const uint32_t p02 = pw_sxtb16(p4), q02 = pw_sxtb16(q4);
+    uint32_t w = pw_sxtb16(wa4);
+    *a0 = pw_smlad(p02, w, *a0);
+    *a1 = pw_smlad(q02, w, *a1);
+    w = pw_sxtb16(wb4);
+    *b0 = pw_smlad(p02, w, *b0);
+    *b1 = pw_smlad(q02, w, *b1);
+    const uint32_t p13 = pw_sxtb16_ror8(p4), q13 = pw_sxtb16_ror8(q4);
+    w = pw_sxtb16_ror8(wa4);
+    *a0 = pw_smlad(p13, w, *a0);
+    *a1 = pw_smlad(q13, w, *a1);
+    w = pw_sxtb16_ror8(wb4);
+    *b0 = pw_smlad(p13, w, *b0);
+    *b1 = pw_smlad(q13, w, *b1);
+}
+
 /* The kernel once per requantization rule: the same source, each instance its own function. */
 #define PW_KERNEL conv_1x1_fixed
 #define PW_PREPARE pw_channel_of

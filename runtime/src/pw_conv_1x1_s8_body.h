@@ -4,11 +4,7 @@
  * PW_SCALE (an accumulator through a prepared channel; its last argument says the channel is fast) defined.
  */
 
-/*
- * Two pixels × two output channels from `ch`, bytes p0/p1 (NULL p1: one pixel), through the
- * accumulators' output stage. Inlined with constants for `has_add` and `fast`, so that the common
- * instance has neither the fused add's code nor a per-output branch.
- */
+/* Accumulators of two pixels (x0, x1) × two output channels (weights wa, wa + c), from the channels' biases. */
 PW_ALWAYS_INLINE void PW_CAT(PW_KERNEL, _pass)(const int8_t *x0, const int8_t *x1, const int8_t *wa, int32_t c, const pw_channel *ca,
                                             const pw_channel *cb, int32_t acc[4])
 {
@@ -16,27 +12,13 @@ PW_ALWAYS_INLINE void PW_CAT(PW_KERNEL, _pass)(const int8_t *x0, const int8_t *x
     const int8_t *wb = wa + c;
     int32_t i = 0;
 #if PW_USE_DSP
-    /* Each unpacked weight word feeds two SMLADs (one per pixel), each unpacked input word two
-     * (one per channel): 4 loads, 8 unpacks and 8 SMLADs for 16 MACs. */
+    /* Two words a pass where they fit: the loop's own instructions (and a spilled pointer) count half. */
+    for (; i + 8 <= c; i += 8) {
+        mac4(x0 + i, x1 + i, wa + i, wb + i, &a0, &b0, &a1, &b1);
+        mac4(x0 + i + 4, x1 + i + 4, wa + i + 4, wb + i + 4, &a0, &b0, &a1, &b1);
+    }
     for (; i + 4 <= c; i += 4) {
-        const uint32_t p4 = pw_read4(x0 + i);
-        const uint32_t q4 = pw_read4(x1 + i);
-        const uint32_t wa4 = pw_read4(wa + i);
-        const uint32_t wb4 = pw_read4(wb + i);
-        const uint32_t p02 = pw_sxtb16(p4), q02 = pw_sxtb16(q4);
-        uint32_t w = pw_sxtb16(wa4);
-        a0 = pw_smlad(p02, w, a0);
-        a1 = pw_smlad(q02, w, a1);
-        w = pw_sxtb16(wb4);
-        b0 = pw_smlad(p02, w, b0);
-        b1 = pw_smlad(q02, w, b1);
-        const uint32_t p13 = pw_sxtb16_ror8(p4), q13 = pw_sxtb16_ror8(q4);
-        w = pw_sxtb16_ror8(wa4);
-        a0 = pw_smlad(p13, w, a0);
-        a1 = pw_smlad(q13, w, a1);
-        w = pw_sxtb16_ror8(wb4);
-        b0 = pw_smlad(p13, w, b0);
-        b1 = pw_smlad(q13, w, b1);
+        mac4(x0 + i, x1 + i, wa + i, wb + i, &a0, &b0, &a1, &b1);
     }
 #endif
     for (; i < c; i++) {
@@ -51,12 +33,15 @@ PW_ALWAYS_INLINE void PW_CAT(PW_KERNEL, _pass)(const int8_t *x0, const int8_t *x
     acc[3] = b1;
 }
 
-/* One output byte: requantized, then the zero point and clamp, or the fused add. */
-PW_ALWAYS_INLINE int8_t PW_CAT(PW_KERNEL, _byte)(int32_t acc, const pw_channel *ch, int fast, int has_add, pw_output o, const int8_t *residual)
+/* One output byte: requantized, then the zero point and clamp, or the fused add (pw_1x1_mode). */
+PW_ALWAYS_INLINE int32_t PW_CAT(PW_KERNEL, _byte)(int32_t acc, const pw_channel *ch, int fast, int mode, pw_output o, const int8_t *residual)
 {
     const int32_t scaled = PW_SCALE(acc, ch, fast);
-    if (!has_add) {
-        return (int8_t)pw_clamp(scaled + o.zp, o.min, o.max);
+    if (mode == PW_1X1_FULL_RANGE) {
+        return pw_ssat8(scaled + o.zp);
+    }
+    if (mode == PW_1X1_CLAMP) {
+        return pw_clamp(scaled + o.zp, o.min, o.max);
     }
     return pw_output_byte(scaled, o, residual);
 }
@@ -68,7 +53,7 @@ PW_ALWAYS_INLINE int8_t PW_CAT(PW_KERNEL, _byte)(int32_t acc, const pw_channel *
  * so it is enough that each channel's pixels are finished in the run's direction.
  */
 PW_ALWAYS_INLINE void PW_CAT(PW_KERNEL, _pixels)(const pw_conv_1x1_geometry *g, const int8_t *weights, const pw_channel *ch, int32_t first,
-                                              int32_t n, int has_add, pw_output o)
+                                              int32_t n, int mode, pw_output o)
 {
     const int32_t c = g->c, out_c = g->out_c, cols = g->cols;
     const int32_t pixels = g->rows * cols;
@@ -84,7 +69,7 @@ PW_ALWAYS_INLINE void PW_CAT(PW_KERNEL, _pixels)(const pw_conv_1x1_geometry *g, 
             src[j] = g->in + rr * g->in_row + qq * g->in_pixel;
             dst[j] = g->out + rr * g->out_row + qq * out_c + first;
             /* Without an add the residual pointer is never read; it only must not be NULL plus an offset. */
-            res[j] = has_add ? g->res + rr * g->res_row + qq * out_c + first : dst[j];
+            res[j] = mode == PW_1X1_ADD ? g->res + rr * g->res_row + qq * out_c + first : dst[j];
             if (j == 0 && !two) {
                 src[1] = src[0];
                 dst[1] = dst[0];
@@ -103,37 +88,37 @@ PW_ALWAYS_INLINE void PW_CAT(PW_KERNEL, _pixels)(const pw_conv_1x1_geometry *g, 
             int32_t acc[4];
             PW_CAT(PW_KERNEL, _pass)(src[0], src[1], w, c, ca, cb, acc);
             /* All four bytes before any store: in place, a store may land on a residual byte still to be read. */
-            int8_t y[4];
+            int32_t y[4];
             if (ca->fast & cb->fast) {
-                y[0] = PW_CAT(PW_KERNEL, _byte)(acc[0], ca, 1, has_add, o, res[0] + u);
-                y[1] = PW_CAT(PW_KERNEL, _byte)(acc[1], cb, 1, has_add, o, res[0] + u + 1);
-                y[2] = PW_CAT(PW_KERNEL, _byte)(acc[2], ca, 1, has_add, o, res[1] + u);
-                y[3] = PW_CAT(PW_KERNEL, _byte)(acc[3], cb, 1, has_add, o, res[1] + u + 1);
+                y[0] = PW_CAT(PW_KERNEL, _byte)(acc[0], ca, 1, mode, o, res[0] + u);
+                y[1] = PW_CAT(PW_KERNEL, _byte)(acc[1], cb, 1, mode, o, res[0] + u + 1);
+                y[2] = PW_CAT(PW_KERNEL, _byte)(acc[2], ca, 1, mode, o, res[1] + u);
+                y[3] = PW_CAT(PW_KERNEL, _byte)(acc[3], cb, 1, mode, o, res[1] + u + 1);
             } else {
-                y[0] = PW_CAT(PW_KERNEL, _byte)(acc[0], ca, 0, has_add, o, res[0] + u);
-                y[1] = PW_CAT(PW_KERNEL, _byte)(acc[1], cb, 0, has_add, o, res[0] + u + 1);
-                y[2] = PW_CAT(PW_KERNEL, _byte)(acc[2], ca, 0, has_add, o, res[1] + u);
-                y[3] = PW_CAT(PW_KERNEL, _byte)(acc[3], cb, 0, has_add, o, res[1] + u + 1);
+                y[0] = PW_CAT(PW_KERNEL, _byte)(acc[0], ca, 0, mode, o, res[0] + u);
+                y[1] = PW_CAT(PW_KERNEL, _byte)(acc[1], cb, 0, mode, o, res[0] + u + 1);
+                y[2] = PW_CAT(PW_KERNEL, _byte)(acc[2], ca, 0, mode, o, res[1] + u);
+                y[3] = PW_CAT(PW_KERNEL, _byte)(acc[3], cb, 0, mode, o, res[1] + u + 1);
             }
             /* p0 before p1 (a lone pixel has dst[1] = dst[0] and the same bytes twice). */
-            dst[0][u] = y[0];
-            dst[0][u + 1] = y[1];
-            dst[1][u] = y[2];
-            dst[1][u + 1] = y[3];
+            dst[0][u] = (int8_t)y[0];
+            dst[0][u + 1] = (int8_t)y[1];
+            dst[1][u] = (int8_t)y[2];
+            dst[1][u + 1] = (int8_t)y[3];
         }
         if (u < n) {
             /* The odd last channel. */
             const pw_channel *ca = ch + u;
-            int8_t y[2];
+            int32_t y[2];
             for (int32_t j = 0; j < 2; j++) {
                 int32_t sum = ca->bias;
                 for (int32_t i = 0; i < c; i++) {
                     sum += src[j][i] * w[i];
                 }
-                y[j] = PW_CAT(PW_KERNEL, _byte)(sum, ca, 0, has_add, o, res[j] + u);
+                y[j] = PW_CAT(PW_KERNEL, _byte)(sum, ca, 0, mode, o, res[j] + u);
             }
-            dst[0][u] = y[0];
-            dst[1][u] = y[1];
+            dst[0][u] = (int8_t)y[0];
+            dst[1][u] = (int8_t)y[1];
         }
     }
 }
@@ -179,9 +164,11 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
             ch[u] = PW_PREPARE(bias[co] - zp * pw_sum_s8(weights + co * c, c), multiplier[co], shift[co]);
         }
         if (add) {
-            PW_CAT(PW_KERNEL, _pixels)(&g, weights, ch, first, n, 1, o);
+            PW_CAT(PW_KERNEL, _pixels)(&g, weights, ch, first, n, PW_1X1_ADD, o);
+        } else if (o.min == -128 && o.max == 127) {
+            PW_CAT(PW_KERNEL, _pixels)(&g, weights, ch, first, n, PW_1X1_FULL_RANGE, o);
         } else {
-            PW_CAT(PW_KERNEL, _pixels)(&g, weights, ch, first, n, 0, o);
+            PW_CAT(PW_KERNEL, _pixels)(&g, weights, ch, first, n, PW_1X1_CLAMP, o);
         }
     }
     return PW_OK;

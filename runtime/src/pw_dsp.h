@@ -97,6 +97,16 @@ static inline int32_t pw_sum_s8(const int8_t *p, int32_t n)
     return sum;
 }
 
+/* x saturated to int8 (one SSAT). */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define pw_ssat8(x) ((int32_t)__ssat((x), 8))
+#else
+static inline int32_t pw_ssat8(int32_t x)
+{
+    return x < -128 ? -128 : (x > 127 ? 127 : x);
+}
+#endif
+
 /* Two int16 copies of v in one word: (v, v). */
 static inline uint32_t pw_dup16(int32_t v)
 {

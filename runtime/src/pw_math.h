@@ -58,19 +58,21 @@ static inline int32_t pw_requantize(int32_t x, int32_t multiplier, int32_t shift
  * few instructions. `bias` is the layer's bias minus input_zp·Σw: kernels that take the zero point
  * out of their MAC loops (Σ(x − zp)·w = Σx·w − zp·Σw) start their accumulators from it.
  *
- * Fast case (fast = 1: shift in −31…−1, the usual multiplier below 0.5): TFLite's two roundings,
- * s = floor((x·m + 2^30) / 2^31) then s / 2^e rounded half away from zero (e = −shift), are one
- * floor division of a 64-bit sum: r = floor((x·m + 2^30 + 2^(e+30) − n·2^31) / 2^(31+e)), where
- * n = 1 when s < 0 (the rounding of a negative tie goes down). Nested floors of divisions by
- * positive integers compose, and an integer added to a floor moves inside it, hence the sum. n may
- * be taken as "x and m have opposite signs": when they do and s is not negative, s = 0, and then
- * both n give 0 because 2^(e−1) − 1 and 2^(e−1) are below 2^e. |x·m| ≤ 2^62 and the constant is
- * at most 2^61, so the sum fits an int64; its high word shifted right by e − 1 is the result. That
- * is SMLAL onto a constant and one ASR (no INT32_MIN·INT32_MIN case: e ≥ 1 rounds it correctly).
- * Other shifts (multipliers ≥ 0.5, with their wrapping left shift) take pw_requantize.
+ * Fast case (fast = 1: shift in −31…−1 and multiplier m > 0, what QuantizeMultiplier gives for
+ * scales below 0.5): TFLite's two roundings, s = floor((x·m + 2^30) / 2^31) then s / 2^e rounded
+ * half away from zero (e = −shift), are one floor division of a 64-bit sum:
+ *     r = floor((x·m + 2^30 + 2^(e+30) − n·2^31) / 2^(31+e)),  n = 1 when s < 0
+ * (half away from zero is floor((s + 2^(e−1) − n) / 2^e); nested floors of divisions by positive
+ * integers compose, and an integer added to a floor moves inside it). n may be taken as x < 0:
+ * with m > 0, a negative x gives s ≤ 0, and when s = 0 both n give 0, since 2^(e−1) − 1 and
+ * 2^(e−1) are below 2^e. |x·m| ≤ 2^62 and the constant is below 2^62, so the sum fits an int64;
+ * its high word shifted right by e − 1 is the result: the constant plus n·2^31 (ASR, ADDS, ADC),
+ * SMLAL, ASR. (INT32_MIN·INT32_MIN, which TFLite saturates, needs m < 0.) Other channels take
+ * pw_requantize.
  */
 typedef struct {
-    int64_t k;          /* fast: 2^30 + 2^(e+30) */
+    uint32_t k_lo;      /* fast: 2^30 + 2^(e+30), low and high words */
+    int32_t k_hi;
     int32_t bias;
     int32_t multiplier; /* float rule: the float32 bits */
     int32_t shift;      /* fast: e − 1; otherwise pw_channel_quant's shift */
@@ -82,19 +84,36 @@ static inline pw_channel pw_channel_of(int32_t bias, int32_t multiplier, int32_t
     pw_channel ch;
     ch.bias = bias;
     ch.multiplier = multiplier;
-    ch.fast = shift < 0 && shift >= -31;
+    ch.fast = shift < 0 && shift >= -31 && multiplier > 0;
     ch.shift = ch.fast ? -shift - 1 : shift;
-    ch.k = ch.fast ? (1ll << 30) + (1ll << (30 - shift)) : 0;
+    const int64_t k = ch.fast ? (1ll << 30) + (1ll << (30 - shift)) : 0;
+    ch.k_lo = (uint32_t)(k & 0xffffffffll);
+    ch.k_hi = (int32_t)(k >> 32);
     return ch;
 }
 
 /* pw_requantize of a fast channel (see pw_channel). */
 static inline int32_t pw_requantize_fast(int32_t x, const pw_channel *ch)
 {
-    const int32_t m = ch->multiplier;
-    const int64_t n = (int64_t)((x ^ m) >> 31) * 2147483648ll; /* −2^31 or 0 */
-    const int64_t sum = ch->k + n + (int64_t)x * m;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    /* GCC 12 spends seven instructions on the n·2^31 term; these are four with the SMLAL. */
+    uint32_t lo;
+    int32_t hi;
+    int32_t n;
+    __asm("asr %[n], %[x], #31\n\t"
+          "adds %[lo], %[k_lo], %[n], lsl #31\n\t"
+          "adc %[hi], %[k_hi], %[n]\n\t"
+          "smlal %[lo], %[hi], %[x], %[m]"
+          : [lo] "=&r"(lo), [hi] "=&r"(hi), [n] "=&r"(n)
+          : [x] "r"(x), [m] "r"(ch->multiplier), [k_lo] "r"(ch->k_lo), [k_hi] "r"(ch->k_hi)
+          : "cc");
+    return hi >> ch->shift;
+#else
+    const int64_t k = (int64_t)ch->k_hi * 4294967296ll + ch->k_lo;
+    const int64_t n = (int64_t)(x >> 31) * 2147483648ll; /* −2^31 or 0 */
+    const int64_t sum = k + n + (int64_t)x * ch->multiplier;
     return (int32_t)(sum >> 32) >> ch->shift;
+#endif
 }
 
 static inline int32_t pw_requantize_channel(int32_t x, const pw_channel *ch)
@@ -178,7 +197,8 @@ static inline pw_channel pw_channel_of_float(int32_t bias, int32_t bits, int32_t
 {
     pw_channel ch;
     (void)unused;
-    ch.k = 0;
+    ch.k_lo = 0;
+    ch.k_hi = 0;
     ch.bias = bias;
     ch.multiplier = bits;
     ch.shift = 0;
