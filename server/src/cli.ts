@@ -10,8 +10,7 @@ import { parseSize } from './core/units';
 import { checkRuntimeSupport } from './core/codegen/support';
 import { modelNameOf } from './core/services/onnxModel';
 import { runReference } from './core/quant/interpreter';
-import { quantizeModel } from './core/quant/params';
-import { Board, boards, buildFirmware, FirmwareFailure, RunTarget, runTargets, ToolPaths } from './firmware';
+import { Board, boards, buildFirmware, FirmwareFailure, quantizeForFirmware, RunTarget, runTargets, ToolPaths } from './firmware';
 
 /** Exit codes: 0 fits (or the same bytes), 1 over budget, nothing fits, or different bytes; 2 bad input or usage; 3 a missing tool or a failed build or run. */
 const enum Exit {
@@ -28,7 +27,8 @@ FILE is a .pnet model, or for analyze, optimize and firmware also an .onnx model
 commands:
   analyze FILE    per-block memory, MACs and receptive fields; exit 0 fits, 1 over budget, 2 input errors
   optimize FILE   search every split point × patch grid; exit 0 when a schedule fits, 1 when none does
-  reference FILE  run the int8 TypeScript reference on the synthetic input (checksum, top-5)
+  reference FILE  run the int8 TypeScript reference on the synthetic input (checksum, top-5); an
+                  ONNX model runs with its own int8 weights (or post-training quantization)
   firmware FILE   generate the C project for a board; with --run, build and run it and compare with
                   the reference; exit 0 same bytes, 1 different bytes or does not fit, 2 input
                   errors, 3 a tool is missing or the build or run failed
@@ -159,7 +159,6 @@ function parseArgs(argv: string[]): Options {
   }
   if (!options.file) throw new UsageError(`${command} needs a FILE`);
   if (options.apply && command !== 'optimize') throw new UsageError('--apply goes with optimize');
-  if (isOnnx(options.file) && command === 'reference') throw new UsageError('reference takes a .pnet file; for an .onnx model, firmware --run host compares with its reference');
   if (isOnnx(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
   if ((options.calibration !== undefined || options.exportQdq) && command !== 'firmware') throw new UsageError('--calibration and --export-qdq go with firmware');
   if (options.input && !isOnnx(options.file)) throw new UsageError('--input goes with an .onnx file (a .pnet has its input line)');
@@ -242,12 +241,16 @@ function optimize(options: Options, text: string): Exit {
   return search.best ? Exit.Fits : Exit.Over;
 }
 
+/** The reference the firmware is checked against: the model's own ONNX weights, PTQ, or synthetic ones. */
 function reference(options: Options, text: string): Exit {
-  const analysis = analyzeText(text, options.schedule !== undefined ? { schedule: options.schedule } : {});
+  const analysis = analyzeText(text, { ...(options.schedule !== undefined ? { schedule: options.schedule } : {}), fs: nodeFileSystem, basePath: options.file });
   const errors = [...analysis.diagnostics.filter((d) => d.severity === 'error'), ...(analysis.model && !analysis.hasErrors ? checkRuntimeSupport(analysis.model) : [])];
   printDiagnostics(options.file, errors);
   if (errors.length > 0 || !analysis.model) return Exit.Input;
-  const result = runReference(quantizeModel(analysis.model));
+  const quantized = quantizeForFirmware(analysis, { file: options.file, text });
+  printDiagnostics(options.file, quantized.diagnostics);
+  if (!quantized.qm) return Exit.Input;
+  const result = runReference(quantized.qm);
   const out = { model: analysis.model.name, checksum: result.checksum, top5: result.top5, outputBytes: result.output.length };
   write(options.json ? JSON.stringify(out, null, 2) : `${out.model}: checksum ${out.checksum}, top-5 ${out.top5.map(([c, v]) => `${c} (${v})`).join(', ')}`);
   return Exit.Fits;

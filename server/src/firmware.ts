@@ -131,7 +131,7 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   const unsupported = checkRuntimeSupport(analysis.model);
   if (unsupported.length > 0) return { analysis, diagnostics: unsupported };
   const model = analysis.model;
-  const quantized = quantize(analysis, request);
+  const quantized = quantizeForFirmware(analysis, request);
   if (!quantized.qm) return { analysis, diagnostics: quantized.diagnostics };
   const qm = quantized.qm;
   const reference = runReference(qm);
@@ -171,7 +171,7 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
  * The int8 model: a model `from "file.onnx"` brings its own quantized weights (or gets post-training
  * quantization); a .pnet model gets deterministic synthetic weights.
  */
-function quantize(analysis: Analysis, request: FirmwareRequest): { qm?: QModel; diagnostics: Diagnostic[] } {
+export function quantizeForFirmware(analysis: Analysis, request: FirmwareRequest): { qm?: QModel; diagnostics: Diagnostic[] } {
   const model = analysis.model!;
   const from = analysis.ast.from;
   if (request.input && request.input.length !== model.input.shape.h * model.input.shape.w * model.input.shape.c) {

@@ -2,6 +2,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { repoRoot } from '../helpers';
 import { analyzeText } from '../../server/src/core/engine';
 import { quantizeOnnx } from '../../server/src/core/import/onnxWeights';
 import { runReference } from '../../server/src/core/quant/interpreter';
@@ -144,6 +146,17 @@ describe('quantized ONNX weights in the firmware', function () {
     const requantized = quantizeOnnx(again.model!, exported!, { image: input.hwc });
     assert.equal(requantized.format, 'qdq');
     assert.equal(hex(runReference(requantized.qm!).output), hex(runReference(quantizeOnnx(analysis.model!, bytes, { image: input.hwc }).qm!).output));
+  });
+
+  it('`patchwise reference` on an .onnx file runs its own int8 weights (the checksum the firmware is held to)', () => {
+    const model = qoperatorModel(7);
+    const file = path.join(dir, 'ref-qop.onnx');
+    fs.writeFileSync(file, model.bytes);
+    const cli = spawnSync(process.execPath, [path.join(repoRoot, 'out', 'server', 'src', 'cli.js'), 'reference', file, '--json'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(cli.status, 0, cli.stderr);
+    const analysis = analyzeText(`model ref_qop from "ref-qop.onnx"\n`, { fs: nodeFileSystem, basePath: path.join(dir, 'x.pnet') });
+    const own = runReference(quantizeOnnx(analysis.model!, model.bytes).qm!);
+    assert.equal(JSON.parse(cli.stdout).checksum, own.checksum);
   });
 
   it('malformed quantization parameters are diagnostics naming the node, never a throw', () => {
