@@ -103,6 +103,8 @@ for (const c of cases) {
         console.log(`      fits: ${s.best.patch ? `patch=${s.best.patch.join('x')} until=block${s.best.untilBlock}` : 'layer by layer'}, peak ${s.best.peakBytes} B (layer by layer ${report.perLayer.peakBytes} B)`);
       } else {
         assert.ok(s.reason && /needs .* > 512\.0 KiB|budget is 512\.0 KiB/.test(s.reason), s.reason);
+        // The peak is past where any patch stage can end, and the reason says what stops the stage.
+        assert.match(s.reason!, /; no patch stage reaches it: block \d+ \(.*\) (starts a second branch|reads|needs the whole tensor|is a graph op)/);
         assert.ok(s.pareto[0].peakBytes > h743.sramBytes);
         console.log(`      does not fit: ${s.reason}`);
       }

@@ -1,5 +1,5 @@
-import { Model } from '../model/ir';
-import { macs, stageBlocker } from '../model/ops';
+import { Layer, Model } from '../model/ir';
+import { macs, sourcesOf, stageBlocker } from '../model/ops';
 import { formatKiB } from '../units';
 import { layerByLayer, StepMemory } from './memory';
 import { axisRegions, AxisRegions, evaluatePatchStage } from './patch';
@@ -79,7 +79,7 @@ export function searchSchedules(model: Model, budgetBytes = model.target.sramByt
   for (const block of model.blocks) {
     const end = block.endLayer;
     const blocker = stageBlocker(model, block.index);
-    if (blocker?.why === 'global' || blocker?.why === 'graph') break;
+    if (blocker && blocker.why !== 'tapped') break;
     if (blocker) continue;
     const rowCache: AxisRegions[] = [];
     const colCache: AxisRegions[] = [];
@@ -136,12 +136,29 @@ function explain(model: Model, lowest: Candidate, budgetBytes: number): string {
   const what = `block ${block.index} (${block.label})`;
   const over = `${formatKiB(lowest.peakBytes)} > ${formatKiB(budgetBytes)}`;
   if (!lowest.patch) {
-    return `${what} needs ${over} layer by layer, and no patch stage lowers the peak`;
+    return `${what} needs ${over} layer by layer, and no patch stage lowers the peak${unreachable(model, block.index)}`;
   }
   const schedule = `patch=${lowest.patch[0]}x${lowest.patch[1]} until=block${lowest.untilBlock}`;
   if (lowest.limitedBy === 'later') {
-    return `${what} needs ${formatKiB(lowest.laterPeakBytes)} layer by layer even with the best patch stage (${schedule}); the budget is ${formatKiB(budgetBytes)}`;
+    return `${what} needs ${formatKiB(lowest.laterPeakBytes)} layer by layer even with the best patch stage (${schedule}); the budget is ${formatKiB(budgetBytes)}${unreachable(model, block.index)}`;
   }
   const stage = evaluatePatchStage(model, lowest.untilBlock!, lowest.patch);
   return `the patch stage needs ${over} even with the best schedule (${schedule}): ${what} needs ${formatKiB(stage.perPatchPeakBytes)} per patch + ${formatKiB(stage.stageOutputBytes + stage.heldInputBytes)} stage buffers`;
+}
+
+/** Why no patch stage can take in `block` (global ops, graph ops, a branch crossing), or ''. */
+function unreachable(model: Model, block: number): string {
+  const blocker = stageBlocker(model, block);
+  if (!blocker) return '';
+  const at = (index: number) => `block ${index} (${model.blocks[index].label})`;
+  switch (blocker.why) {
+    case 'global': return `; no patch stage reaches it: ${at(blocker.layer.block)} needs the whole tensor`;
+    case 'graph': return `; no patch stage reaches it: ${at(blocker.layer.block)} is a graph op, which runs layer by layer`;
+    case 'branch': return `; no patch stage reaches it: ${at(blocker.layer.block)} starts a second branch (it reads ${readsOf(model, blocker.layer)})`;
+    case 'tapped': return `; no patch stage reaches it: ${at(blocker.reader.block)} reads ${blocker.layer ? `the output of block ${blocker.layer.block}` : 'the network input'}, a branch that would cross the stage`;
+  }
+}
+
+function readsOf(model: Model, layer: Layer): string {
+  return sourcesOf(layer).map((s) => (s < 0 ? 'the network input' : `block ${model.layers[s].block}'s output`)).join(' and ');
 }

@@ -96,9 +96,14 @@ export function sourcesOf(layer: Layer): readonly number[] {
 }
 
 /** Why blocks 0..untilBlock cannot run patch by patch: the first layer in the way. */
+const graphKinds = new Set<LayerKind>(['add', 'mul', 'concat', 'resize', 'convT']);
+
 export type StageBlocker =
-  /** A global op (global pooling, fc) or a graph op (add, concat, SE scale…) inside the stage. */
-  | { why: 'global' | 'graph'; layer: Layer }
+  /**
+   * Inside the stage: a global op (global pooling, fc), a graph op (add, concat, SE scale…), or a
+   * conv or pool that starts a second branch (it reads other than the layer before it).
+   */
+  | { why: 'global' | 'graph' | 'branch'; layer: Layer }
   /** `reader`, after the stage, reads `layer`'s output from inside it (a branch crosses the cut). */
   | { why: 'tapped'; layer: Layer | undefined; reader: Layer };
 
@@ -106,7 +111,7 @@ export function stageBlocker(model: Model, untilBlock: number): StageBlocker | u
   const end = model.blocks[untilBlock].endLayer;
   for (let i = 0; i < end; i++) {
     const layer = model.layers[i];
-    if (!isPatchable(layer)) return { why: layer.sources === undefined ? 'global' : 'graph', layer };
+    if (!isPatchable(layer)) return { why: layer.sources === undefined ? 'global' : graphKinds.has(layer.kind) ? 'graph' : 'branch', layer };
   }
   for (let i = end; i < model.layers.length; i++) {
     const reader = model.layers[i];
