@@ -36,6 +36,10 @@ static inline uint32_t pw_ror(uint32_t x, uint32_t r)
 #define pw_sxtb16(x) ((uint32_t)__sxtb16(x))
 #define pw_sadd16(a, b) ((uint32_t)__sadd16((a), (b)))
 #define pw_smlad(a, b, acc) ((int32_t)__smlad((a), (b), (acc)))
+#define pw_smlabb(a, b, acc) ((int32_t)__smlabb((int32_t)(a), (int32_t)(b), (acc)))
+#define pw_smlabt(a, b, acc) ((int32_t)__smlabt((int32_t)(a), (int32_t)(b), (acc)))
+#define pw_smlatb(a, b, acc) ((int32_t)__smlatb((int32_t)(a), (int32_t)(b), (acc)))
+#define pw_smlatt(a, b, acc) ((int32_t)__smlatt((int32_t)(a), (int32_t)(b), (acc)))
 #else
 /* Bytes 0 and 2, sign-extended into the two halfwords. */
 static inline uint32_t pw_sxtb16(uint32_t x)
@@ -59,6 +63,18 @@ static inline int32_t pw_smlad(uint32_t a, uint32_t b, int32_t acc)
     const int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
     return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
 }
+
+/* acc + one halfword of a · one halfword of b (B: bottom, T: top), wrapping like SMLAxy. */
+static inline int32_t pw_smla_halves(uint32_t a, int top_a, uint32_t b, int top_b, int32_t acc)
+{
+    const int32_t x = (int32_t)(int16_t)(top_a ? a >> 16 : a & 0xffffu);
+    const int32_t y = (int32_t)(int16_t)(top_b ? b >> 16 : b & 0xffffu);
+    return (int32_t)((uint32_t)acc + (uint32_t)(x * y));
+}
+#define pw_smlabb(a, b, acc) pw_smla_halves((a), 0, (b), 0, (acc))
+#define pw_smlabt(a, b, acc) pw_smla_halves((a), 0, (b), 1, (acc))
+#define pw_smlatb(a, b, acc) pw_smla_halves((a), 1, (b), 0, (acc))
+#define pw_smlatt(a, b, acc) pw_smla_halves((a), 1, (b), 1, (acc))
 #endif
 
 /*
@@ -106,6 +122,12 @@ static inline int32_t pw_ssat8(int32_t x)
     return x < -128 ? -128 : (x > 127 ? 127 : x);
 }
 #endif
+
+/* (lo, hi) as the two int16 halves of a word. */
+static inline uint32_t pw_pack16(int32_t lo, int32_t hi)
+{
+    return ((uint32_t)(uint16_t)hi << 16) | (uint16_t)lo;
+}
 
 /* Two int16 copies of v in one word: (v, v). */
 static inline uint32_t pw_dup16(int32_t v)

@@ -4,6 +4,7 @@
  * last) byte, with strides that are multiples of the channel count, an output byte of channel c
  * lands only on input bytes of channel c, which are already in the buffer.
  */
+#include "pw_dsp.h"
 #include "pw_math.h"
 
 int32_t pw_dwconv_s8_get_buffer_size(int32_t rows, int32_t cols)
@@ -13,11 +14,13 @@ int32_t pw_dwconv_s8_get_buffer_size(int32_t rows, int32_t cols)
 
 /* The kernel once per requantization rule: the same source, each instance its own function. */
 #define PW_KERNEL dwconv_fixed
-#define PW_FINISH pw_finish
+#define PW_PREPARE pw_channel_of
+#define PW_SCALE(acc, ch, fast) ((fast) ? pw_requantize_fast((acc), (ch)) : pw_requantize_channel((acc), (ch)))
 #include "pw_dwconv_s8_body.h"
 
 #define PW_KERNEL dwconv_float
-#define PW_FINISH pw_finish_float
+#define PW_PREPARE pw_channel_of_float
+#define PW_SCALE(acc, ch, fast) ((void)(fast), pw_requantize_float_channel((acc), (ch)))
 #include "pw_dwconv_s8_body.h"
 
 pw_status pw_dwconv_s8(const pw_conv_params *params, const pw_channel_quant *quant, const pw_dims *in_dims,

@@ -1,7 +1,146 @@
 /*
  * The body of pw_dwconv_s8 for one requantization rule, included once per rule by pw_dwconv_s8.c with
- * PW_KERNEL (the instance's name) and PW_FINISH (pw_finish or pw_finish_float) defined.
+ * PW_KERNEL (the instance's name), PW_PREPARE (a pw_channel from bias, multiplier and shift) and
+ * PW_SCALE (an accumulator through a prepared channel; its last argument says the channel is fast) defined.
  */
+
+/* The output byte of the fast rows: the zero point, then an SSAT (clamp = the int8 range) or the clamp. */
+PW_ALWAYS_INLINE int8_t PW_CAT(PW_KERNEL, _byte)(int32_t acc, const pw_channel *pc, pw_output o, int full)
+{
+    const int32_t v = PW_SCALE(acc, pc, 1) + o.zp;
+    return (int8_t)(full ? pw_ssat8(v) : pw_clamp(v, o.min, o.max));
+}
+
+/*
+ * n outputs of one channel along a row of 3×3 windows inside the tensor along x (s = 1 or 2, a
+ * constant in each inlined copy): r[ky] is the plane byte under the first window's tap (ky, 0),
+ * `dst` the first output byte, `c` the distance between output bytes. Kernel rows outside the
+ * tensor come with zero taps (their zero-point share is in `bias`) and any stored row as r[ky].
+ */
+PW_ALWAYS_INLINE void PW_CAT(PW_KERNEL, _row3)(const int8_t *const r[3], int32_t s, int32_t n, const int32_t *w, int32_t bias,
+                                            const pw_channel *pc, pw_output o, int full, int8_t *dst, int32_t c)
+{
+    const int8_t *r0 = r[0], *r1 = r[1], *r2 = r[2];
+    int32_t q = 0;
+#if PW_USE_DSP
+    /* Per kernel row, (w0, w2) as an int16 pair for one SMLAD; the middle taps w1 as halfwords for SMLAxy. */
+    const uint32_t w02_0 = pw_pack16(w[0], w[2]), w02_1 = pw_pack16(w[3], w[5]), w02_2 = pw_pack16(w[6], w[8]);
+    const uint32_t w1_01 = pw_pack16(w[1], w[4]), w1_2 = pw_pack16(w[7], 0);
+    for (; q + 2 <= n; q += 2, r0 += 2 * s, r1 += 2 * s, r2 += 2 * s, dst += 2 * c) {
+        int32_t a0 = bias, a1 = bias;
+        if (s == 1) {
+            /* Bytes x0..x3 of a row: (x0, x2)·(w0, w2) + x1·w1 for the first output, (x1, x3)·(w0, w2) + x2·w1 for the second. */
+            uint32_t b = pw_read4(r0), lo = pw_sxtb16(b), hi = pw_sxtb16_ror8(b);
+            a0 = pw_smlabb(hi, w1_01, pw_smlad(lo, w02_0, a0));
+            a1 = pw_smlatb(lo, w1_01, pw_smlad(hi, w02_0, a1));
+            b = pw_read4(r1), lo = pw_sxtb16(b), hi = pw_sxtb16_ror8(b);
+            a0 = pw_smlabt(hi, w1_01, pw_smlad(lo, w02_1, a0));
+            a1 = pw_smlatt(lo, w1_01, pw_smlad(hi, w02_1, a1));
+            b = pw_read4(r2), lo = pw_sxtb16(b), hi = pw_sxtb16_ror8(b);
+            a0 = pw_smlabb(hi, w1_2, pw_smlad(lo, w02_2, a0));
+            a1 = pw_smlatb(lo, w1_2, pw_smlad(hi, w02_2, a1));
+        } else {
+            /* Bytes x0..x4: (x0, x2) and x1 for the first output; (x2, x4) from the word at x1, and x3, for the
+             * second (no byte past x4 is read: the plane may end there). */
+            uint32_t b = pw_read4(r0), hi = pw_sxtb16_ror8(b);
+            a0 = pw_smlabb(hi, w1_01, pw_smlad(pw_sxtb16(b), w02_0, a0));
+            a1 = pw_smlatb(hi, w1_01, pw_smlad(pw_sxtb16_ror8(pw_read4(r0 + 1)), w02_0, a1));
+            b = pw_read4(r1), hi = pw_sxtb16_ror8(b);
+            a0 = pw_smlabt(hi, w1_01, pw_smlad(pw_sxtb16(b), w02_1, a0));
+            a1 = pw_smlatt(hi, w1_01, pw_smlad(pw_sxtb16_ror8(pw_read4(r1 + 1)), w02_1, a1));
+            b = pw_read4(r2), hi = pw_sxtb16_ror8(b);
+            a0 = pw_smlabb(hi, w1_2, pw_smlad(pw_sxtb16(b), w02_2, a0));
+            a1 = pw_smlatb(hi, w1_2, pw_smlad(pw_sxtb16_ror8(pw_read4(r2 + 1)), w02_2, a1));
+        }
+        dst[0] = PW_CAT(PW_KERNEL, _byte)(a0, pc, o, full);
+        dst[c] = PW_CAT(PW_KERNEL, _byte)(a1, pc, o, full);
+    }
+#endif
+    for (; q < n; q++, r0 += s, r1 += s, r2 += s, dst += c) {
+        const int32_t acc = bias + r0[0] * w[0] + r0[1] * w[1] + r0[2] * w[2] + r1[0] * w[3] + r1[1] * w[4] + r1[2] * w[5] + r2[0] * w[6] +
+                            r2[1] * w[7] + r2[2] * w[8];
+        dst[0] = PW_CAT(PW_KERNEL, _byte)(acc, pc, o, full);
+    }
+}
+
+/* Where an output row lies: its input rows and columns, in tensor and plane (stored region) coordinates. */
+typedef struct {
+    const int8_t *plane;
+    int32_t plane_cols;
+    int32_t plane_y0;
+    int32_t plane_x0;
+    int32_t h;
+    int32_t w;
+    int32_t pad;
+    int32_t ox0;
+    int32_t cols;
+    int32_t xa; /* [xa, xb): outputs whose windows lie inside the tensor along x */
+    int32_t xb;
+} PW_CAT(PW_KERNEL, _row_geometry);
+
+/*
+ * One output row of a 3×3 layer (s = 1 or 2, a constant in each inlined copy; no fused add) from
+ * input row iy0. Kernel rows outside the tensor get zero taps and their zero-point share (zp·Σ of
+ * the row's taps) in the bias, and so do kernel columns at the left and right edges: what padding
+ * with (x − zp) = 0 gives. The inside columns [xa, xb) go through _row3.
+ */
+PW_ALWAYS_INLINE void PW_CAT(PW_KERNEL, _run3)(const PW_CAT(PW_KERNEL, _row_geometry) *g, int32_t iy0, int32_t s, const int32_t *w, int32_t zp,
+                                            const pw_channel *pc, pw_output o, int full, int8_t *out_row, int32_t c)
+{
+    const int32_t ky_lo = iy0 < 0 ? -iy0 : 0;
+    const int32_t ky_hi = g->h - iy0 < 3 ? g->h - iy0 : 3;
+    int32_t taps[9];
+    const int32_t *t = w;
+    int32_t bias = pc->bias;
+    if (ky_lo > 0 || ky_hi < 3) {
+        for (int32_t i = 0; i < 9; i++) {
+            const int inside = i >= 3 * ky_lo && i < 3 * ky_hi;
+            taps[i] = inside ? w[i] : 0;
+            bias += inside ? 0 : zp * w[i];
+        }
+        t = taps;
+    }
+    /* Plane offsets of the kernel rows at tensor column 0 (rows outside: any inside row, its taps are 0). */
+    int32_t row[3];
+    for (int32_t ky = 0; ky < 3; ky++) {
+        row[ky] = ((ky >= ky_lo && ky < ky_hi ? iy0 + ky : iy0 + ky_lo) - g->plane_y0) * g->plane_cols - g->plane_x0;
+    }
+    const int32_t end = g->ox0 + g->cols;
+    for (int32_t ox = g->ox0; ox < end; ox++) {
+        if (ox == g->xa && g->xa < g->xb) {
+            const int32_t ix0 = ox * s - g->pad;
+            const int8_t *r[3] = {g->plane + row[0] + ix0, g->plane + row[1] + ix0, g->plane + row[2] + ix0};
+            int8_t *dst = out_row + (ox - g->ox0) * c;
+            if (s == 1) {
+                if (full) {
+                    PW_CAT(PW_KERNEL, _row3)(r, 1, g->xb - g->xa, t, bias, pc, o, 1, dst, c);
+                } else {
+                    PW_CAT(PW_KERNEL, _row3)(r, 1, g->xb - g->xa, t, bias, pc, o, 0, dst, c);
+                }
+            } else if (full) {
+                PW_CAT(PW_KERNEL, _row3)(r, 2, g->xb - g->xa, t, bias, pc, o, 1, dst, c);
+            } else {
+                PW_CAT(PW_KERNEL, _row3)(r, 2, g->xb - g->xa, t, bias, pc, o, 0, dst, c);
+            }
+            ox = g->xb - 1;
+            continue;
+        }
+        /* An edge output: only the kernel columns inside the tensor are read. */
+        const int32_t ix0 = ox * s - g->pad;
+        const int32_t kx_lo = ix0 < 0 ? -ix0 : 0;
+        const int32_t kx_hi = g->w - ix0 < 3 ? g->w - ix0 : 3;
+        /* A column outside reads as the zero point: (zp − zp)·w = 0, as the bias already holds −zp·Σw. */
+        const int in0 = kx_lo == 0, in1 = kx_lo <= 1 && kx_hi > 1, in2 = kx_hi == 3;
+        int32_t acc = bias;
+        for (int32_t ky = 0; ky < 3; ky++) {
+            const int32_t at = row[ky] + ix0;
+            const int32_t x0 = in0 ? g->plane[at] : zp, x1 = in1 ? g->plane[at + 1] : zp, x2 = in2 ? g->plane[at + 2] : zp;
+            acc += x0 * t[ky * 3] + x1 * t[ky * 3 + 1] + x2 * t[ky * 3 + 2];
+        }
+        out_row[(ox - g->ox0) * c] = PW_CAT(PW_KERNEL, _byte)(acc, pc, o, full);
+    }
+}
+
 PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_quant *quant, const pw_dims *in_dims,
                        const pw_view *in, const int8_t *weights, const int32_t *bias,
                        const pw_add_params *add, const pw_view *residual, const pw_view *out, int8_t *buffer)
@@ -27,17 +166,41 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
     const int32_t zp = params->input_zp;
     const int32_t h = in_dims->h, w_full = in_dims->w;
     const pw_output o = pw_output_of(params, add);
+    const int full = o.min == -128 && o.max == 127;
     const int32_t in_y0 = in->y0, in_x0 = in->x0, in_rows = in->rows, in_cols = in->cols, in_stride = in->row_stride;
     const int8_t *in_data = in->data;
     const int32_t oy0 = out->y0, ox0 = out->x0, rows = out->rows, cols = out->cols, out_stride = out->row_stride;
     int8_t *out_data = out->data;
     const int8_t *res_data = residual ? residual->data : 0;
     const int32_t res_y0 = residual ? residual->y0 : 0, res_x0 = residual ? residual->x0 : 0, res_stride = residual ? residual->row_stride : 0;
+    /* The 3×3 rows' geometry: outputs whose windows lie inside the tensor along x are [xa, xb). */
+    PW_CAT(PW_KERNEL, _row_geometry) g;
+    g.plane = buffer;
+    g.plane_cols = in_cols;
+    g.plane_y0 = in_y0;
+    g.plane_x0 = in_x0;
+    g.h = h;
+    g.w = w_full;
+    g.pad = pad;
+    g.ox0 = ox0;
+    g.cols = cols;
+    const int32_t span = w_full - k + pad;
+    const int32_t x_lo = (pad + s - 1) / s, x_hi = span < 0 ? 0 : span / s + 1;
+    g.xa = x_lo < ox0 ? ox0 : (x_lo > ox0 + cols ? ox0 + cols : x_lo);
+    g.xb = x_hi < g.xa ? g.xa : (x_hi > ox0 + cols ? ox0 + cols : x_hi);
     for (int32_t ch = 0; ch < c; ch++) {
         for (int32_t r = 0; r < in_rows; r++) {
             const int8_t *src = in_data + r * in_stride + ch;
             int8_t *dst = buffer + r * in_cols;
-            for (int32_t q = 0; q < in_cols; q++) {
+            int32_t q = 0;
+            /* Four bytes a pass: the loop's own instructions are most of a byte copy's cost. */
+            for (; q + 4 <= in_cols; q += 4) {
+                dst[q] = src[q * c];
+                dst[q + 1] = src[(q + 1) * c];
+                dst[q + 2] = src[(q + 2) * c];
+                dst[q + 3] = src[(q + 3) * c];
+            }
+            for (; q < in_cols; q++) {
                 dst[q] = src[q * c];
             }
         }
@@ -48,9 +211,9 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
             w[t] = weights[t * c + ch];
             wsum += w[t];
         }
-        const int32_t base = bias[ch] - zp * wsum;
-        const int32_t m = quant->multiplier[ch];
-        const int32_t sh = quant->shift[ch];
+        const pw_channel pc = PW_PREPARE(bias[ch] - zp * wsum, quant->multiplier[ch], quant->shift[ch]);
+        /* Without a fused add (the only case that can need reverse order), 3×3 rows go the fast way. */
+        const int fast_rows = !add && k == 3 && s <= 2 && pc.fast;
         /* Channel ch's bytes are only ever written over channel ch's: order matters per channel. */
         for (int32_t rr = 0; rr < rows; rr++) {
             const int32_t oy = reverse ? oy0 + rows - 1 - rr : oy0 + rr;
@@ -58,6 +221,14 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
             const int rows_inside = iy0 >= 0 && iy0 + k <= h;
             int8_t *out_row = out_data + (oy - oy0) * out_stride + ch;
             const int8_t *res_row = res_data ? res_data + (oy - res_y0) * res_stride + ch : 0;
+            if (fast_rows && iy0 + 2 >= 0 && iy0 < h) {
+                if (s == 1) {
+                    PW_CAT(PW_KERNEL, _run3)(&g, iy0, 1, w, zp, &pc, o, full, out_row, c);
+                } else {
+                    PW_CAT(PW_KERNEL, _run3)(&g, iy0, 2, w, zp, &pc, o, full, out_row, c);
+                }
+                continue;
+            }
             for (int32_t qq = 0; qq < cols; qq++) {
                 const int32_t ox = reverse ? ox0 + cols - 1 - qq : ox0 + qq;
                 const int32_t ix0 = ox * s - pad;
@@ -65,16 +236,10 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
                 if (rows_inside && ix0 >= 0 && ix0 + k <= w_full) {
                     /* Interior: every tap is inside the tensor, so no padding and no checks. */
                     const int8_t *row = buffer + (iy0 - in_y0) * in_cols + (ix0 - in_x0);
-                    acc = base;
-                    if (k == 3) {
-                        const int8_t *r1 = row + in_cols;
-                        const int8_t *r2 = r1 + in_cols;
-                        acc += row[0] * w[0] + row[1] * w[1] + row[2] * w[2] + r1[0] * w[3] + r1[1] * w[4] + r1[2] * w[5] + r2[0] * w[6] + r2[1] * w[7] + r2[2] * w[8];
-                    } else {
-                        for (int32_t ky = 0; ky < k; ky++, row += in_cols) {
-                            for (int32_t kx = 0; kx < k; kx++) {
-                                acc += row[kx] * w[ky * k + kx];
-                            }
+                    acc = pc.bias;
+                    for (int32_t ky = 0; ky < k; ky++, row += in_cols) {
+                        for (int32_t kx = 0; kx < k; kx++) {
+                            acc += row[kx] * w[ky * k + kx];
                         }
                     }
                 } else {
@@ -94,7 +259,7 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
                     }
                 }
                 const int8_t *res = res_row ? res_row + (ox - res_x0) * c : 0;
-                out_row[(ox - ox0) * c] = PW_FINISH(acc, m, sh, o, res);
+                out_row[(ox - ox0) * c] = pw_output_byte(PW_SCALE(acc, &pc, 0), o, res);
             }
         }
     }
@@ -102,4 +267,5 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
 }
 
 #undef PW_KERNEL
-#undef PW_FINISH
+#undef PW_PREPARE
+#undef PW_SCALE
