@@ -1,0 +1,11 @@
+import * as path from 'path';
+
+/**
+ * `--calibration DIR` for Generate Firmware: only for a model that takes its layers from an ONNX
+ * file (the CLI refuses it otherwise), the setting's folder resolved against the model's folder.
+ */
+export function calibrationFlags(modelText: string, modelFile: string, setting: string | undefined): string[] {
+  const folder = setting?.trim();
+  if (!folder || !/^\s*model\s+\S+\s+from\s+"/m.test(modelText)) return [];
+  return ['--calibration', path.resolve(path.dirname(modelFile), folder)];
+}
