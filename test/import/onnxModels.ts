@@ -74,7 +74,7 @@ export class OnnxBuilder {
     let y = this.node('Conv', [x, w, b], { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], group: g });
     if (options.bn !== false) {
       const c = (n: string) => this.init(`${n}${id}`, [cout], new Array(cout).fill(n === 'var' ? 1 : 0));
-      y = this.node('BatchNormalization', [y, c('scale'), c('bias'), c('mean'), c('var')], { epsilon: 1e-5 });
+      y = this.node('BatchNormalization', [y, c('scale'), c('bias'), c('mean'), c('var')], { epsilon: { float: 1e-5 } });
     }
     if (options.act === 'relu') y = this.node('Relu', [y]);
     if (options.act === 'relu6' || options.act === undefined) y = this.node('Clip', [y, this.init(`min${id}`, [], [0]), this.init(`max${id}`, [], [6])]);

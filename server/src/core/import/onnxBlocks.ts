@@ -156,11 +156,14 @@ function graphSpec(d: Draft, info: Extract<NodeInfo, { kind: GraphKind }>): Grap
 function irPad(d: Draft, w: AxisWindow, out: Reporter): number | undefined {
   const fits = (p: number) => Math.floor((w.n + 2 * p - w.k) / w.s) + 1 === w.out;
   if (w.begin === w.end && fits(w.begin)) return w.begin;
-  const p = [w.begin, w.end, Math.floor((w.begin + w.end) / 2), Math.ceil((w.begin + w.end) / 2)].find(fits);
+  // A pool's ceil_mode pads the end by up to s − 1 more: those paddings are tried after the given ones.
+  const extra = Array.from({ length: w.s }, (_, i) => Math.max(w.begin, w.end) + i + 1);
+  const p = [w.begin, w.end, Math.floor((w.begin + w.end) / 2), Math.ceil((w.begin + w.end) / 2), ...extra].find(fits);
   if (p === undefined) {
     out.report('onnxShape', d.node.op, d.node.name, `padding ${w.begin}+${w.end} with a ${w.k} window and stride ${w.s} on ${w.n} gives ${w.out}, which no symmetric padding gives`);
     return undefined;
   }
-  out.report('onnxApproximated', d.node.op, d.node.name, `asymmetric padding ${w.begin}+${w.end} is analysed as ${p} on both sides (same output length ${w.out})`);
+  const given = w.begin === w.end ? `padding ${w.begin} with ceil_mode` : `asymmetric padding ${w.begin}+${w.end}`;
+  out.report('onnxApproximated', d.node.op, d.node.name, `${given} is analysed as ${p} on both sides (same output length ${w.out})`);
   return p;
 }
