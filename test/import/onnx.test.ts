@@ -77,6 +77,11 @@ describe('ONNX import: chains of blocks', () => {
     // The last node of each block a stage can end at: not the global pool's nor the classifier's.
     assert.deepEqual(nodes.map((c) => c.label), a.model!.blocks.slice(0, 6).map((b) => a.model!.layers[b.endLayer - 1].node));
     assert.match(nodes[3].detail!, /^ends the patch stage after block 3 \(mbconv e\d k3 s1\)$/);
+    // The model line (all imported layers sit on it) sums the import up.
+    const hover = ls.doHover(ls.analyze(header(' from "tiny.onnx"'), undefined, 'models/tiny.pnet'), { line: 0, character: 20 })!.contents;
+    assert.match(hover, /^\*\*from "tiny\.onnx"\*\*: 15 layers in 8 blocks/);
+    assert.match(hover, /A chain of blocks, as a \.pnet would write it/);
+    assert.match(hover, /A patch stage may end at blocks 0–5$/);
   });
 
   it('the schedule search works on the imported model as on the .pnet', () => {
@@ -245,6 +250,10 @@ describe('ONNX import: graphs (branches, SE, Concat, Resize, ConvTranspose)', ()
     assert.equal(ok.report.layers[5].macs, 16 * 16 * 2 * 2 * 4 * 2, 'a transposed conv: k²·Cin·Cout per input pixel');
     const inStage = analyzeText(pnet.replace('until=block0', 'until=block2'), { fs: memoryFs({ 'm/g.onnx': m.bytes() }), basePath: 'm/g.pnet' });
     assert.deepEqual(errorsOf(inStage.diagnostics).map((d) => d.code), ['PW2014'], 'a resize cannot run patch by patch');
+    const hover = getLanguageService({ fs: memoryFs({ 'm/g.onnx': m.bytes() }) });
+    const summary = hover.doHover(hover.analyze(pnet, undefined, 'm/g.pnet'), { line: 0, character: 16 })!.contents;
+    assert.match(summary, /A graph: 1 concat, 1 resize, 1 transposed conv \(analysed by liveness/);
+    assert.match(summary, /A patch stage may end at block 0$/);
     const search = searchSchedules(ok.model);
     assert.deepEqual([...new Set(search.candidates.map((c) => c.untilBlock))], [null, 0], 'only the stage that ends where no branch crosses');
   });

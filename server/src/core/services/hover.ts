@@ -1,5 +1,7 @@
 import { BlockReport, LayerReport } from '../analysis/analyze';
 import { Position } from '../language/diagnostics';
+import { LayerKind } from '../model/ir';
+import { stageBlocker } from '../model/ops';
 import { formatBudget, formatBytes, formatKiB, formatMacs, formatPercent } from '../units';
 import { DocumentAnalysis } from './document';
 import { Hover } from './types';
@@ -20,6 +22,7 @@ export function doHover(doc: DocumentAnalysis, position: Position): Hover | null
   if (ast.schedule?.line === line) contents = scheduleHover(doc);
   else if (ast.input?.range.start.line === line) contents = inputHover(doc);
   else if (ast.target?.range.start.line === line || ast.budget?.range.start.line === line) contents = targetHover(doc);
+  else if (ast.from?.range.start.line === line && doc.analysis.model) contents = importedHover(doc);
   else contents = blockHover(doc, line);
   return contents ? { contents, range } : null;
 }
@@ -121,4 +124,42 @@ function targetHover(doc: DocumentAnalysis): string {
     '',
     `Peak ${formatKiB(r.peakBytes)} (${r.fitsSram ? 'fits' : 'over'}) · weights ${formatBytes(r.weightsBytes)} (${r.fitsFlash ? 'fits' : 'over'})`,
   ].join('\n');
+}
+
+const graphNames: Partial<Record<LayerKind, string>> = { add: 'add', mul: 'SE scale', concat: 'concat', resize: 'resize', convT: 'transposed conv' };
+
+/**
+ * The `model NAME from "file.onnx"` line: what the import made of the graph, its peak, and where a
+ * patch stage may end (all its layers sit on this one line, so a block hover would show block 0 only).
+ */
+function importedHover(doc: DocumentAnalysis): string {
+  const model = doc.analysis.model!;
+  const r = doc.analysis.report!;
+  const count = (kinds: LayerKind[]) => model.layers.filter((l) => kinds.includes(l.kind)).length;
+  const graph = (Object.keys(graphNames) as LayerKind[]).map((k) => [graphNames[k], count([k])] as const).filter(([, n]) => n > 0);
+  const peak = r.layers.find((l) => l.name === r.perLayer.peakLayer);
+  const ends = model.blocks.filter((b) => !stageBlocker(model, b.index)).map((b) => b.index);
+  return [
+    `**from "${doc.analysis.ast.from!.text}"**: ${model.layers.length} layers in ${model.blocks.length} blocks — ${count(['conv'])} conv, ${count(['dwconv'])} depthwise, ${count(['pool', 'gpool'])} pool, ${count(['fc'])} fc`,
+    '',
+    graph.length > 0
+      ? `A graph: ${graph.map(([name, n]) => `${n} ${name}${n > 1 ? 's' : ''}`).join(', ')} (analysed by liveness: parallel branches summed)`
+      : 'A chain of blocks, as a .pnet would write it',
+    '',
+    `Peak layer by layer ${formatKiB(r.perLayer.peakBytes)} at \`${r.perLayer.peakLayer}\`${peak ? ` (block ${peak.block})` : ''} · ${formatMacs(r.macs.total)} MACs · weights ${formatBytes(r.weightsBytes)}`,
+    '',
+    ends.length === 0 ? 'No patch stage is possible: the first block already holds a global or graph op' : `A patch stage may end at ${runs(ends)}`,
+  ].join('\n');
+}
+
+/** `blocks 0–3, 7` from sorted block indices. */
+function runs(indices: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < indices.length; i++) {
+    let j = i;
+    while (j + 1 < indices.length && indices[j + 1] === indices[j] + 1) j++;
+    parts.push(j > i ? `${indices[i]}–${indices[j]}` : String(indices[i]));
+    i = j;
+  }
+  return `block${indices.length > 1 ? 's' : ''} ${parts.join(', ')}`;
 }
