@@ -21,7 +21,7 @@ const parts: readonly Part[] = ['inputBytes', 'outputBytes', 'keptBytes', 'stage
 const partNames: Record<Part, string> = {
   inputBytes: 'input',
   outputBytes: 'output',
-  keptBytes: 'kept for the shortcut',
+  keptBytes: 'kept for a later layer',
   stageBytes: 'stage output buffer',
   scratchBytes: 'scratch',
 };

@@ -1,5 +1,9 @@
 import { strict as assert } from 'assert';
 import { generateDeepModel } from '../../bench/models';
+import * as path from 'path';
+import { analyzeDocument } from '../../server/src/core/services/document';
+import { panelData } from '../../server/src/core/services/panelData';
+import { OnnxBuilder } from '../import/onnxModels';
 import { dataMessage, exampleText, exampleUri } from './fixtures';
 import { Inked, PanelPageRun, usePanelBrowser } from './pageHarness';
 
@@ -14,6 +18,32 @@ describe('memory panel page (headless Chromium)', function () {
 
   const plotInk = async (chart: string) => run.probe<Inked>(`inked('${chart}Chart', window.patchwiseTest.chartArea('${chart}'))`);
 
+  it('draws an imported ONNX graph (SE scale, concat, resize, transposed conv) with its node names', async () => {
+    const m = new OnnxBuilder();
+    const c1 = m.conv(m.input('x', [1, 3, 64, 64]), 3, 16, 3, 2);
+    const gate = m.node('HardSigmoid', [m.conv(m.node('GlobalAveragePool', [c1]), 16, 16, 1, 1, { act: 'none', bn: false })]);
+    const se = m.node('Mul', [c1, gate]);
+    const c2 = m.conv(se, 16, 32, 3, 2);
+    const up = m.node('Resize', [c2, '', m.init('scales', [4], [1, 1, 2, 2])], { mode: 'nearest' }, undefined, 'upsample');
+    const head = m.conv(m.node('Concat', [se, up], { axis: 1 }), 48, 8, 3, 1);
+    const deconv = m.node('ConvTranspose', [head, m.init('wt', [8, 1, 2, 2])], { strides: [2, 2] }, undefined, 'deconv');
+    // Past the input's resolution: fractional jumps, whole-pixel receptive fields.
+    m.output(m.conv(m.node('Resize', [deconv, '', m.init('scales2', [4], [1, 1, 2, 2])], { mode: 'nearest' }), 1, 4, 2, 1));
+    const files: Record<string, Uint8Array> = { '/m/net.onnx': m.bytes() };
+    const fs = { readFile: (p: string) => files[p], resolve: (base: string, rel: string) => path.posix.join(path.posix.dirname(base), rel) };
+    const doc = analyzeDocument('model net from "net.onnx"\ninput 64x64x3\ntarget stm32f412\n', {}, { fs, path: '/m/net.pnet' });
+    assert.deepEqual(doc.analysis.diagnostics.filter((d) => d.severity === 'error'), []);
+    run = await browser.open('memory', 'light');
+    await run.send({ type: 'data', data: panelData(doc, 'file:///m/net.pnet', 1, ['memory']) });
+    const memory = await plotInk('memory');
+    assert.ok(memory.colored > memory.total * 0.03, `bars drawn: ${JSON.stringify(memory)}`);
+    const ticks = await run.probe<string[]>('ticks("memory", "x")');
+    assert.ok(ticks.some((t) => t.includes('upsample')) && ticks.some((t) => t.includes('deconv')), ticks.join(', '));
+    assert.match(await run.page.locator('#summary').innerText(), /^peak [\d.]+ KiB layer by layer/);
+    assert.deepEqual(run.problems, []);
+    await run.screenshot('memory-onnx-graph');
+  });
+
   it('draws the stacked bars, budget and flash charts with the right legend and axes', async () => {
     run = await browser.open('memory', 'dark');
     assert.deepEqual(await run.posted(), [{ type: 'ready' }]);
@@ -25,7 +55,7 @@ describe('memory panel page (headless Chromium)', function () {
     assert.deepEqual(await run.probe('legend("memoryLegend")'), [
       'input',
       'output',
-      'kept for the shortcut',
+      'kept for a later layer',
       'stage output buffer',
       'scratch',
       'pale: layer by layer, solid: with the schedule',

@@ -53,11 +53,12 @@ export function receptiveFields(layers: readonly Layer[]): LayerReceptiveField[]
 function layerStep(layer: Layer, rf: ReceptiveField, axis: 'rows' | 'cols'): ReceptiveField {
   const w = layer[axis];
   const factor = axis === 'rows' ? layer.output.h / layer.input.h : layer.output.w / layer.input.w;
-  if (layer.kind === 'resize') return { size: rf.size, jump: rf.jump / factor, start: rf.start };
-  if (layer.kind === 'convT') {
-    return { size: rf.size + (Math.ceil(w.k / w.s) - 1) * rf.jump, jump: rf.jump / w.s, start: rf.start + Math.ceil((w.p - w.k + 1) / w.s) * rf.jump };
-  }
-  return stepReceptiveField(rf, w);
+  let next: ReceptiveField;
+  if (layer.kind === 'resize') next = { size: rf.size, jump: rf.jump / factor, start: rf.start };
+  else if (layer.kind === 'convT') next = { size: rf.size + (Math.ceil(w.k / w.s) - 1) * rf.jump, jump: rf.jump / w.s, start: rf.start + Math.ceil((w.p - w.k + 1) / w.s) * rf.jump };
+  else next = stepReceptiveField(rf, w);
+  // Past an upsampling the jump is a fraction of a pixel; a field still covers whole input pixels.
+  return { size: Math.ceil(next.size), jump: next.jump, start: Math.floor(next.start) };
 }
 
 /** Input rows needed for `n` neighbouring output rows, unclipped: (n − 1)·jump + size. */

@@ -68,7 +68,7 @@ export interface ScheduleSummary {
 export interface MemoryParts {
   inputBytes: number;
   outputBytes: number;
-  /** The block input kept for the shortcut. */
+  /** Tensors kept for a later layer: a block input held for its shortcut, a branch held for its reader. */
   keptBytes: number;
   /** The stage output buffer (and the network input held in SRAM) during the patch stage. */
   stageBytes: number;
