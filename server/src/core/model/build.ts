@@ -310,7 +310,7 @@ class Builder {
     for (const layer of this.layers) {
       const first = sourcesOf(layer)[0];
       const dies = lastRead.get(first) === layer.index && !(first < 0 && streamed);
-      const fits = first < 0 || bytesOf(this.sourceShape(first)) === bytesOf(layer.output);
+      const fits = bytesOf(this.sourceShape(first)) === bytesOf(layer.output);
       if (layer.kind === 'dwconv') layer.inPlace = dies;
       if (layer.kind === 'add' || layer.kind === 'mul') layer.inPlace = dies && fits;
     }
