@@ -135,11 +135,11 @@ connection.onDidChangeConfiguration((change) => void updateSettings(change.setti
 
 documents.onDidChangeContent((event) => scheduleValidation(event.document.uri));
 
-// An .onnx file changed on disk (the client watches **/*.onnx): every open model that takes its
-// layers from a file is analysed again.
+// An .onnx file changed on disk (the client watches **/*.onnx): every analysed model that takes
+// its layers from a file is analysed again (one not analysed yet reads the file when it is).
 connection.onDidChangeWatchedFiles(() => {
   for (const document of documents.all()) {
-    if (!/^\s*model\s+\S+\s+from\s+"/m.test(document.getText())) continue;
+    if (!cache.get(document.uri)?.doc.analysis.ast.from) continue;
     cache.delete(document.uri);
     scheduleValidation(document.uri);
   }

@@ -77,8 +77,7 @@ export function inputAst(shape: Shape, placement: InputAst['placement'], range: 
 export function checkShapes(model: Model, layers: OnnxLayers, range: Range): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const layer of model.layers) {
-    const node = /\((.*)\)$/.exec(layer.name)?.[1];
-    const expected = node === undefined ? undefined : layers.expected?.get(node);
+    const expected = layer.node === undefined ? undefined : layers.expected?.get(layer.node);
     if (expected && (expected.h !== layer.output.h || expected.w !== layer.output.w || expected.c !== layer.output.c)) {
       problems.push(diagnostic('onnxShape', range, 'layer', layer.name, `the IR gives ${formatShape(layer.output)} but ONNX gives ${formatShape(expected)}`));
     }

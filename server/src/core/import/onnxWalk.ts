@@ -12,6 +12,9 @@ import { NodeInfo, Shapes } from './onnxShapes';
 
 type LayerInfo = Exclude<NodeInfo, { kind: 'alias' | 'unsupported' }>;
 
+/** How a gating activation is named in the diagnostic that lists the activations the firmware skips. */
+const gating = 'x·f(x) (HardSwish, Swish)';
+
 /** One layer before it becomes an op: its node, the layers it reads, its first input's and its output's dims. */
 export interface Draft {
   node: GraphNode;
@@ -54,7 +57,7 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
       const x = root(data[0]);
       canon.set(node.outputs[0], x);
       acts.delete(x);
-      runless.set('x·f(x) (HardSwish, Swish)', [...(runless.get('x·f(x) (HardSwish, Swish)') ?? []), node.name]);
+      runless.set(gating, [...(runless.get(gating) ?? []), node.name]);
       continue;
     }
     layers.push(n);

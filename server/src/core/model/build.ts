@@ -304,8 +304,9 @@ class Builder {
   private graphInPlace(streamed: boolean): void {
     const lastRead = new Map<number, number>();
     for (const layer of this.layers) for (const s of sourcesOf(layer)) lastRead.set(s, layer.index);
-    for (const block of this.blocks) {
-      if (block.shortcut) lastRead.set(sourcesOf(this.layers[block.firstLayer])[0], Math.max(lastRead.get(sourcesOf(this.layers[block.firstLayer])[0]) ?? -1, block.endLayer - 1));
+    for (const block of this.blocks.filter((b) => b.shortcut)) {
+      const input = sourcesOf(this.layers[block.firstLayer])[0];
+      lastRead.set(input, Math.max(lastRead.get(input) ?? -1, block.endLayer - 1));
     }
     for (const layer of this.layers) {
       const first = sourcesOf(layer)[0];
@@ -403,7 +404,7 @@ class Builder {
     }
     const byName = model.blocks.filter((b) => b.name === text);
     // An imported model's node name (`block3.expand (Conv_12)`) ends the stage at its block.
-    const byNode = model.layers.find((l) => l.name.endsWith(` (${text})`));
+    const byNode = model.layers.find((l) => l.node === text);
     if (byName.length === 0 && byNode) return byNode.block;
     if (byName.length === 0) {
       this.diagnostics.push(diagnostic('unknownUntil', range, text));

@@ -95,9 +95,9 @@ export function sourcesOf(layer: Layer): readonly number[] {
   return layer.sources ?? [layer.index - 1];
 }
 
-/** Why blocks 0..untilBlock cannot run patch by patch: the first layer in the way. */
 const graphKinds = new Set<LayerKind>(['add', 'mul', 'concat', 'resize', 'convT']);
 
+/** Why blocks 0..untilBlock cannot run patch by patch: the first layer in the way. */
 export type StageBlocker =
   /**
    * Inside the stage: a global op (global pooling, fc), a graph op (add, concat, SE scale…), or a
