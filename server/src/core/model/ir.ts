@@ -14,6 +14,11 @@ export interface Window {
   readonly k: number;
   readonly s: number;
   readonly p: number;
+  /**
+   * Zero padding after the last row when it differs from `p` (TFLite's SAME with stride 2 on an even
+   * size pads 0 before and 1 after; ONNX pads begin/end). Undefined: `p` on both sides.
+   */
+  readonly pEnd?: number;
 }
 
 /**
@@ -23,11 +28,27 @@ export interface Window {
  * by a per-channel vector (squeeze-and-excitation), `concat` along channels, `resize` (upsampling)
  * and `convT` (transposed convolution).
  */
-export type LayerKind = 'conv' | 'dwconv' | 'pool' | 'gpool' | 'fc' | GraphKind;
+export type LayerKind = 'conv' | 'dwconv' | 'pool' | 'gpool' | 'fc' | GraphKind | ElementKind;
 export type GraphKind = 'add' | 'mul' | 'concat' | 'resize' | 'convT';
+/**
+ * One-input ops of imported models: `act` an elementwise activation computed through a 256-entry
+ * int8 table (its own output quantization), `pad` explicit zero-point padding (windows with k=1,
+ * s=1, p before and pEnd after), `softmax` over the channels of each pixel.
+ */
+export type ElementKind = 'act' | 'pad' | 'softmax';
+
+/** Activations that run as a 256-entry int8 lookup table built from the quantization parameters. */
+export type TableActivation = 'hardswish' | 'hardsigmoid' | 'sigmoid' | 'tanh' | 'leakyrelu' | 'swish';
+
+/** Upsampling rule of a `resize` layer (TFLite's and ONNX's coordinate transformations). */
+export interface ResizeRule {
+  readonly mode: 'nearest' | 'bilinear';
+  readonly alignCorners: boolean;
+  readonly halfPixelCenters: boolean;
+}
 
 /** What a layer is inside its block; `expand`/`dw`/`project` are the parts of an mbconv. */
-export type LayerRole = 'conv' | 'expand' | 'dw' | 'project' | 'pool' | 'fc' | 'se' | GraphKind;
+export type LayerRole = 'conv' | 'expand' | 'dw' | 'project' | 'pool' | 'fc' | 'se' | GraphKind | ElementKind;
 
 export interface Layer {
   /** Position in {@link Model.layers}. */
@@ -42,8 +63,13 @@ export interface Layer {
   /** Window along rows and along columns (they differ only for global pooling of non-square maps). */
   readonly rows: Window;
   readonly cols: Window;
+  /** A depthwise conv with a depth multiplier m has groups = input.c and output.c = m · input.c. */
   readonly groups: number;
   readonly act: Activation;
+  /** Kind `act`: the function (LeakyRelu's slope in `alpha`, HardSigmoid's in `alpha` and `beta`). */
+  readonly table?: { readonly fn: TableActivation; readonly alpha?: number; readonly beta?: number };
+  /** Kind `resize`: how output pixels map to input pixels. */
+  readonly resize?: ResizeRule;
   readonly poolMode?: 'avg' | 'max';
   readonly input: Shape;
   readonly output: Shape;

@@ -63,6 +63,9 @@ export const opRules: Record<LayerKind, OpRules> = {
   concat: dataRules,
   resize: dataRules,
   convT: transposedRules,
+  act: dataRules,
+  pad: dataRules,
+  softmax: dataRules,
 };
 
 export function macs(layer: Layer): number {
@@ -77,9 +80,9 @@ export function scratchBytes(layer: Layer, inRows = layer.input.h, inCols = laye
   return opRules[layer.kind].scratchBytes(layer, inRows, inCols);
 }
 
-/** Output length along one axis: ⌊(n + 2p − k)/s⌋ + 1 (may be ≤ 0 when the window does not fit). */
+/** Output length along one axis: ⌊(n + p + pEnd − k)/s⌋ + 1 (may be ≤ 0 when the window does not fit). */
 export function outputLength(n: number, window: Window): number {
-  return Math.floor((n + 2 * window.p - window.k) / window.s) + 1;
+  return Math.floor((n + window.p + (window.pEnd ?? window.p) - window.k) / window.s) + 1;
 }
 
 /**
