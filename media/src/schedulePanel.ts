@@ -1,5 +1,6 @@
 import { Chart, LinearScale, LineElement, PointElement, ScatterController, Tooltip, TooltipItem } from 'chart.js';
 import type { PanelData, ScheduleSpace } from '../../server/src/core/services/panelTypes';
+import { maxOf, minOf } from '../../server/src/core/arrays';
 import { formatKiB, formatMacs } from '../../server/src/core/units';
 import { annotations } from './common/annotations';
 import { connect, exposeCharts } from './common/host';
@@ -110,8 +111,8 @@ function currentPoint(data: PanelData, space: ScheduleSpace): Point {
 function frontRange(points: Point[]): { min?: number; max?: number } {
   if (host.state.range === 'all' || points.length === 0) return {};
   const ys = points.map((p) => p.y);
-  const lo = Math.min(...ys);
-  const hi = Math.max(...ys);
+  const lo = minOf(ys);
+  const hi = maxOf(ys);
   const pad = Math.max(hi - lo, Math.abs(hi) * 0.02, 1) * 0.4;
   // Round to a tick step so that the axis ends on round numbers.
   const step = 10 ** Math.floor(Math.log10((hi - lo + 2 * pad) / 5));

@@ -1,5 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { readBounded } from './boundedRead';
+import { limits } from './core/limits';
 import { inflateSync } from 'zlib';
 import { Shape } from './core/model/ir';
 
@@ -32,6 +34,7 @@ function decodeNetpbm(bytes: Uint8Array): Image {
     }
     const start = at;
     while (at < bytes.length && !/\s/.test(String.fromCharCode(bytes[at]))) at++;
+    if (at - start > 10) throw new ImageError('a malformed header');
     const v = Number(String.fromCharCode(...bytes.subarray(start, at)));
     if (!Number.isInteger(v) || v < 0) throw new ImageError('a malformed header');
     return v;
@@ -39,6 +42,7 @@ function decodeNetpbm(bytes: Uint8Array): Image {
   const [w, h, max] = [token(), token(), token()];
   if (max < 1 || max > 255) throw new ImageError(`maxval ${max}: only 8-bit images are read`);
   const n = w * h * c;
+  checkPixels(n);
   const data = new Uint8Array(n);
   if (magic === 'P5' || magic === 'P6') {
     const body = bytes.subarray(at + 1, at + 1 + n);
@@ -58,6 +62,11 @@ function paeth(a: number, b: number, c: number): number {
   const pb = Math.abs(p - b);
   const pc = Math.abs(p - c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/** A header may claim any size: refuse images larger than the file limit before allocating them. */
+function checkPixels(bytes: number): void {
+  if (!(bytes <= limits.imageBytes)) throw new ImageError(`${bytes} bytes of pixels; the limit is ${limits.imageBytes} bytes`);
 }
 
 function decodePng(bytes: Uint8Array): Image {
@@ -83,7 +92,9 @@ function decodePng(bytes: Uint8Array): Image {
   if (header.depth !== 8 || !channels) throw new ImageError(`bit depth ${header.depth}, color type ${header.type}: only 8-bit images are read`);
   if (header.interlace !== 0) throw new ImageError('interlaced PNGs are not read');
   if (header.type === 3 && !palette) throw new ImageError('a palette image without PLTE');
-  const raw = inflateSync(Buffer.concat(idat));
+  checkPixels(header.w * header.h * 4);
+  // The inflated data is bounded too: a small zlib bomb must not fill the memory.
+  const raw = inflateSync(Buffer.concat(idat), { maxOutputLength: header.h * (header.w * channels + 1) + 1 });
   const stride = header.w * channels;
   if (raw.length < header.h * (stride + 1)) throw new ImageError('the image data is truncated');
   const px = new Uint8Array(header.h * stride);
@@ -153,7 +164,9 @@ export function readCalibrationFolder(dir: string, shape: Shape): CalibrationIma
   const problems: string[] = [];
   for (const name of names) {
     try {
-      const bytes = new Uint8Array(fs.readFileSync(path.join(dir, name)));
+      const read = readBounded(path.join(dir, name), limits.imageBytes);
+      if ('error' in read) throw new ImageError(read.error);
+      const bytes = read.bytes;
       const img = /\.png$/i.test(name) ? decodePng(bytes) : decodeNetpbm(bytes);
       if (img.w < 1 || img.h < 1) throw new ImageError('an empty image');
       inputs.push(toInput(img, shape));

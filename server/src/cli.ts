@@ -3,6 +3,8 @@ import * as path from 'path';
 import { formatDiagnostic, formatReport, formatSearch } from './cliFormat';
 import { analyzeText, applyEdits, optimizeText, scheduleEdit, scheduleText } from './core/engine';
 import { nodeFileSystem } from './nodeFileSystem';
+import { readBounded } from './boundedRead';
+import { limits } from './core/limits';
 import { Diagnostic } from './core/language/diagnostics';
 import { BudgetOverride } from './core/model/build';
 import { builtInTargets, findTarget } from './core/targets';
@@ -189,13 +191,18 @@ function write(text: string): void {
 
 function run(argv: string[]): Exit {
   const options = parseArgs(argv);
-  let text: string;
-  try {
-    text = isOnnx(options.file) ? (fs.accessSync(options.file, fs.constants.R_OK), onnxText(options)) : fs.readFileSync(options.file, 'utf8');
-  } catch (error) {
-    process.stderr.write(`patchwise: cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+  // The model file is read with the text limit (a .onnx one later, through the file system, with the
+  // file limit): never /dev/zero or a FIFO, never more than the limit's bytes.
+  const read = isOnnx(options.file) ? undefined : readBounded(options.file, limits.textChars);
+  if (read && 'error' in read) {
+    process.stderr.write(`patchwise: cannot read ${options.file}: ${read.error}${read.refused ? ' (PW6006)' : ''}\n`);
     return Exit.Input;
   }
+  if (!read && !fs.existsSync(options.file)) {
+    process.stderr.write(`patchwise: cannot read ${options.file}: ENOENT\n`);
+    return Exit.Input;
+  }
+  const text = read ? new TextDecoder().decode(read.bytes) : onnxText(options);
   switch (options.command) {
     case 'analyze': return analyze(options, text);
     case 'optimize': return optimize(options, text);

@@ -1,6 +1,7 @@
 import { AnalysisReport } from './core/analysis/analyze';
 import { Candidate, SearchResult } from './core/analysis/search';
 import { scheduleText } from './core/engine';
+import { maxOf } from './core/arrays';
 import { Diagnostic } from './core/language/diagnostics';
 import { formatBytes, formatKiB, formatMacs, formatPercent } from './core/units';
 
@@ -10,7 +11,7 @@ export function formatDiagnostic(file: string, d: Diagnostic): string {
 }
 
 function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = header.map((h, i) => maxOf(rows.map((r) => r[i].length), h.length));
   const line = (cells: string[]) => cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }

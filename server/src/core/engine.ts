@@ -1,7 +1,8 @@
 import { analyzeModel, AnalysisReport } from './analysis/analyze';
 import { Candidate, searchSchedules, SearchOptions, SearchResult } from './analysis/search';
 import { ModelAst } from './language/ast';
-import { Diagnostic, diagnostic, hasErrors, Range } from './language/diagnostics';
+import { Diagnostic, diagnostic, hasErrors, Range, rangeOf } from './language/diagnostics';
+import { limits } from './limits';
 import { parse } from './language/parser';
 import { buildModel, BudgetOverride } from './model/build';
 import { Model } from './model/ir';
@@ -11,6 +12,8 @@ import { checkShapes, importOnnxLayers, inputAst, OnnxImportOptions, OnnxLayers 
 export interface FileSystem {
   /** The file's bytes, or undefined when it cannot be read. */
   readFile(path: string): Uint8Array | undefined;
+  /** Why the last readFile of `path` gave undefined, when the file system knows (e.g. over a limit). */
+  whyUnread?(path: string): string | undefined;
   /** `rel` relative to the file `base` (the .pnet that names it). */
   resolve(base: string, rel: string): string;
 }
@@ -37,6 +40,10 @@ export interface Analysis {
 }
 
 export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysis {
+  if (text.length > limits.textChars) {
+    const diagnostics = [diagnostic('textTooLarge', rangeOf(0, 0, 0), text.length, limits.textChars)];
+    return { ast: parse('').ast, diagnostics, hasErrors: true };
+  }
   const source = options.schedule !== undefined ? withScheduleText(text, options.schedule) : text;
   const parsed = parse(source);
   const imported = parsed.ast.from ? importFrom(parsed.ast, options) : undefined;
@@ -55,6 +62,8 @@ function importFrom(ast: ModelAst, options: AnalyzeOptions): { built: ReturnType
   const path = options.fs ? options.fs.resolve(options.basePath ?? '', from.text) : from.text;
   const bytes = options.fs?.readFile(path);
   if (!bytes) {
+    const refused = options.fs?.whyUnread?.(path);
+    if (refused) return { built: { diagnostics: [] }, diagnostics: [diagnostic('fileRefused', from.range, from.text, refused)] };
     const why = options.fs ? 'the file is missing or unreadable' : 'ONNX files are not read here yet';
     return { built: { diagnostics: [] }, diagnostics: [diagnostic('onnxUnreadable', from.range, from.text, why)] };
   }

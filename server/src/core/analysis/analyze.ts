@@ -1,3 +1,4 @@
+import { maxOf } from '../arrays';
 import { Diagnostic } from '../language/diagnostics';
 import { Model } from '../model/ir';
 import { macs, weightBytes } from '../model/ops';
@@ -176,8 +177,8 @@ function blockReports(model: Model, steps: StepMemory[], layerMacs: number[], st
   return model.blocks.map((block) => {
     const inStage = stage !== undefined && block.index <= stage.untilBlock;
     const range = steps.slice(block.firstLayer, block.endLayer);
-    const lblPeak = Math.max(...range.map((s) => s.totalBytes));
-    const stagePeak = inStage ? stage!.stageOutputBytes + stage!.heldInputBytes + Math.max(...stage!.layers.slice(block.firstLayer, block.endLayer).map((l) => l.peakBytes)) : 0;
+    const lblPeak = maxOf(range.map((s) => s.totalBytes));
+    const stagePeak = inStage ? stage!.stageOutputBytes + stage!.heldInputBytes + maxOf(stage!.layers.slice(block.firstLayer, block.endLayer).map((l) => l.peakBytes)) : 0;
     return {
       index: block.index,
       ...(block.name ? { name: block.name } : {}),

@@ -43,8 +43,11 @@ export function layerByLayer(model: Model): StepMemory[] {
   return model.layers.map((layer) => {
     const block = model.blocks[layer.block];
     const inBytes = layer.index === 0 && streamed ? 0 : bytesOf(layer.input);
-    const outBytes = layer.writesShortcut ? 0 : bytesOf(layer.output);
-    const kept = keepsShortcut(layer, block) ? bytesOf(block.input) : 0;
+    // A shortcut over a streamed input adds an image in flash: nothing kept in SRAM, and the sum
+    // needs a buffer of its own (it cannot be written over the image).
+    const overStream = streamed && block.firstLayer === 0;
+    const outBytes = layer.writesShortcut && !overStream ? 0 : bytesOf(layer.output);
+    const kept = keepsShortcut(layer, block) && !overStream ? bytesOf(block.input) : 0;
     return stepMemory(layer, inBytes, outBytes, kept, scratchBytes(layer));
   });
 }
@@ -56,7 +59,8 @@ export interface Peak {
 }
 
 export function peakOf(steps: readonly StepMemory[], from = 0, to = steps.length): Peak {
-  let peak: Peak = { bytes: 0, layer: -1 };
+  // With every step at 0 bytes the peak is the first step (not -1: callers index layers with it).
+  let peak: Peak = { bytes: 0, layer: from < to ? from : -1 };
   for (let i = from; i < to; i++) {
     if (steps[i].totalBytes > peak.bytes) peak = { bytes: steps[i].totalBytes, layer: i };
   }

@@ -198,7 +198,10 @@ function axisTuples(r: AxisRegions, l: number, keptLayer: number, tuples: Int32A
 function evaluateLayer(layer: Layer, block: Block, last: boolean, heldInput: boolean, rows: AxisRegions, cols: AxisRegions): typeof evaluation {
   const l = layer.index;
   const rules = opRules[layer.kind];
-  const keeps = keepsShortcut(layer, block) && !(heldInput && block.firstLayer === 0);
+  // A shortcut over the network input keeps nothing more: a held input is counted whole, a streamed
+  // one is in flash (and the sum then needs its own buffer).
+  const overStream = !heldInput && block.firstLayer === 0;
+  const keeps = keepsShortcut(layer, block) && block.firstLayer !== 0;
   const keptLayer = keeps ? block.firstLayer : -1;
   const r = axisTuples(rows, l, keptLayer, rowTuples);
   const c = axisTuples(cols, l, keptLayer, colTuples);
@@ -214,7 +217,7 @@ function evaluateLayer(layer: Layer, block: Block, last: boolean, heldInput: boo
       const inRows = rowTuples[4 * u];
       const inCols = colTuples[4 * v];
       const inBytes = l === 0 ? 0 : inRows * inCols * layer.input.c;
-      const outBytes = last || layer.writesShortcut ? 0 : rowTuples[4 * u + 1] * colTuples[4 * v + 1] * layer.output.c;
+      const outBytes = last || (layer.writesShortcut && !overStream) ? 0 : rowTuples[4 * u + 1] * colTuples[4 * v + 1] * layer.output.c;
       const keptBytes = rowTuples[4 * u + 2] * colTuples[4 * v + 2] * block.input.c;
       const total = stepTotal(layer, inBytes, outBytes, keptBytes);
       if (total > e.peak) {

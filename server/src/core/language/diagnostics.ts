@@ -34,7 +34,7 @@ interface MessageTemplate {
 /**
  * The catalog: one entry per user mistake, codes never reused. `{0}`, `{1}`… are filled by
  * {@link diagnostic}. 1xxx: syntax and values, 2xxx: the model, 3xxx: budgets, 4xxx: firmware,
- * 5xxx: ONNX import.
+ * 5xxx: ONNX import, 6xxx: resource limits.
  */
 export const messages = {
   unknownStatement: { code: 'PW1001', severity: 'error', text: "unknown op '{0}' (expected one of {1})" },
@@ -89,6 +89,14 @@ export const messages = {
   onnxActivation: { code: 'PW5014', severity: 'warning', text: '{0} is analysed as an in-place elementwise step; the firmware does not apply it yet ({1})' },
   onnxQuantization: { code: 'PW5016', severity: 'error', text: "{0} node '{1}': quantization: {2}" },
   onnxInputMismatch: { code: 'PW5015', severity: 'warning', text: "the 'input' line says {0} but the ONNX input is {1}: using the ONNX shape" },
+  // 6xxx: resource limits (core/limits.ts, README "Resource limits").
+  tensorTooLarge: { code: 'PW6001', severity: 'error', text: '{0} is {1} bytes; the limit is {2} bytes of int8 activations a tensor (no microcontroller holds more)' },
+  weightsTooLarge: { code: 'PW6002', severity: 'error', text: 'the weights pass {1} bytes at {0}: the limit of a model' },
+  macsTooMany: { code: 'PW6003', severity: 'error', text: 'the model needs {0}MAC an inference; the limit is {1}MAC' },
+  tooManyLayers: { code: 'PW6004', severity: 'error', text: 'the model passes {0} layers here, the limit; the rest is not built' },
+  textTooLarge: { code: 'PW6005', severity: 'error', text: 'the model text has {0} characters; the limit is {1}' },
+  fileRefused: { code: 'PW6006', severity: 'error', text: "cannot read '{0}': {1}" },
+  searchBounded: { code: 'PW6007', severity: 'warning', text: 'the schedule search stopped at its bound ({0}) after {1} of {2} candidates; the best so far is shown' },
 } satisfies Record<string, MessageTemplate>;
 
 export type MessageId = keyof typeof messages;

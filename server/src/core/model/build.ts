@@ -1,5 +1,6 @@
 import { Activation, GroupAst, ModelAst, OpAst } from '../language/ast';
-import { Diagnostic, diagnostic, Range, rangeOf } from '../language/diagnostics';
+import { Diagnostic, diagnostic, messages, Range, rangeOf } from '../language/diagnostics';
+import { checkModelLimits, limits } from '../limits';
 import { defaultTarget, findTarget, Target } from '../targets';
 import { Block, bytesOf, formatShape, GraphKind, Layer, LayerKind, LayerRole, Model, Schedule, Shape, Window } from './ir';
 import { outputLength, sourcesOf, stageBlocker } from './ops';
@@ -95,6 +96,7 @@ class Builder {
     this.shape = { h: ast.input.h, w: ast.input.w, c: ast.input.c };
     if (imported) {
       for (const b of imported) {
+        if (this.full(ast.input.range)) break;
         const from = b.ops[0]?.sources?.[0];
         if (from !== undefined) this.shape = this.sourceShape(from);
         this.block(ast.input.range, b.ops[0]?.op.line ?? 0, b.ops.map((o) => o.op), true, undefined, b.label, b.residual, b.ops);
@@ -120,6 +122,7 @@ class Builder {
       layers: this.layers,
       blocks: this.blocks,
     };
+    this.diagnostics.push(...checkModelLimits(model, ast.input.range));
     const schedule = this.schedule(model);
     return { model: schedule ? { ...model, schedule } : model, diagnostics: this.diagnostics };
   }
@@ -160,14 +163,21 @@ class Builder {
     return { target, source };
   }
 
+  /** Past the layer limit: reported once, at the line that passed it; no more blocks are built. */
+  private full(range: Range): boolean {
+    if (this.layers.length < limits.layers) return false;
+    if (!this.diagnostics.some((d) => d.code === messages.tooManyLayers.code)) this.diagnostics.push(diagnostic('tooManyLayers', range, limits.layers));
+    return true;
+  }
+
   private opLine(op: OpAst): void {
     const repeat = num(op, 'repeat') ?? 1;
-    for (let r = 0; r < repeat; r++) this.block(op.range, op.line, [op], r === 0, str(op, 'name'), label(op, r === 0), 'auto');
+    for (let r = 0; r < repeat && !this.full(op.range); r++) this.block(op.range, op.line, [op], r === 0, str(op, 'name'), label(op, r === 0), 'auto');
   }
 
   private group(group: GroupAst): void {
     if (group.ops.length === 0) return;
-    for (let r = 0; r < group.repeat; r++) {
+    for (let r = 0; r < group.repeat && !this.full(group.range); r++) {
       this.block(group.range, group.line, group.ops, r === 0, group.name.text, `block ${group.name.text}${group.residual ? ' (residual)' : ''}`, group.residual);
     }
   }

@@ -1,3 +1,4 @@
+import { maxOf } from '../arrays';
 import { Activation } from '../language/ast';
 import { Layer, Model, Shape } from '../model/ir';
 import { quantizeMultiplier } from './fixedPoint';
@@ -51,7 +52,7 @@ function weightsFor(rng: Random, channels: number, perChannel: number, layout: '
   const w = new Int8Array(channels * perChannel);
   for (let c = 0; c < channels; c++) {
     const raw = Array.from({ length: perChannel }, () => rng.normal());
-    const max = Math.max(1e-6, ...raw.map(Math.abs));
+    const max = maxOf(raw.map(Math.abs), 1e-6);
     raw.forEach((v, j) => (w[layout === 'rows' ? c * perChannel + j : j * channels + c] = Math.round((v * 127) / max)));
   }
   return w;
