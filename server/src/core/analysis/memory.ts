@@ -91,14 +91,26 @@ function graphLayerByLayer(model: Model): StepMemory[] {
     if (layer.writesShortcut) lastUse[buffer[layer.index + 1]] = Math.max(lastUse[buffer[layer.index + 1]], layer.index);
   }
   const bytes = (b: number) => (b === 0 ? (model.input.placement === 'stream' ? 0 : bytesOf(model.input.shape)) : bytesOf(layers[b - 1].output));
+  // The bytes of the own buffers made so far and read at this step or later, kept as a running sum
+  // (a buffer enters when made, leaves after its last use): linear, where summing every earlier
+  // buffer at every step was quadratic in the layers.
+  const endingBytes = new Float64Array(layers.length + 1);
+  let live = 0;
   return layers.map((layer) => {
+    const L = layer.index;
+    if (buffer[L] === L && lastUse[L] >= L) {
+      live += bytes(L);
+      endingBytes[lastUse[L]] += bytes(L);
+    }
     const inputs = new Set(sourcesOf(layer).map((s) => buffer[s + 1]));
     let inBytes = 0;
-    for (const b of inputs) inBytes += bytes(b);
-    let kept = 0;
-    for (let b = 0; b <= layer.index; b++) {
-      if (buffer[b] === b && !inputs.has(b) && lastUse[b] >= layer.index) kept += bytes(b);
+    let liveInputs = 0;
+    for (const b of inputs) {
+      inBytes += bytes(b);
+      if (buffer[b] === b && lastUse[b] >= L && b <= L) liveInputs += bytes(b);
     }
+    const kept = live - liveInputs;
+    live -= endingBytes[L];
     const outBytes = layer.writesShortcut ? 0 : bytesOf(layer.output);
     return stepMemory(layer, inBytes, outBytes, kept, scratchBytes(layer));
   });

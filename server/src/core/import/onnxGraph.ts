@@ -1,5 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { Diagnostic, diagnostic, MessageId, Range } from '../language/diagnostics';
+import { shown } from '../language/shown';
 
 /**
  * The first passes of the ONNX import: decode the bytes, index values by name, check that every
@@ -89,13 +90,13 @@ export function readGraph(bytes: Uint8Array, out: Reporter): Graph | undefined {
   }
   const nodes = g.node.map((n, index): GraphNode => {
     const op = n.opType || '(no op type)';
-    return { index, op, name: n.name || `${op}_${index}`, inputs: (n.input ?? []).slice(), outputs: (n.output ?? []).slice(), attrs: new Map((n.attribute ?? []).map((a) => [a.name ?? '', a])) };
+    return { index, op, name: n.name ? shown(n.name, 128) : `${op}_${index}`, inputs: (n.input ?? []).slice(), outputs: (n.output ?? []).slice(), attrs: new Map((n.attribute ?? []).map((a) => [a.name ?? '', a])) };
   });
   const inputs = (g.input ?? []).filter((v) => !consts.has(v.name ?? '')).map((v): GraphInput => ({
     name: v.name ?? '',
     dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : d.dimValue != null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : '?')),
   }));
-  const graph: Graph = { name: g.name || 'model', nodes, order: [], consts, producer: new Map(), inputs, outputs: (g.output ?? []).map((v) => v.name ?? '') };
+  const graph: Graph = { name: g.name ? shown(g.name, 128) : 'model', nodes, order: [], consts, producer: new Map(), inputs, outputs: (g.output ?? []).map((v) => v.name ?? '') };
   if (!index(graph, out)) return undefined;
   fold(graph, out);
   return graph;

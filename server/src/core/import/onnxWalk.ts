@@ -47,7 +47,7 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
       const from = root(data[0]);
       canon.set(node.outputs[0], from);
       if (info.reshape && !isView(s.shapes.get(data[0]) ?? [], s.shapes.get(node.outputs[0]) ?? []) && !isFlatten(s.shapes.get(node.outputs[0]) ?? [])) {
-        out.report('onnxUnsupportedOp', node.op, node.name, `: it changes the layout ([${s.shapes.get(data[0])?.join(', ')}] → [${s.shapes.get(node.outputs[0])?.join(', ')}])`);
+        out.report('onnxUnsupportedOp', node.op, node.name, `: it changes the layout ([${s.shapes.get(data[0])?.join(', ') ?? '?'}] → [${s.shapes.get(node.outputs[0])?.join(', ') ?? '?'}])`);
       }
       if (info.act || info.actName) attachActivation(graph, s, node, from, info, acts, runless, out);
       continue;

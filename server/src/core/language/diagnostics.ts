@@ -1,3 +1,5 @@
+import { shown } from './shown';
+
 /** Positions are zero-based, like LSP's; `character` counts UTF-16 code units. */
 export interface Position {
   line: number;
@@ -103,7 +105,9 @@ export type MessageId = keyof typeof messages;
 
 export function diagnostic(id: MessageId, range: Range, ...args: (string | number)[]): Diagnostic {
   const template: MessageTemplate = messages[id];
-  const message = template.text.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+  // Every argument is escaped (it may hold names from a file); 400 characters keep our own composed
+  // sentences whole and a megabyte-long name short.
+  const message = template.text.replace(/\{(\d+)\}/g, (_, i: string) => shown(String(args[Number(i)] ?? ''), 400));
   return { code: template.code, severity: template.severity, message, range };
 }
 

@@ -1,4 +1,5 @@
 import { Diagnostic, diagnostic, Range, rangeOf } from './diagnostics';
+import { shown } from './shown';
 
 export type TokenKind = 'word' | 'equals' | 'string' | 'lbrace' | 'rbrace';
 
@@ -70,6 +71,5 @@ function isInvalid(ch: string): boolean {
 }
 
 function printable(text: string): string {
-  const shown = text.length > 12 ? text.slice(0, 12) + '…' : text;
-  return shown.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return shown(text, 12);
 }

@@ -33,7 +33,11 @@ export function findCodeLenses(doc: DocumentAnalysis): CodeLens[] {
   if (!report) return [];
   const budget = report.target.sramBytes;
   const byLine = new Map<number, typeof report.blocks>();
-  for (const b of report.blocks) byLine.set(b.line - 1, [...(byLine.get(b.line - 1) ?? []), b]);
+  for (const b of report.blocks) {
+    const same = byLine.get(b.line - 1);
+    if (same) same.push(b);
+    else byLine.set(b.line - 1, [b]);
+  }
   return [...byLine].map(([line, blocks]) => {
     const peak = blocks.reduce((a, b) => (b.peakBytes > a.peakBytes ? b : a));
     const which = blocks.length > 1 ? `blocks ${blocks[0].index}–${blocks[blocks.length - 1].index}` : `block ${peak.index}`;
