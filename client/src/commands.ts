@@ -52,15 +52,16 @@ export async function showMemoryReport(client: LanguageClient | undefined, repor
 export async function optimizeSchedule(client: LanguageClient | undefined): Promise<void> {
   const document = activeModel();
   if (!document || !serverUp(client)) return;
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Patchwise: searching schedules' }, () =>
-    client.sendRequest<OptimizeResult | null>(optimizeRequest, { uri: document.uri.toString() }),
-  );
+  // The server cancels the search when the model changes meanwhile (ContentModified).
+  const result = await vscode.window
+    .withProgress({ location: vscode.ProgressLocation.Window, title: 'Patchwise: searching schedules' }, () => client.sendRequest<OptimizeResult | null>(optimizeRequest, { uri: document.uri.toString() }))
+    .then(undefined, (error: Error) => void vscode.window.showWarningMessage(`Patchwise: the search stopped: ${error.message}`));
   if (!result) return;
   if (result.error) return void vscode.window.showWarningMessage(`Patchwise: ${result.error}`);
   if (result.choices.length === 0) return void vscode.window.showWarningMessage(`Patchwise: no schedule fits ${result.budgetBytes / 1024} KiB. ${result.reason ?? ''}`);
   const picked = await vscode.window.showQuickPick(
     result.choices.map((c, i) => ({ label: c.title, description: i === 0 ? 'fewest MACs' : undefined, choice: c })),
-    { title: `Schedules that fit ${result.budgetBytes / 1024} KiB`, placeHolder: 'Pick a schedule to write into the model' },
+    { title: `Schedules that fit ${result.budgetBytes / 1024} KiB${result.bounded ? ` (the search stopped at its bound: split points up to block ${result.bounded.lastBlock}, ${result.bounded.evaluated} of ${result.bounded.total} schedules)` : ''}`, placeHolder: 'Pick a schedule to write into the model' },
   );
   if (!picked) return;
   if (document.version !== result.version) return void vscode.window.showWarningMessage('Patchwise: the model changed while searching; run the command again.');

@@ -51,7 +51,8 @@ options:
   --out DIR               firmware: keep the generated project in DIR
   --dsp                   firmware: the DSP path on the host (emulated)
   --profile               firmware: per-layer counts (layerCounts) on the MCU boards
-  --progress              firmware: print "patchwise: progress STAGE" lines on stderr
+  --progress              optimize, reference, firmware: print "patchwise: progress …" lines on stderr
+                          (optimize: split points searched; reference: MACs run; firmware: stages)
   --also-layer-by-layer   firmware: on an MCU board, run the model once more layer by layer
   --timeout SECONDS       firmware: give up on the emulator or board after this long (300)
   --calibration DIR       firmware, float ONNX model: calibrate its int8 quantization on the .ppm/.pgm/
@@ -211,6 +212,17 @@ function run(argv: string[]): Exit {
   }
 }
 
+/** `patchwise: progress search 120/5000 split points` on stderr, at most every 10th of a second and at the end. */
+function progressPrinter(what: string, unit: string): (done: number, total: number) => void {
+  let last = 0;
+  return (done, total) => {
+    const now = Date.now();
+    if (done < total && now - last < 100) return;
+    last = now;
+    process.stderr.write(`patchwise: progress ${what} ${done}/${total} ${unit}\n`);
+  };
+}
+
 function printDiagnostics(file: string, diagnostics: Diagnostic[]): void {
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(file, d) + '\n');
 }
@@ -226,7 +238,8 @@ function analyze(options: Options, text: string): Exit {
 }
 
 function optimize(options: Options, text: string): Exit {
-  const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule, fs: nodeFileSystem, basePath: options.file });
+  const onProgress = options.progress ? progressPrinter('search', 'split points') : undefined;
+  const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule, fs: nodeFileSystem, basePath: options.file, ...(onProgress ? { onProgress } : {}) });
   printDiagnostics(options.file, analysis.diagnostics.filter((d) => d.severity !== 'info' || !options.json));
   if (analysis.hasErrors || !search || !analysis.report) {
     if (options.json) write(JSON.stringify({ model: analysis.report?.model ?? null, diagnostics: analysis.diagnostics }, null, 2));
@@ -257,7 +270,7 @@ function reference(options: Options, text: string): Exit {
   const quantized = quantizeForFirmware(analysis, { file: options.file, text });
   printDiagnostics(options.file, quantized.diagnostics);
   if (!quantized.qm) return Exit.Input;
-  const result = runReference(quantized.qm);
+  const result = runReference(quantized.qm, false, options.progress ? progressPrinter('reference', 'MACs') : undefined);
   const out = { model: analysis.model.name, checksum: result.checksum, top5: result.top5, outputBytes: result.output.length };
   write(options.json ? JSON.stringify(out, null, 2) : `${out.model}: checksum ${out.checksum}, top-5 ${out.top5.map(([c, v]) => `${c} (${v})`).join(', ')}`);
   return Exit.Fits;

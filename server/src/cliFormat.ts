@@ -80,7 +80,10 @@ function candidateRow(c: Candidate, budget: number): string[] {
 /** The readable result of `patchwise optimize`. */
 export function formatSearch(model: string, r: SearchResult, current: AnalysisReport | undefined): string {
   const out: string[] = [];
-  out.push(`${model}: ${r.candidates.length} schedules (every split point × patch grids up to 8×8) against ${formatKiB(r.budgetBytes)} of SRAM`);
+  const tried = r.bounded
+    ? `${r.candidates.length} of ${r.bounded.total} schedules (the search stopped at its bound after the split points up to block ${r.bounded.lastBlock}, × patch grids up to 8×8)`
+    : `${r.candidates.length} schedules (every split point × patch grids up to 8×8)`;
+  out.push(`${model}: ${tried} against ${formatKiB(r.budgetBytes)} of SRAM`);
   out.push('');
   out.push('Pareto front, peak vs MACs:');
   out.push(table(['peak', 'MACs', 'overhead', '', 'schedule'], r.pareto.map((c) => candidateRow(c, r.budgetBytes)), new Set([0, 1, 2])));

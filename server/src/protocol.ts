@@ -1,5 +1,5 @@
 import type { AnalysisReport } from './core/analysis/analyze';
-import type { Candidate } from './core/analysis/search';
+import type { Candidate, SearchBound } from './core/analysis/search';
 import type { TextEdit } from './core/engine';
 import type { OnnxModelView } from './core/services/onnxModel';
 import type { PanelData, PanelSection } from './core/services/panelTypes';
@@ -45,6 +45,8 @@ export interface OptimizeResult {
   reason?: string;
   /** Set when the document has errors or no model. */
   error?: string;
+  /** Set when the search stopped at its work or time bound (PW6007): the choices are the best of what it tried. */
+  bounded?: SearchBound;
 }
 
 /** Client → server: what the chart panels draw (memory, patch overlap, schedule space) for an open document. */

@@ -7,7 +7,10 @@ import {
   ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
+  WorkDoneProgressParams,
+  WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
+import { searchSchedulesAsync } from './core/analysis/search';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'url';
 import { nodeFileSystem } from './nodeFileSystem';
@@ -43,6 +46,8 @@ let settings: Settings = {};
 let settingsStamp = 0;
 let debounceMs = 100;
 let pullConfiguration = false;
+/** The client shows server-made progress (window/workDoneProgress/create). */
+let workDoneProgress = false;
 
 const cache = new Map<string, { version: number; stamp: number; doc: DocumentAnalysis }>();
 const pending = new Map<string, NodeJS.Timeout>();
@@ -117,6 +122,7 @@ connection.onInitialize((params): InitializeResult => {
   settings = options.settings ?? {};
   if (typeof options.debounceMs === 'number' && options.debounceMs >= 0) debounceMs = options.debounceMs;
   pullConfiguration = params.capabilities.workspace?.configuration === true;
+  workDoneProgress = params.capabilities.window?.workDoneProgress === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -199,15 +205,51 @@ connection.onRequest(protocol.analysisRequest, (params: protocol.AnalysisParams,
   })),
 );
 
-connection.onRequest(protocol.optimizeRequest, (params: protocol.OptimizeParams, token) =>
-  withDocument<protocol.OptimizeResult | null>('optimize', params.uri, token, null, (doc, document) => {
+// The search runs in slices with progress ($/progress, cancellable), and stops when the request is
+// cancelled or the document changes: a 5,000-layer model must not hold the server for its bound.
+connection.onRequest(protocol.optimizeRequest, async (params: protocol.OptimizeParams, token): Promise<protocol.OptimizeResult | null | ResponseError<void>> => {
+  const document = documents.get(params.uri);
+  if (!document) return null;
+  try {
+    const doc = analysisOf(document);
     const base = { uri: document.uri, version: document.version, budgetBytes: doc.analysis.report?.target.sramBytes ?? 0, choices: [], pareto: [] };
-    const search = doc.search;
-    if (!search) return { ...base, error: 'The model has errors; fix them first (see the Problems panel).' };
+    const model = doc.analysis.model;
+    if (!model || doc.analysis.hasErrors) return { ...base, error: 'The model has errors; fix them first (see the Problems panel).' };
+    let search = doc.searchIfDone;
+    if (!search) {
+      const progress = await searchProgress(params);
+      const changed = () => documents.get(params.uri)?.version !== document.version;
+      try {
+        search = await searchSchedulesAsync(model, model.target.sramBytes, {
+          isCancelled: () => token.isCancellationRequested || progress.token.isCancellationRequested || changed(),
+          onProgress: (done, total) => progress.report(Math.floor((100 * done) / total), `${done} of ${total} split points`),
+        });
+      } finally {
+        progress.done();
+      }
+      if (search.bounded?.by === 'cancelled') {
+        return changed() ? new ResponseError(LSPErrorCodes.ContentModified, 'the model changed; the search was cancelled') : new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+      }
+      doc.adoptSearch(search);
+    }
     const choices = search.choices.map((c): protocol.OptimizeChoice => ({ title: describeCandidate(c), candidate: c, edits: [scheduleEdit(doc.analysis.ast, doc.text, c)] }));
-    return { ...base, choices, pareto: search.pareto, ...(search.reason ? { reason: search.reason } : {}) };
-  }),
-);
+    return { ...base, choices, pareto: search.pareto, ...(search.reason ? { reason: search.reason } : {}), ...(search.bounded ? { bounded: search.bounded } : {}) };
+  } catch (error) {
+    connection.console.error(`patchwise: optimize failed: ${(error as Error).stack ?? String(error)}`);
+    return null;
+  }
+});
+
+/** The client's progress for this request when it sent a token, else one the server creates (when the client can show it). */
+async function searchProgress(params: protocol.OptimizeParams & WorkDoneProgressParams): Promise<WorkDoneProgressReporter & { token: CancellationToken }> {
+  const silent = { begin() {}, report() {}, done() {}, token: { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) } as CancellationToken };
+  let progress: (WorkDoneProgressReporter & { token?: CancellationToken }) | undefined;
+  if (params.workDoneToken !== undefined) progress = connection.window.attachWorkDoneProgress(params.workDoneToken);
+  else if (workDoneProgress) progress = await connection.window.createWorkDoneProgress().catch(() => undefined);
+  if (!progress) return silent;
+  progress.begin('Patchwise: searching schedules', 0, undefined, true);
+  return Object.assign(progress, { token: progress.token ?? silent.token });
+}
 
 connection.onRequest(protocol.panelDataRequest, (params: protocol.PanelDataParams, token) =>
   withDocument<protocol.PanelDataResult>('panel data', params.uri, token, null, (doc, document) => {

@@ -1,5 +1,5 @@
 import { analyzeModel, AnalysisReport } from './analysis/analyze';
-import { Candidate, searchSchedules, SearchOptions, SearchResult } from './analysis/search';
+import { Candidate, SearchBound, searchSchedules, SearchOptions, SearchResult } from './analysis/search';
 import { ModelAst } from './language/ast';
 import { Diagnostic, diagnostic, hasErrors, Range, rangeOf } from './language/diagnostics';
 import { limits } from './limits';
@@ -100,7 +100,15 @@ export function optimizeText(text: string, options: AnalyzeOptions & SearchOptio
   const analysis = analyzeText(text, options);
   if (!analysis.model) return { analysis };
   const budget = options.sramBytes ?? analysis.model.target.sramBytes;
-  return { analysis, search: searchSchedules(analysis.model, budget, options) };
+  const search = searchSchedules(analysis.model, budget, options);
+  if (search.bounded) analysis.diagnostics.push(searchBoundDiagnostic(search.bounded));
+  return { analysis, search };
+}
+
+/** PW6007: what bound stopped a search and how far it got (at the file's start: it is about the file). */
+export function searchBoundDiagnostic(bound: SearchBound): Diagnostic {
+  const by = bound.by === 'work' ? `${limits.searchLayerEvaluations.toLocaleString('en-US')} layer evaluations` : bound.by === 'time' ? `${limits.searchMillis / 1000} s` : 'cancelled';
+  return diagnostic('searchBounded', rangeOf(0, 0, 0), by, bound.evaluated, bound.total, bound.lastBlock);
 }
 
 export interface TextEdit {

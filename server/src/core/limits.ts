@@ -25,8 +25,11 @@ export const limits = {
   fileBytes: 256 * MiB,
   /** PW6006: one calibration image (.ppm, .pgm, .png). */
   imageBytes: 64 * MiB,
-  /** PW6007: schedule search, candidate (split point × grid) evaluations. */
-  searchEvaluations: 100_000,
+  /**
+   * PW6007: schedule search, layers evaluated summed over its candidates (a candidate ending at
+   * block b evaluates b's layers and those before). ~8 M/s here: a 1,000-layer model needs 9 M.
+   */
+  searchLayerEvaluations: 30_000_000,
   /** PW6007: schedule search, wall-clock milliseconds (CLI and editor alike). */
   searchMillis: 10_000,
 } as const;

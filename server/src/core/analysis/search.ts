@@ -1,5 +1,6 @@
 import { Layer, Model } from '../model/ir';
-import { macs, sourcesOf, stageBlocker } from '../model/ops';
+import { limits } from '../limits';
+import { isPatchable, macs, sourcesOf, stageBlocker } from '../model/ops';
 import { formatKiB } from '../units';
 import { layerByLayer, StepMemory } from './memory';
 import { axisRegions, AxisRegions, evaluatePatchStage } from './patch';
@@ -23,6 +24,22 @@ export interface Candidate {
 export interface SearchOptions {
   /** Largest patch count per side (the issue's 1..8). */
   maxPatches?: number;
+  /** Work bound: layers evaluated, summed over the candidates (default limits.searchLayerEvaluations). */
+  maxWork?: number;
+  /** Time bound, milliseconds (default limits.searchMillis). */
+  maxMillis?: number;
+  /** Told after each split point: split points done and their number. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** How a search that did not try every candidate ended. */
+export interface SearchBound {
+  by: 'work' | 'time' | 'cancelled';
+  /** Candidates evaluated (layer by layer included) and how many the full search has. */
+  evaluated: number;
+  total: number;
+  /** Split points tried: blocks 0 to this one. */
+  lastBlock: number;
 }
 
 export interface SearchResult {
@@ -38,6 +55,8 @@ export interface SearchResult {
   choices: Candidate[];
   /** Plain-language reason when nothing fits. */
   reason?: string;
+  /** Present when the search stopped at a bound: the result is the best of what was tried. */
+  bounded?: SearchBound;
 }
 
 /** Suffix maxima of step memory: the layer-by-layer peak of layers [i, n). */
@@ -55,44 +74,109 @@ function suffixPeaks(steps: StepMemory[]): { bytes: Float64Array; layer: Int32Ar
 
 /**
  * Every split point × P×Q grid (1..maxPatches per side): peak memory and MACs, the Pareto front,
- * the fewest-MAC schedule that fits `budgetBytes`, and why nothing fits when nothing does.
+ * the fewest-MAC schedule that fits `budgetBytes`, and why nothing fits when nothing does. Split
+ * points are tried from the input on, and the search stops at its work or time bound (a deep
+ * model's later split points matter least: patch stages pay off where activations are large).
  */
 export function searchSchedules(model: Model, budgetBytes = model.target.sramBytes, options: SearchOptions = {}): SearchResult {
-  const maxPatches = options.maxPatches ?? 8;
-  const steps = layerByLayer(model);
-  const suffix = suffixPeaks(steps);
-  const layerMacs = model.layers.map(macs);
-  let totalMacs = 0;
-  for (const m of layerMacs) totalMacs += m;
-  const lbl: Candidate = {
-    patch: null,
-    untilBlock: null,
-    peakBytes: suffix.bytes[0],
-    stagePeakBytes: 0,
-    laterPeakBytes: suffix.bytes[0],
-    macs: totalMacs,
-    overheadTotal: 0,
-    peakBlock: model.layers[suffix.layer[0]].block,
-    limitedBy: 'later',
-  };
-  const candidates: Candidate[] = [lbl];
-  for (const block of model.blocks) {
+  const search = new ScheduleSearch(model, budgetBytes, options);
+  while (search.step());
+  return search.result();
+}
+
+/**
+ * The same search in slices of about `sliceMillis`, giving the event loop a turn between them, so
+ * that a server can take the next message and `isCancelled` can stop it (the result then says so).
+ */
+export async function searchSchedulesAsync(model: Model, budgetBytes: number, options: SearchOptions & { isCancelled: () => boolean; sliceMillis?: number }): Promise<SearchResult> {
+  const search = new ScheduleSearch(model, budgetBytes, options);
+  const slice = options.sliceMillis ?? 20;
+  let sliceStart = Date.now();
+  while (search.step()) {
+    if (Date.now() - sliceStart < slice) continue;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    sliceStart = Date.now();
+    if (options.isCancelled()) search.stop('cancelled');
+  }
+  return search.result();
+}
+
+/** The search as steps of one split point each (every grid of it), with its bounds. */
+class ScheduleSearch {
+  private readonly maxPatches: number;
+  private readonly steps: StepMemory[];
+  private readonly suffix: ReturnType<typeof suffixPeaks>;
+  private readonly totalMacs: number;
+  private readonly candidates: Candidate[];
+  private readonly splits: number[];
+  private readonly total: number;
+  private readonly started = Date.now();
+  private next = 0;
+  private work = 0;
+  private bound: SearchBound['by'] | undefined;
+
+  constructor(private readonly model: Model, private readonly budgetBytes: number, private readonly options: SearchOptions) {
+    this.maxPatches = options.maxPatches ?? 8;
+    this.steps = layerByLayer(model);
+    this.suffix = suffixPeaks(this.steps);
+    let total = 0;
+    for (const layer of model.layers) total += macs(layer);
+    this.totalMacs = total;
+    this.candidates = [this.layerByLayerCandidate()];
+    this.splits = splitPoints(model);
+    this.total = 1 + this.splits.reduce((n, b) => n + Math.min(this.maxPatches, model.blocks[b].output.h) * Math.min(this.maxPatches, model.blocks[b].output.w), 0);
+  }
+
+  /** Tries the next split point; false when done or stopped at a bound. */
+  step(): boolean {
+    if (this.bound || this.next >= this.splits.length) return false;
+    const maxWork = this.options.maxWork ?? limits.searchLayerEvaluations;
+    const maxMillis = this.options.maxMillis ?? limits.searchMillis;
+    if (this.work >= maxWork) return this.stop('work');
+    if (Date.now() - this.started >= maxMillis) return this.stop('time');
+    this.splitAt(this.model.blocks[this.splits[this.next++]]);
+    this.options.onProgress?.(this.next, this.splits.length);
+    return this.next < this.splits.length;
+  }
+
+  stop(by: SearchBound['by']): false {
+    if (this.next < this.splits.length) this.bound = by;
+    return false;
+  }
+
+  result(): SearchResult {
+    const { candidates, budgetBytes, model } = this;
+    const pareto = paretoFront(candidates);
+    const fitting = pareto.filter((c) => c.peakBytes <= budgetBytes).sort((a, b) => a.macs - b.macs || a.peakBytes - b.peakBytes);
+    const best = fitting[0] ?? null;
+    const choices = fitting.length <= 3 ? fitting : [fitting[0], fitting[Math.floor((fitting.length - 1) / 2)], fitting[fitting.length - 1]];
+    const result: SearchResult = { budgetBytes, layerByLayer: candidates[0], candidates, pareto, best, choices };
+    if (!best) result.reason = explain(model, pareto[0], budgetBytes);
+    if (this.bound) result.bounded = { by: this.bound, evaluated: candidates.length, total: this.total, lastBlock: this.next > 0 ? this.splits[this.next - 1] : -1 };
+    return result;
+  }
+
+  private layerByLayerCandidate(): Candidate {
+    const peak = this.suffix.bytes[0];
+    return { patch: null, untilBlock: null, peakBytes: peak, stagePeakBytes: 0, laterPeakBytes: peak, macs: this.totalMacs, overheadTotal: 0, peakBlock: this.model.layers[this.suffix.layer[0]].block, limitedBy: 'later' };
+  }
+
+  private splitAt(block: Model['blocks'][number]): void {
+    const { model, totalMacs, maxPatches } = this;
     const end = block.endLayer;
-    const blocker = stageBlocker(model, block.index);
-    if (blocker && blocker.why !== 'tapped') break;
-    if (blocker) continue;
     const rowCache: AxisRegions[] = [];
     const colCache: AxisRegions[] = [];
-    const laterBytes = suffix.bytes[end];
-    const laterLayer = suffix.layer[end];
+    const laterBytes = this.suffix.bytes[end];
+    const laterLayer = this.suffix.layer[end];
     for (let p = 1; p <= Math.min(maxPatches, block.output.h); p++) {
       const rows = (rowCache[p] ??= axisRegions(model, end, 'rows', p));
       for (let q = 1; q <= Math.min(maxPatches, block.output.w); q++) {
         const cols = (colCache[q] ??= axisRegions(model, end, 'cols', q));
         const stage = evaluatePatchStage(model, block.index, [p, q], rows, cols, false);
+        this.work += end;
         const scheduled = totalMacs - stage.macsLayerByLayer + stage.macs;
         const stageWins = stage.stagePeakBytes >= laterBytes;
-        candidates.push({
+        this.candidates.push({
           patch: [p, q],
           untilBlock: block.index,
           peakBytes: Math.max(stage.stagePeakBytes, laterBytes),
@@ -106,13 +190,27 @@ export function searchSchedules(model: Model, budgetBytes = model.target.sramByt
       }
     }
   }
-  const pareto = paretoFront(candidates);
-  const fitting = pareto.filter((c) => c.peakBytes <= budgetBytes).sort((a, b) => a.macs - b.macs || a.peakBytes - b.peakBytes);
-  const best = fitting[0] ?? null;
-  const choices = fitting.length <= 3 ? fitting : [fitting[0], fitting[Math.floor((fitting.length - 1) / 2)], fitting[fitting.length - 1]];
-  const result: SearchResult = { budgetBytes, layerByLayer: lbl, candidates, pareto, best, choices };
-  if (!best) result.reason = explain(model, pareto[0], budgetBytes);
-  return result;
+}
+
+/**
+ * The blocks a patch stage may end at, in one pass (stageBlocker per block was quadratic): the
+ * stage must hold only patchable layers (the first other one ends the search), and no later layer
+ * may read from inside it but its last layer (a tapped split point is skipped).
+ */
+function splitPoints(model: Model): number[] {
+  const { layers } = model;
+  const firstUnpatchable = layers.findIndex((l) => !isPatchable(l));
+  // lowestRead[i]: the lowest layer index any layer from i on reads (-1: the network input).
+  const lowestRead = new Float64Array(layers.length + 1).fill(Infinity);
+  for (let i = layers.length - 1; i >= 0; i--) lowestRead[i] = Math.min(lowestRead[i + 1], ...sourcesOf(layers[i]));
+  const splits: number[] = [];
+  for (const block of model.blocks) {
+    const end = block.endLayer;
+    if (firstUnpatchable >= 0 && firstUnpatchable < end) break;
+    if (lowestRead[end] < end - 1) continue;
+    splits.push(block.index);
+  }
+  return splits;
 }
 
 /** Candidates no other beats on both peak and MACs, by rising peak (ties: fewer patches first). */

@@ -98,7 +98,7 @@ export const messages = {
   tooManyLayers: { code: 'PW6004', severity: 'error', text: 'the model passes {0} layers here, the limit; the rest is not built' },
   textTooLarge: { code: 'PW6005', severity: 'error', text: 'the model text has {0} characters; the limit is {1}' },
   fileRefused: { code: 'PW6006', severity: 'error', text: "cannot read '{0}': {1}" },
-  searchBounded: { code: 'PW6007', severity: 'warning', text: 'the schedule search stopped at its bound ({0}) after {1} of {2} candidates; the best so far is shown' },
+  searchBounded: { code: 'PW6007', severity: 'warning', text: 'the schedule search stopped at its bound ({0}) after {1} of {2} candidates (split points up to block {3}); the best of those is shown' },
 } satisfies Record<string, MessageTemplate>;
 
 export type MessageId = keyof typeof messages;

@@ -1,3 +1,4 @@
+import { macs } from '../model/ops';
 import { accumulate, pool, requantize } from './kernels';
 import { QModel } from './qmodel';
 import { fnv1a, hex8 } from './random';
@@ -13,9 +14,14 @@ export interface ReferenceResult {
   activations?: Int8Array[];
 }
 
-/** Runs the quantized model layer by layer on its synthetic image (the bit-exact reference). */
-export function runReference(qm: QModel, keepActivations = false): ReferenceResult {
+/**
+ * Runs the quantized model layer by layer on its synthetic image (the bit-exact reference).
+ * `onProgress` is told the MACs run so far and the model's total after each layer.
+ */
+export function runReference(qm: QModel, keepActivations = false, onProgress?: (macsDone: number, macsTotal: number) => void): ReferenceResult {
   const activations: Int8Array[] = [];
+  const total = onProgress ? qm.layers.reduce((n, q) => n + macs(q.layer), 0) : 0;
+  let done = 0;
   let x = qm.image;
   let blockInput = x;
   for (const q of qm.layers) {
@@ -25,6 +31,7 @@ export function runReference(qm: QModel, keepActivations = false): ReferenceResu
       ? pool(layer, x, q.actMin, q.actMax)
       : requantize(q, accumulate(layer, x, q.input.zeroPoint, q.weights), q.add ? blockInput : undefined);
     if (keepActivations) activations.push(x);
+    if (onProgress) onProgress((done += macs(layer)), total);
   }
   return { output: x, checksum: hex8(fnv1a(x)), top5: top5(x), ...(keepActivations ? { activations } : {}) };
 }

@@ -16,6 +16,16 @@ export class DocumentAnalysis {
     this.lines = text.split(/\r\n|\r|\n/);
   }
 
+  /** Keeps a search made elsewhere (the server's cancellable one) for this version's other users. */
+  adoptSearch(result: SearchResult): void {
+    this.searched = result;
+  }
+
+  /** The search if it was made already (undefined: not yet). */
+  get searchIfDone(): SearchResult | null | undefined {
+    return this.searched;
+  }
+
   /** Null when there is no model to search. */
   get search(): SearchResult | null {
     if (this.searched === undefined) {
