@@ -17,3 +17,11 @@ export function analyzeOk(text: string, options?: AnalyzeOptions): Required<Pick
   }
   return analysis as Required<Pick<Analysis, 'model' | 'report'>> & Analysis;
 }
+
+/** `layers` alternating dwconv k=3 / conv k=1 lines after `header`: the deep chains of the size and bound tests. */
+export function chainModel(layers: number, header = ['model chain', 'input 64x64x16', 'target stm32f746']): string {
+  const lines = [...header];
+  const conv = `conv out=${/x(\d+)$/.exec(header.find((l) => l.startsWith('input')) ?? '')?.[1] ?? 16} k=1`;
+  for (let i = 0; i < layers; i++) lines.push(i % 2 ? conv : 'dwconv k=3');
+  return lines.join('\n');
+}

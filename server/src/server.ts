@@ -218,7 +218,9 @@ connection.onRequest(protocol.optimizeRequest, async (params: protocol.OptimizeP
     let search = doc.searchIfDone;
     if (!search) {
       const progress = await searchProgress(params);
-      const changed = () => documents.get(params.uri)?.version !== document.version;
+      // The TextDocument is updated in place: compare with the version the search started from.
+      const version = document.version;
+      const changed = () => documents.get(params.uri)?.version !== version;
       try {
         search = await searchSchedulesAsync(model, model.target.sramBytes, {
           isCancelled: () => token.isCancellationRequested || progress.token.isCancellationRequested || changed(),
