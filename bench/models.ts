@@ -15,3 +15,10 @@ export function generateDeepModel(layers: number): string {
   lines.push('pool global', 'fc out=1000');
   return lines.join('\n') + '\n';
 }
+
+/** `layers` alternating dwconv k=3 / conv k=1 lines on a 64×64×16 input: the deep chain of issue 15. */
+export function chainOf(layers: number): string {
+  const lines = ['model chain', 'input 64x64x16', 'target stm32f746'];
+  for (let i = 0; i < layers; i++) lines.push(i % 2 ? 'conv out=16 k=1' : 'dwconv k=3');
+  return lines.join('\n') + '\n';
+}
