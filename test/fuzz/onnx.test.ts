@@ -125,7 +125,7 @@ function checkOnnx(input: Parameters<typeof mutate>[0]): Finding | undefined {
   for (const d of analysis.diagnostics) {
     if (unsafeInMessage.test(d.message)) return { kind: `${d.code} message shows a raw control or separator character from the file`, detail: d.message.slice(0, 300) };
     if (sloppyInMessage.test(d.message)) return { kind: `${d.code} message shows undefined/NaN`, detail: d.message.slice(0, 300) };
-    if (d.message.length > 2000) return { kind: `${d.code} message of ${d.message.length} characters (names not shortened)`, detail: d.message.slice(0, 300) };
+    if (d.message.length > 2000) return { kind: `${d.code} message over 2,000 characters (names not shortened)`, detail: `${d.message.length} characters: ${d.message.slice(0, 300)}` };
   }
   try {
     if (analysis.report) formatReport(analysis.report);

@@ -33,7 +33,7 @@ describe('fuzz: .pnet files', function () {
 
     it('analyze, optimize and reference end in time with an exit code of 0, 1 or 2 and no stack trace', async () => {
       // Deep chains test the linear paths and the search bound; `from` names special files.
-      const longRun = fuzzSeconds > 60;
+      const longRun = fuzzSeconds >= 60;
       const chain = fc.integer({ min: 500, max: longRun ? 100_000 : 3000 }).map((n) => {
         const lines = ['model deep', 'input 32x32x8', 'budget sram=1MiB flash=64MiB'];
         for (let i = 0; i < n; i++) lines.push(i % 2 ? 'conv out=8 k=1' : 'dwconv k=3');

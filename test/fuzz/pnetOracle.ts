@@ -16,7 +16,7 @@ import { crashKind, Finding, sloppyInMessage, unsafeInMessage } from './fuzzing'
 const tensorLimitBytes = 16 * 1024 * 1024;
 const macLimit = 20e9;
 /** Models small enough to run through the reference on every input (it is the slow part). */
-const referenceMacs = 20e6;
+const referenceMacs = 5e6;
 
 const files: FileSystem = {
   readFile: (path) => (path.endsWith('/tiny.onnx') ? tinyOnnx : undefined),
