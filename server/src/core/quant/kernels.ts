@@ -33,8 +33,8 @@ function accumulateConv(layer: Layer, xz: Int32Array, w: Int8Array, acc: Int32Ar
   const { input: i, output: o } = layer;
   const { k, s, p } = layer.rows;
   const span = k * k * i.c;
-  if (k === 1 && s === 1 && p === 0) {
-    // Pointwise: the window of a pixel is its own channels, already contiguous.
+  if (k === 1 && s === 1 && p === 0 && o.h === i.h && o.w === i.w) {
+    // Pointwise (and no end padding): the window of a pixel is its own channels, already contiguous.
     for (let px = 0; px < o.h * o.w; px++) dotChannels(xz, px * i.c, w, span, acc, px * o.c, o.c);
     return;
   }
