@@ -42,7 +42,7 @@ describe('resource limits and the crashes of issue 15', () => {
     assert.ok(!codes('input 1024x1024x16\nconv out=16 k=3\n').includes('PW6001'), '16 MiB itself is allowed');
   });
 
-  it('weights past 64 MiB (PW6002) and MACs past 5 G (PW6003) are refused', () => {
+  it('weights past 64 MiB (PW6002) and MACs past 10 G (PW6003) are refused', () => {
     assert.ok(codes('input 1x1x8192\nfc out=8192\nfc out=8192\n').includes('PW6002'));
     assert.ok(!codes('input 1x1x4096\nfc out=4096\n').includes('PW6002'));
     assert.ok(codes('input 512x512x64\nconv out=64 k=3 repeat=200\n').includes('PW6003'));

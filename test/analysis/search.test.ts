@@ -40,16 +40,17 @@ describe('schedule search bounds', function () {
   });
 
   it('a smaller work or time bound stops sooner', () => {
-    const model = analyzeOk(chainModel(400)).model;
-    assert.equal(searchSchedules(model, undefined, { maxWork: 1 }).bounded!.lastBlock, 0);
+    // The time bound is lifted where the result must not depend on how loaded the machine is.
+    const model = analyzeOk(chainModel(200)).model;
+    assert.equal(searchSchedules(model, undefined, { maxWork: 1, maxMillis: Infinity }).bounded!.lastBlock, 0);
     assert.equal(searchSchedules(model, undefined, { maxMillis: 0 }).bounded!.by, 'time');
-    assert.equal(searchSchedules(model, undefined, { maxWork: 1e9 }).bounded, undefined);
+    assert.equal(searchSchedules(model, undefined, { maxWork: 1e9, maxMillis: Infinity }).bounded, undefined);
   });
 
   it('the sliced search gives the same result, and stops when cancelled', async () => {
-    const model = analyzeOk(chainModel(400)).model;
-    const whole = searchSchedules(model);
-    const sliced = await searchSchedulesAsync(model, model.target.sramBytes, { isCancelled: () => false, sliceMillis: 1 });
+    const model = analyzeOk(chainModel(200)).model;
+    const whole = searchSchedules(model, undefined, { maxMillis: Infinity });
+    const sliced = await searchSchedulesAsync(model, model.target.sramBytes, { isCancelled: () => false, sliceMillis: 1, maxMillis: Infinity });
     assert.deepEqual(sliced, whole);
     let asked = 0;
     const cancelled = await searchSchedulesAsync(model, model.target.sramBytes, { isCancelled: () => ++asked > 1, sliceMillis: 0 });

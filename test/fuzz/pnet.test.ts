@@ -47,15 +47,15 @@ describe('fuzz: .pnet files', function () {
   });
 });
 
-/** One CLI run: under `ulimit -v` (3 GB) and a 30 s deadline; a finding for a hang, a signal or a trace. */
+/** One CLI run: under `ulimit -v` (3 GB) and a 60 s deadline; a finding for a hang, a signal or a trace. */
 function runCli(dir: string, name: string, text: string, command: string): Finding | undefined {
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   const bin = path.join(repoRoot, 'bin', 'patchwise');
-  const run = spawnSync('sh', ['-c', 'ulimit -v 3000000; exec "$0" "$@"', process.execPath, bin, command, file], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync('sh', ['-c', 'ulimit -v 3000000; exec "$0" "$@"', process.execPath, bin, command, file], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
   fs.rmSync(file);
   const what = `${command} of ${JSON.stringify(text.length > 300 ? `${text.slice(0, 300)}… (${text.split('\n').length} lines)` : text)}`;
-  if (run.error || run.signal === 'SIGKILL') return { kind: `${command} does not end within 30 s`, detail: what };
+  if (run.error || run.signal === 'SIGKILL') return { kind: `${command} does not end within 60 s`, detail: what };
   if (run.signal || run.status === null || run.status > 2) return { kind: `${command} dies (${run.signal ?? `status ${run.status}`})`, detail: `${what}\n${run.stderr.slice(0, 400)}` };
   if (/\n\s+at /.test(run.stderr)) {
     const error = Object.assign(new Error(/^\w*Error: (.*)$/m.exec(run.stderr)?.[1] ?? run.stderr.split('\n')[0]), { name: /^(\w*Error):/m.exec(run.stderr)?.[1] ?? 'Error', stack: run.stderr.slice(run.stderr.search(/^\w*Error:/m)) });
