@@ -120,7 +120,8 @@ describe('C runtime kernels vs the TypeScript reference', function () {
   let driver: KernelDriver;
 
   before(function () {
-    this.timeout(180000);
+    // Two sanitized builds of every runtime source: minutes when the machine's cores are shared.
+    this.timeout(600000);
     driver = KernelDriver.build();
     if (!driver.sanitized) console.log('      (gcc without sanitizer runtimes: built without -fsanitize)');
   });
@@ -253,6 +254,27 @@ describe('C runtime kernels vs the TypeScript reference', function () {
         checkKernels(driver, `pw_${kernel}_s8`, specs);
       });
     }
+
+    it('pw_dwconv_s8 3×3 on small maps (1…7 a side): edge columns, border rows, s 1/2, pad 0/1, regions, in place', () => {
+      // The per-channel plane path: the one-column edges on each side, maps too narrow for them,
+      // odd and even counts of inside outputs, contiguous and strided planes.
+      const rng = new Random(109);
+      const seed = seeds(9000);
+      const specs: KernelSpec[] = [];
+      let n = 0;
+      for (const s of [1, 2]) {
+        for (const p of [0, 1]) {
+          for (let h = Math.max(1, 3 - 2 * p); h <= 7; h++, n++) {
+            const w = Math.max(3 - 2 * p, 1 + ((h * 3 + n) % 7));
+            const input = { h, w, c: rng.int(1, 12) };
+            const base = { kernel: 'dwconv' as const, input, k: 3, s, p };
+            specs.push(...regionGrid(base, rng, seed, [{ inPlace: 'first' }, {}, { inPlace: 'last' }]));
+            specs.push({ ...base, inPlace: n % 2 ? 'first' : 'last', seed: seed() });
+          }
+        }
+      }
+      checkKernels(driver, 'pw_dwconv_s8 small maps', specs);
+    });
 
     it('pw_fc_s8: flattened inputs of 1…400 bytes, 1…20 outputs', () => {
       const rng = new Random(106);
