@@ -276,6 +276,19 @@ describe('C runtime kernels vs the TypeScript reference', function () {
       checkKernels(driver, 'pw_dwconv_s8 small maps', specs);
     });
 
+    it('pw_avgpool_s8 global: maps past 256 pixels (the int16 lanes flush), channels not a multiple of 4, strided rows', () => {
+      const rng = new Random(110);
+      const seed = seeds(9500);
+      const specs: KernelSpec[] = [];
+      for (const [h, w, c] of [[17, 17, 7], [16, 16, 4], [1, 300, 9], [20, 13, 13], [2, 2, 448], [3, 3, 256], [5, 5, 6]]) {
+        const base = { kernel: 'avgpool' as const, input: { h, w, c }, k: h, kW: w, s: 1, p: 0 };
+        // Even pixel counts put some averages on a rounding tie; the stored row stride varies by seed.
+        for (let i = 0; i < 3; i++) specs.push({ ...base, seed: seed() });
+        specs.push({ ...base, missing: rng.next() < 0.5 ? 'top' : 'right', seed: seed() });
+      }
+      checkKernels(driver, 'pw_avgpool_s8 global', specs);
+    });
+
     it('pw_fc_s8: flattened inputs of 1…400 bytes, 1…20 outputs', () => {
       const rng = new Random(106);
       const seed = seeds(6000);
