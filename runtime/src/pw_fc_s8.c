@@ -4,11 +4,13 @@
 
 /* The kernel once per requantization rule: the same source, each instance its own function. */
 #define PW_KERNEL fc_fixed
-#define PW_FINISH pw_finish
+#define PW_PREPARE pw_channel_of
+#define PW_SCALE pw_requantize_channel
 #include "pw_fc_s8_body.h"
 
 #define PW_KERNEL fc_float
-#define PW_FINISH pw_finish_float
+#define PW_PREPARE pw_channel_of_float
+#define PW_SCALE pw_requantize_float_channel
 #include "pw_fc_s8_body.h"
 
 pw_status pw_fc_s8(const pw_conv_params *params, const pw_channel_quant *quant, int32_t in_n, const int8_t *in,

@@ -289,6 +289,17 @@ describe('C runtime kernels vs the TypeScript reference', function () {
       checkKernels(driver, 'pw_avgpool_s8 global', specs);
     });
 
+    it('pw_fc_s8: three rows a pass and the rows left over, input tails, both rules', () => {
+      const seed = seeds(9800);
+      const specs: KernelSpec[] = [];
+      for (const [inN, outN] of [[448, 31], [7, 3], [8, 4], [9, 5], [16, 6], [13, 7], [64, 8], [33, 1], [1, 2]]) {
+        for (const rule of [{}, { rule: 'onnx' as const }]) {
+          specs.push({ kernel: 'fc', input: { h: 1, w: 1, c: inN }, outC: outN, k: 1, s: 1, p: 0, ...rule, seed: seed() });
+        }
+      }
+      checkKernels(driver, 'pw_fc_s8 rows', specs);
+    });
+
     it('pw_fc_s8: flattened inputs of 1…400 bytes, 1…20 outputs', () => {
       const rng = new Random(106);
       const seed = seeds(6000);
