@@ -265,7 +265,8 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
     const int32_t pad = params->pad;
     const int32_t zp = params->input_zp;
     const int32_t h = in_dims->h, w_full = in_dims->w;
-    const pw_output o = pw_output_of(params, add);
+    pw_add_prepared prepared;
+    const pw_output o = pw_output_of(params, add, &prepared);
     const int32_t in_y0 = in->y0, in_x0 = in->x0, in_rows = in->rows, in_cols = in->cols, in_stride = in->row_stride;
     const int8_t *in_data = in->data;
     const int32_t oy0 = out->y0, ox0 = out->x0, rows = out->rows, cols = out->cols, out_stride = out->row_stride;

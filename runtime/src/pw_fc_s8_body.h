@@ -73,7 +73,7 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
                    const int8_t *weights, const int32_t *bias, int32_t out_n, int8_t *out)
 {
     const int32_t zp = params->input_zp;
-    const pw_output output = pw_output_of(params, 0);
+    const pw_output output = pw_output_of(params, 0, 0);
     int32_t o = 0;
     int32_t acc[3];
 #if PW_USE_DSP
