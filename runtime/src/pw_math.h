@@ -22,6 +22,15 @@
 #define PW_CAT(a, b) PW_CAT_(a, b)
 
 /*
+ * Whether the kernels carry their instances for ONNX's float rule. Patchwise builds a model none
+ * of whose layers uses that rule with -DPW_FLOAT_RULE=0, so that code it never calls (15 KB on the
+ * Cortex-M7) stays out of its firmware; such a build refuses a float-rule layer (PW_ERROR_ARGUMENT).
+ */
+#ifndef PW_FLOAT_RULE
+#define PW_FLOAT_RULE 1
+#endif
+
+/*
  * TFLite's (a·b + nudge) / 2^31 with truncating division, where the nudge is 2^30 for a positive
  * product and 1 − 2^30 for a negative one. Both cases equal floor((a·b + 2^30) / 2^31): for a
  * negative product, writing a·b + 2^30 = q·2^31 + r (0 ≤ r < 2^31), the truncated quotient of
