@@ -8,7 +8,7 @@ import { Layer } from '../server/src/core/model/ir';
 //   separate ADD about 77 per element (the value that puts every fused-add layer of
 //   mbv2-w0.35-r144 inside the anchors' 1.09–1.20× range);
 // - mbv2-w0.35-r144's layers where the anchors give Patchwise ÷ CMSIS-NN: CMSIS-NN's count is our
-//   count then (bench/qemu.ts, 2026-11-29, the README's "before") divided by that ratio, the
+//   count then (bench/qemu.ts at commit ca57a56, the README's "before") divided by that ratio, the
 //   largest of a range (the bar hardest for us);
 // - elsewhere its depthwise 3×3 per MAC at the nearest map size measured (8.08 at s=1 and 8.14 at
 //   s=2 on maps from 14×14 up; 7.03 on 5×5, which the vww model's 6×6 and 3×3 maps also get), its
