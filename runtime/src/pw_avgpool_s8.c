@@ -1,9 +1,90 @@
 /* Average pooling on regions; the whole map for global pooling. TFLite's rounding. */
+#include "pw_dsp.h"
 #include "pw_math.h"
+
+/*
+ * Half away from zero, with C's truncating division, as TFLite's AveragePool; then the clamp
+ * [lo, hi] (its bounds passed as values: read through the parameters, they cost a third of the
+ * work on a 3×3 map).
+ */
+static inline int8_t average(int32_t sum, int32_t count, int32_t lo, int32_t hi)
+{
+    if (count > 0) {
+        sum = (sum + (sum > 0 ? count / 2 : -(count / 2))) / count;
+    }
+    return (int8_t)pw_clamp(sum, lo, hi);
+}
+
+/*
+ * Σ over n pixels (`step` bytes apart) of channels ch … ch + 3: a word a pixel, its bytes
+ * sign-extended in pairs (SXTB16) and summed in int16 lanes (SADD16). 256 int8 values cannot
+ * leave an int16, so the lanes are added to the int32 sums every 256 pixels.
+ */
+#if PW_USE_DSP
+static void sum4(const int8_t *p, int32_t n, int32_t step, int32_t sum[4])
+{
+    while (n > 0) {
+        const int32_t m = n < 256 ? n : 256;
+        uint32_t even = 0, odd = 0;
+        for (int32_t i = 0; i < m; i++, p += step) {
+            const uint32_t v = pw_read4(p);
+            even = pw_sadd16(even, pw_sxtb16(v));
+            odd = pw_sadd16(odd, pw_sxtb16_ror8(v));
+        }
+        sum[0] += (int16_t)(even & 0xffffu);
+        sum[1] += (int16_t)(odd & 0xffffu);
+        sum[2] += (int16_t)(even >> 16);
+        sum[3] += (int16_t)(odd >> 16);
+        n -= m;
+    }
+}
+#endif
+
+/*
+ * Global pooling of a map stored whole (the window is the map, no padding): each channel's sum
+ * over its pixels, four channels a pass on the DSP path. The generic path's per-element window
+ * tests cost 5.7× CMSIS-NN's pooling on mobilenet's 5×5×448.
+ */
+static void global_pool(const pw_pool_params *params, const pw_dims *in_dims, const pw_view *in, int8_t *dst)
+{
+    const int32_t c = in_dims->c, w = in_dims->w, h = in_dims->h;
+    /* Rows stored back to back are one run of pixels. */
+    const int32_t runs = in->row_stride == w * c ? 1 : h;
+    const int32_t run_pixels = runs == 1 ? h * w : w;
+    const int32_t count = h * w, lo = params->act_min, hi = params->act_max;
+    int32_t ch = 0;
+#if PW_USE_DSP
+    for (; ch + 4 <= c; ch += 4) {
+        int32_t sum[4] = {0, 0, 0, 0};
+        for (int32_t r = 0; r < runs; r++) {
+            sum4(in->data + r * in->row_stride + ch, run_pixels, c, sum);
+        }
+        for (int32_t j = 0; j < 4; j++) {
+            dst[ch + j] = average(sum[j], count, lo, hi);
+        }
+    }
+#endif
+    for (; ch < c; ch++) {
+        int32_t sum = 0;
+        for (int32_t r = 0; r < runs; r++) {
+            const int8_t *p = in->data + r * in->row_stride + ch;
+            for (int32_t i = 0; i < run_pixels; i++, p += c) {
+                sum += *p;
+            }
+        }
+        dst[ch] = average(sum, count, lo, hi);
+    }
+}
 
 pw_status pw_avgpool_s8(const pw_pool_params *params, const pw_dims *in_dims, const pw_view *in, const pw_view *out)
 {
     const int32_t c = in_dims->c;
+    const int whole = in->y0 == 0 && in->x0 == 0 && in->rows == in_dims->h && in->cols == in_dims->w;
+    if (params->k_h == in_dims->h && params->k_w == in_dims->w && params->pad == 0 && whole && out->rows == 1 && out->cols == 1 &&
+        out->y0 == 0 && out->x0 == 0) {
+        global_pool(params, in_dims, in, out->data);
+        return PW_OK;
+    }
     for (int32_t oy = out->y0; oy < out->y0 + out->rows; oy++) {
         for (int32_t ox = out->x0; ox < out->x0 + out->cols; ox++) {
             int8_t *dst = pw_at(out, oy, ox, c);
@@ -27,11 +108,7 @@ pw_status pw_avgpool_s8(const pw_pool_params *params, const pw_dims *in_dims, co
                         count++;
                     }
                 }
-                if (count > 0) {
-                    /* Half away from zero, with C's truncating division, as TFLite's AveragePool. */
-                    sum = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
-                }
-                dst[ch] = (int8_t)pw_clamp(sum, params->act_min, params->act_max);
+                dst[ch] = average(sum, count, params->act_min, params->act_max);
             }
         }
     }

@@ -43,7 +43,9 @@ PW_ALWAYS_INLINE int32_t PW_CAT(PW_KERNEL, _byte)(int32_t acc, const pw_channel 
     if (mode == PW_1X1_CLAMP) {
         return pw_clamp(scaled + o.zp, o.min, o.max);
     }
-    return pw_output_byte(scaled, o, residual);
+    /* The fused add in line (as a call to pw_output_byte it costs 5–10% more on these layers). */
+    const int32_t own = pw_clamp(scaled + o.add->conv_zp, -128, 127);
+    return pw_clamp(pw_add_prepared_element(o.add, own, *residual, o.zp), o.min, o.max);
 }
 
 /*
@@ -152,7 +154,8 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
     g.res = residual ? residual->data + (oy0 - residual->y0) * residual->row_stride + (ox0 - residual->x0) * out_c : 0;
     g.res_row = residual ? residual->row_stride : 0;
     g.reverse = pw_reverse_order(out, residual);
-    const pw_output o = pw_output_of(params, add);
+    pw_add_prepared prepared;
+    const pw_output o = pw_output_of(params, add, &prepared);
     const int32_t *multiplier = quant->multiplier;
     const int32_t *shift = quant->shift;
     /* Output channels a chunk at a time: their requantization is prepared once for all pixels. */

@@ -128,14 +128,23 @@ PW_ALWAYS_INLINE void dot4(const int16_t *c0, const int16_t *c1, const int8_t *w
 #define PW_SCALE(acc, ch, fast) ((fast) ? pw_requantize_fast((acc), (ch)) : pw_requantize_channel((acc), (ch)))
 #include "pw_conv_s8_body.h"
 
+#if PW_FLOAT_RULE
 #define PW_KERNEL conv_float
 #define PW_PREPARE pw_channel_of_float
 #define PW_SCALE(acc, ch, fast) ((void)(fast), pw_requantize_float_channel((acc), (ch)))
 #include "pw_conv_s8_body.h"
+#endif
 
 pw_status pw_conv_s8(const pw_conv_params *params, const pw_channel_quant *quant, const pw_dims *in_dims,
                      const pw_view *in, const int8_t *weights, const int32_t *bias, int32_t out_c,
                      const pw_add_params *add, const pw_view *residual, const pw_view *out, int16_t *scratch)
 {
-    return quant->rule == PW_RULE_FLOAT ? conv_float(params, quant, in_dims, in, weights, bias, out_c, add, residual, out, scratch) : conv_fixed(params, quant, in_dims, in, weights, bias, out_c, add, residual, out, scratch);
+    if (quant->rule == PW_RULE_FLOAT) {
+#if PW_FLOAT_RULE
+        return conv_float(params, quant, in_dims, in, weights, bias, out_c, add, residual, out, scratch);
+#else
+        return PW_ERROR_ARGUMENT;
+#endif
+    }
+    return conv_fixed(params, quant, in_dims, in, weights, bias, out_c, add, residual, out, scratch);
 }

@@ -62,7 +62,8 @@ PW_INSTANCE pw_status PW_KERNEL(const pw_conv_params *params, const pw_channel_q
         return PW_ERROR_ARGUMENT;
     }
     const int32_t taps = params->k * params->k * in_dims->c;
-    const pw_output o = pw_output_of(params, add);
+    pw_add_prepared prepared;
+    const pw_output o = pw_output_of(params, add, &prepared);
     const int full = o.min == -128 && o.max == 127;
     const int reverse = pw_reverse_order(out, residual);
     const int32_t pixels = out->rows * out->cols;

@@ -95,6 +95,30 @@ static inline uint32_t pw_sxtb16_ror8(uint32_t x)
 }
 #endif
 
+/*
+ * a + bytes 0 and 2 (SXTAB16) or bytes 1 and 3 (its rotated form) of x, sign-extended, in the two
+ * int16 lanes: an int8 pair unpacked and offset (by a zero point) in one instruction.
+ */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define pw_sxtab16(a, x) ((uint32_t)__sxtab16((a), (x)))
+static inline uint32_t pw_sxtab16_ror8(uint32_t a, uint32_t x)
+{
+    uint32_t r;
+    __asm("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+    return r;
+}
+#else
+static inline uint32_t pw_sxtab16(uint32_t a, uint32_t x)
+{
+    return pw_sadd16(a, pw_sxtb16(x));
+}
+
+static inline uint32_t pw_sxtab16_ror8(uint32_t a, uint32_t x)
+{
+    return pw_sadd16(a, pw_sxtb16(pw_ror(x, 8)));
+}
+#endif
+
 /* Σ of n int8 values (the zero point's share of a dot product is input_zp·Σw). */
 static inline int32_t pw_sum_s8(const int8_t *p, int32_t n)
 {

@@ -22,6 +22,15 @@
 #define PW_CAT(a, b) PW_CAT_(a, b)
 
 /*
+ * Whether the kernels carry their instances for ONNX's float rule. Patchwise builds a model none
+ * of whose layers uses that rule with -DPW_FLOAT_RULE=0, so that code it never calls (15 KB on the
+ * Cortex-M7) stays out of its firmware; such a build refuses a float-rule layer (PW_ERROR_ARGUMENT).
+ */
+#ifndef PW_FLOAT_RULE
+#define PW_FLOAT_RULE 1
+#endif
+
+/*
  * TFLite's (a·b + nudge) / 2^31 with truncating division, where the nudge is 2^30 for a positive
  * product and 1 − 2^30 for a negative one. Both cases equal floor((a·b + 2^30) / 2^31): for a
  * negative product, writing a·b + 2^30 = q·2^31 + r (0 ≤ r < 2^31), the truncated quotient of
@@ -126,14 +135,62 @@ static inline int32_t pw_clamp(int32_t x, int32_t lo, int32_t hi)
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/*
+ * TFLite's int8 ADD, prepared once per call: each of its three requantizations in its cheapest
+ * exact form (a pw_channel). The larger of the two input scales always gets the multiplier 0.5,
+ * QuantizeMultiplier's (2^30, shift 0), for which TFLite's rounding is floor((x + 1) / 2) exactly:
+ * (x·2^30 + 2^30) / 2^31 = (x + 1) / 2, and the shift 0 adds no second rounding.
+ */
+typedef struct {
+    pw_channel conv;
+    pw_channel residual;
+    pw_channel output;
+    int32_t conv_zp;
+    int32_t residual_zp;
+    int32_t left_shift;
+    int32_t conv_half;     /* the conv's multiplier is (2^30, 0) */
+    int32_t residual_half;
+} pw_add_prepared;
+
+static inline pw_add_prepared pw_add_prepare(const pw_add_params *add)
+{
+    pw_add_prepared p;
+    p.conv = pw_channel_of(0, add->conv_multiplier, add->conv_shift);
+    p.residual = pw_channel_of(0, add->residual_multiplier, add->residual_shift);
+    p.output = pw_channel_of(0, add->output_multiplier, add->output_shift);
+    p.conv_zp = add->conv_zp;
+    p.residual_zp = add->residual_zp;
+    p.left_shift = add->left_shift;
+    p.conv_half = add->conv_multiplier == (1 << 30) && add->conv_shift == 0;
+    p.residual_half = add->residual_multiplier == (1 << 30) && add->residual_shift == 0;
+    return p;
+}
+
+/* A requantization of the add, inlined even where GCC would call pw_requantize_channel. */
+PW_ALWAYS_INLINE int32_t pw_add_requantize(int32_t x, const pw_channel *ch)
+{
+    return ch->fast ? pw_requantize_fast(x, ch) : pw_requantize(x, ch->multiplier, ch->shift);
+}
+
+/* An input of the add rescaled: (x + 1) >> 1 without overflow when its multiplier is one half. */
+PW_ALWAYS_INLINE int32_t pw_add_scale(int32_t x, const pw_channel *ch, int32_t half)
+{
+    return half ? (x >> 1) + (x & 1) : pw_add_requantize(x, ch);
+}
+
+PW_ALWAYS_INLINE int32_t pw_add_prepared_element(const pw_add_prepared *p, int32_t a, int32_t b, int32_t output_zp)
+{
+    const int32_t shifted_a = (a - p->conv_zp) * (1 << p->left_shift);
+    const int32_t shifted_b = (b - p->residual_zp) * (1 << p->left_shift);
+    const int32_t sum = pw_add_scale(shifted_a, &p->conv, p->conv_half) + pw_add_scale(shifted_b, &p->residual, p->residual_half);
+    return pw_add_requantize(sum, &p->output) + output_zp;
+}
+
 /* TFLite's int8 ADD of one element. */
 static inline int32_t pw_add_element(const pw_add_params *add, int32_t a, int32_t b, int32_t output_zp)
 {
-    const int32_t shifted_a = (a - add->conv_zp) * (1 << add->left_shift);
-    const int32_t shifted_b = (b - add->residual_zp) * (1 << add->left_shift);
-    const int32_t scaled_a = pw_requantize(shifted_a, add->conv_multiplier, add->conv_shift);
-    const int32_t scaled_b = pw_requantize(shifted_b, add->residual_multiplier, add->residual_shift);
-    return pw_requantize(scaled_a + scaled_b, add->output_multiplier, add->output_shift) + output_zp;
+    const pw_add_prepared p = pw_add_prepare(add);
+    return pw_add_prepared_element(&p, a, b, output_zp);
 }
 
 /* The output side of a layer, copied out of its parameters so that stores cannot force reloads. */
@@ -141,16 +198,21 @@ typedef struct {
     int32_t zp;
     int32_t min;
     int32_t max;
-    const pw_add_params *add;
+    const pw_add_prepared *add;
 } pw_output;
 
-static inline pw_output pw_output_of(const pw_conv_params *p, const pw_add_params *add)
+/* `prepared` holds the fused add's preparation (when `add` is not NULL) for as long as the result is used. */
+static inline pw_output pw_output_of(const pw_conv_params *p, const pw_add_params *add, pw_add_prepared *prepared)
 {
     pw_output o;
     o.zp = p->output_zp;
     o.min = p->act_min;
     o.max = p->act_max;
-    o.add = add;
+    o.add = 0;
+    if (add != 0) {
+        *prepared = pw_add_prepare(add);
+        o.add = prepared;
+    }
     return o;
 }
 
@@ -164,7 +226,7 @@ static inline int8_t pw_output_byte(int32_t scaled, pw_output o, const int8_t *r
         return (int8_t)pw_clamp(scaled + o.zp, o.min, o.max);
     }
     const int32_t own = pw_clamp(scaled + o.add->conv_zp, -128, 127);
-    return (int8_t)pw_clamp(pw_add_element(o.add, own, *residual, o.zp), o.min, o.max);
+    return (int8_t)pw_clamp(pw_add_prepared_element(o.add, own, *residual, o.zp), o.min, o.max);
 }
 
 static inline int8_t pw_finish(int32_t acc, int32_t multiplier, int32_t shift, pw_output o, const int8_t *residual)

@@ -17,6 +17,7 @@ import { quantizeOnnx } from './core/import/onnxWeights';
 import { readCalibrationFolder } from './calibration';
 import { nodeFileSystem } from './nodeFileSystem';
 import { buildProject, ToolPaths } from './firmwareBuild';
+import { runtimeDefines } from './core/codegen/runtimeDefines';
 import { runProject, RunTarget } from './firmwareRun';
 
 // Firmware: generate the project (model + runtime + board files), build it (host cc or
@@ -139,7 +140,8 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   const lblModel = request.alsoLayerByLayer && model.schedule && board !== 'host' ? { ...model, schedule: undefined } : undefined;
   const lbl = lblModel ? (() => { const report = analyzeModel(lblModel); return { report, plan: planArena(lblModel, report) }; })() : undefined;
   const sources = generateModelSources(qm, analysis.report, plan, path.basename(request.file), lbl);
-  const boardSpecific = board === 'host' ? hostBoardFiles() : [...mcuBoardFiles(board, model.name), ...boardFiles(board)];
+  const defines = runtimeDefines(qm);
+  const boardSpecific = board === 'host' ? hostBoardFiles(defines) : [...mcuBoardFiles(board, model.name, defines), ...boardFiles(board)];
   const files = [...sources.files, ...boardSpecific, ...runtimeFiles()];
   const keep = request.outDir !== undefined;
   const dir = keep ? path.resolve(request.outDir!) : fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-fw-'));
@@ -151,7 +153,7 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
     const result: FirmwareResult = { analysis, diagnostics: [], reference, ...(keep ? { outDir: dir } : {}) };
     if (!request.run && !request.build) return result;
     request.onProgress?.('build');
-    const built = buildProject(dir, board, files, analysis.report, request);
+    const built = buildProject(dir, board, files, analysis.report, request, defines);
     if (built.failure) return { ...result, failure: built.failure, ...(built.size ? { size: built.size } : {}) };
     if (!request.run) return { ...result, ...(built.size ? { size: built.size } : {}) };
     request.onProgress?.(request.run);

@@ -27,10 +27,13 @@ export interface Built {
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
-/** Builds the project in `dir`: the host's cc, or arm-none-eabi-gcc for the Cortex-M7 boards. */
-export function buildProject(dir: string, board: Board, files: GeneratedFile[], report: AnalysisReport, request: FirmwareRequest): Built {
+/**
+ * Builds the project in `dir`: the host's cc, or arm-none-eabi-gcc for the Cortex-M7 boards, with
+ * the runtime's definitions for this model (`defines`, as its Makefile has them).
+ */
+export function buildProject(dir: string, board: Board, files: GeneratedFile[], report: AnalysisReport, request: FirmwareRequest, defines: string[] = []): Built {
   const runtimeSources = files.filter((f) => f.path.startsWith('runtime/src/') && f.path.endsWith('.c')).map((f) => f.path);
-  const common = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-Iruntime/include', '-Iruntime/src', ...(request.cflags ?? [])];
+  const common = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-Iruntime/include', '-Iruntime/src', ...defines, ...(request.cflags ?? [])];
   if (board === 'host') {
     const sources = ['main.c', 'model.c', 'weights.c', ...(request.runtimeArchive ? [request.runtimeArchive] : runtimeSources)];
     const cc = spawnSync('cc', [...common, '-o', 'model', ...sources], { cwd: dir, encoding: 'utf8' });

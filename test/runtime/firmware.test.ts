@@ -7,6 +7,7 @@ import { analyzeText } from '../../server/src/core/engine';
 import { Random } from '../../server/src/core/quant/random';
 import { buildFirmware, runtimeDirectory } from '../../server/src/firmware';
 import { readExample, repoRoot } from '../helpers';
+import { qoperatorModel } from '../import/quantModels';
 import { randomModel } from './randomModels';
 
 // Whole models on the host: the generated C, built with gcc, must print the TypeScript
@@ -87,6 +88,27 @@ describe('firmware on the host: the same bytes as the TypeScript reference', fun
       run.push(`${seed}:${model.layers.length}L ${schedule}`);
     }
     console.log(`      ran ${run.length} models: ${run.join(', ')}`);
+  });
+
+  it('links the float-rule kernel instances only into models that use that rule (its Makefile says the same)', () => {
+    // Built from the sources (no shared archive), so that the binary holds what this model's build links.
+    const build = (name: string, file: string, text: string) => {
+      const out = path.join(dir, name);
+      const result = buildFirmware({ file, text, run: 'host', outDir: out });
+      assert.equal(result.failure, undefined, `${name}: ${result.failure?.message}`);
+      assert.equal(result.report!.matchesReference, true);
+      const nm = spawnSync('nm', [path.join(out, 'model')], { encoding: 'utf8' });
+      assert.equal(nm.status, 0, nm.stderr);
+      return { symbols: nm.stdout, makefile: fs.readFileSync(path.join(out, 'Makefile'), 'utf8') };
+    };
+    const fixed = build('fixed', 'mbv2.pnet', readExample('mbv2-w0.35-r144.pnet'));
+    assert.match(fixed.makefile, /CFLAGS \+= -DPW_FLOAT_RULE=0/);
+    assert.match(fixed.symbols, / conv_1x1_fixed\b/);
+    assert.doesNotMatch(fixed.symbols, /_float\b/);
+    fs.writeFileSync(path.join(dir, 'qop.onnx'), qoperatorModel(7).bytes);
+    const float = build('float', path.join(dir, 'qop.pnet'), 'model qop from "qop.onnx"\n');
+    assert.doesNotMatch(float.makefile, /PW_FLOAT_RULE/);
+    assert.match(float.symbols, / conv_1x1_float\b/);
   });
 
   it('refuses a model the runtime cannot express, naming the line, and writes nothing', () => {

@@ -120,7 +120,8 @@ describe('C runtime kernels vs the TypeScript reference', function () {
   let driver: KernelDriver;
 
   before(function () {
-    this.timeout(180000);
+    // Two sanitized builds of every runtime source: minutes when the machine's cores are shared.
+    this.timeout(600000);
     driver = KernelDriver.build();
     if (!driver.sanitized) console.log('      (gcc without sanitizer runtimes: built without -fsanitize)');
   });
@@ -253,6 +254,51 @@ describe('C runtime kernels vs the TypeScript reference', function () {
         checkKernels(driver, `pw_${kernel}_s8`, specs);
       });
     }
+
+    it('pw_dwconv_s8 3×3 on small maps (1…7 a side): edge columns, border rows, s 1/2, pad 0/1, regions, in place', () => {
+      // The per-channel plane path: the one-column edges on each side, maps too narrow for them,
+      // odd and even counts of inside outputs, contiguous and strided planes.
+      const rng = new Random(109);
+      const seed = seeds(9000);
+      const specs: KernelSpec[] = [];
+      let n = 0;
+      for (const s of [1, 2]) {
+        for (const p of [0, 1]) {
+          for (let h = Math.max(1, 3 - 2 * p); h <= 7; h++, n++) {
+            const w = Math.max(3 - 2 * p, 1 + ((h * 3 + n) % 7));
+            const input = { h, w, c: rng.int(1, 12) };
+            const base = { kernel: 'dwconv' as const, input, k: 3, s, p };
+            specs.push(...regionGrid(base, rng, seed, [{ inPlace: 'first' }, {}, { inPlace: 'last' }]));
+            specs.push({ ...base, inPlace: n % 2 ? 'first' : 'last', seed: seed() });
+          }
+        }
+      }
+      checkKernels(driver, 'pw_dwconv_s8 small maps', specs);
+    });
+
+    it('pw_avgpool_s8 global: maps past 256 pixels (the int16 lanes flush), channels not a multiple of 4, strided rows', () => {
+      const rng = new Random(110);
+      const seed = seeds(9500);
+      const specs: KernelSpec[] = [];
+      for (const [h, w, c] of [[17, 17, 7], [16, 16, 4], [1, 300, 9], [20, 13, 13], [2, 2, 448], [3, 3, 256], [5, 5, 6]]) {
+        const base = { kernel: 'avgpool' as const, input: { h, w, c }, k: h, kW: w, s: 1, p: 0 };
+        // Even pixel counts put some averages on a rounding tie; the stored row stride varies by seed.
+        for (let i = 0; i < 3; i++) specs.push({ ...base, seed: seed() });
+        specs.push({ ...base, missing: rng.next() < 0.5 ? 'top' : 'right', seed: seed() });
+      }
+      checkKernels(driver, 'pw_avgpool_s8 global', specs);
+    });
+
+    it('pw_fc_s8: three rows a pass and the rows left over, input tails, both rules', () => {
+      const seed = seeds(9800);
+      const specs: KernelSpec[] = [];
+      for (const [inN, outN] of [[448, 31], [7, 3], [8, 4], [9, 5], [16, 6], [13, 7], [64, 8], [33, 1], [1, 2]]) {
+        for (const rule of [{}, { rule: 'onnx' as const }]) {
+          specs.push({ kernel: 'fc', input: { h: 1, w: 1, c: inN }, outC: outN, k: 1, s: 1, p: 0, ...rule, seed: seed() });
+        }
+      }
+      checkKernels(driver, 'pw_fc_s8 rows', specs);
+    });
 
     it('pw_fc_s8: flattened inputs of 1…400 bytes, 1…20 outputs', () => {
       const rng = new Random(106);

@@ -173,7 +173,7 @@ int main(void)
 }
 `;
 
-function makefile(board: McuBoard): string {
+function makefile(board: McuBoard, defines: string[]): string {
   const qemu = board === 'qemu-mps2-an500'
     ? `
 # QEMU's Cortex-M7: the UART on stdout, the firmware's status as QEMU's exit status, and an exact
@@ -193,7 +193,7 @@ CC = $(PREFIX)gcc
 SIZE = $(PREFIX)size
 CPU = ${cortexM7Flags.join(' ')}
 CFLAGS ?= -O2
-CFLAGS += $(CPU) -std=c99 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -Iruntime/include -Iruntime/src -Iboard
+CFLAGS += $(CPU) -std=c99 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -Iruntime/include -Iruntime/src -Iboard${defines.length ? ` ${defines.join(' ')}` : ''}
 LDFLAGS = $(CPU) -nostartfiles --specs=nano.specs -Wl,--gc-sections -Lboard -T board/link.ld -Wl,-Map=firmware.map
 SOURCES = main.c model.c weights.c $(wildcard runtime/src/*.c) $(wildcard board/*.c)
 
@@ -258,10 +258,11 @@ The firmware runs the model on the embedded synthetic input and prints one JSON 
 `;
 }
 
-export function mcuBoardFiles(board: McuBoard, model: string): GeneratedFile[] {
+/** `defines`: the runtime's preprocessor definitions for this model (runtimeDefines). */
+export function mcuBoardFiles(board: McuBoard, model: string, defines: string[] = []): GeneratedFile[] {
   const files: GeneratedFile[] = [
     { path: 'main.c', content: main.replace('#include "pw_board.h"', `#include "pw_board.h"\n\n#define PW_BOARD_NAME "${board}"`) },
-    { path: 'Makefile', content: makefile(board) },
+    { path: 'Makefile', content: makefile(board, defines) },
     { path: 'README.md', content: readme(board, model) },
   ];
   if (board === 'stm32f746') {
