@@ -1,27 +1,16 @@
 import * as assert from 'assert';
-import { Layer, TableActivation } from '../../server/src/core/model/ir';
+import { TableActivation } from '../../server/src/core/model/ir';
 import { runLayer } from '../../server/src/core/quant/interpreter';
 import { addQuant } from '../../server/src/core/quant/params';
 import { mulQuant, rescaleQuant, softmaxOutput, softmaxQuant } from '../../server/src/core/quant/graphParams';
-import { QLayer, TensorQuant } from '../../server/src/core/quant/qmodel';
+import { TensorQuant } from '../../server/src/core/quant/qmodel';
 import { Random } from '../../server/src/core/quant/random';
 import { activationTable } from '../../server/src/core/quant/tables';
+import { layerOf, qlayerOf } from '../support/layers';
 import { haveTflm, int32Bytes, Op, OptionField, Options, runTflm, TensorSpec, TensorType, writeOneOp } from '../support/tfliteOneOp';
 
 // The reference kernels of graph ops against TensorFlow Lite Micro itself: one-operator .tflite
 // models run by tflm_run on every int8 input (tables) or random tensors, compared byte for byte.
-
-const empty = new Int32Array(0);
-const unit = { k: 1, s: 1, p: 0 };
-
-/** A layer of `kind` from `input` to `output` shapes (the fields the reference reads). */
-function layerOf(kind: Layer['kind'], input: Layer['input'], output: Layer['output'], extra: Partial<Layer> = {}): Layer {
-  return { index: 0, name: kind, block: 0, kind, role: 'conv', rows: unit, cols: unit, groups: 1, act: 'none', input, output, inPlace: false, writesShortcut: false, line: 0, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, ...extra } as Layer;
-}
-
-function qlayer(layer: Layer, input: TensorQuant, output: TensorQuant, extra: Partial<QLayer> = {}): QLayer {
-  return { layer, input, output, weights: new Int8Array(0), bias: empty, multiplier: empty, shift: empty, actMin: -128, actMax: 127, ...extra };
-}
 
 const int8 = (shape: number[], q: TensorQuant, data?: Int8Array): TensorSpec => ({ shape, type: TensorType.INT8, scale: [Math.fround(q.scale)], zeroPoint: [q.zeroPoint], ...(data ? { data: new Uint8Array(data.buffer, data.byteOffset, data.length) } : {}) });
 
@@ -70,7 +59,7 @@ describe('graph kernels against TensorFlow Lite Micro', function () {
       x.fill(x[0], 0, Math.min(4, channels)); // ties at the maximum
       const expected = runTflm(model, x);
       const s = { h: 3, w: 4, c: channels };
-      const got = runLayer(qlayer(layerOf('softmax', s, s), q, softmaxOutput, { softmax: softmaxQuant(q, beta) }), [x]);
+      const got = runLayer(qlayerOf(layerOf('softmax', s, s), q, softmaxOutput, { softmax: softmaxQuant(q, beta) }), [x]);
       assert.deepStrictEqual(Array.from(got), Array.from(expected), `softmax depth ${channels}, beta ${beta}`);
     }
   });
@@ -82,7 +71,7 @@ describe('graph kernels against TensorFlow Lite Micro', function () {
       const model = writeOneOp({ op: Op.ADD, tensors: [int8([1, 4, 5, 6], qa), int8([1, 4, 5, 6], qb, b), int8([1, 4, 5, 6], qo)], inputs: [0, 1], outputs: [2], options: { type: Options.Add, fields: [{ slot: 0, int: 0 }] } });
       const a = randomBytes(120, seed);
       const expected = runTflm(model, a);
-      const q = qlayer(layerOf('add', s, s), qa, qo, { inputs: [qa, qb], add: addQuant(qa, qb, qo) });
+      const q = qlayerOf(layerOf('add', s, s), qa, qo, { inputs: [qa, qb], add: addQuant(qa, qb, qo) });
       assert.deepStrictEqual(Array.from(runLayer(q, [a, b])), Array.from(expected));
     }
   });
@@ -95,7 +84,7 @@ describe('graph kernels against TensorFlow Lite Micro', function () {
     const b = randomBytes(8, 11);
     const model = writeOneOp({ op: Op.MUL, tensors: [int8([1, 3, 5, 8], qa), int8([1, 1, 1, 8], qb, b), int8([1, 3, 5, 8], qo)], inputs: [0, 1], outputs: [2], options: { type: Options.Mul, fields: [{ slot: 0, int: 0 }] } });
     const a = randomBytes(120, 12);
-    const q = qlayer(layerOf('mul', s, s), qa, qo, { inputs: [qa, qb], mul: mulQuant(qa, qb, qo) });
+    const q = qlayerOf(layerOf('mul', s, s), qa, qo, { inputs: [qa, qb], mul: mulQuant(qa, qb, qo) });
     assert.deepStrictEqual(Array.from(runLayer(q, [a, b])), Array.from(runTflm(model, a)));
   });
 
@@ -106,7 +95,7 @@ describe('graph kernels against TensorFlow Lite Micro', function () {
     const model = writeOneOp({ op: Op.MEAN, tensors: [int8([1, 7, 6, 9], qi), { shape: [2], type: TensorType.INT32, data: axes }, int8([1, 1, 1, 9], qo)], inputs: [0, 1], outputs: [2], options: { type: Options.Reducer, fields: [{ slot: 0, bool: true }] } });
     const x = randomBytes(7 * 6 * 9, 13);
     const layer = layerOf('gpool', { h: 7, w: 6, c: 9 }, { h: 1, w: 1, c: 9 }, { rows: { k: 7, s: 1, p: 0 }, cols: { k: 6, s: 1, p: 0 } });
-    const q = qlayer(layer, qi, qo, { mean: rescaleQuant(qi, qo) });
+    const q = qlayerOf(layer, qi, qo, { mean: rescaleQuant(qi, qo) });
     assert.deepStrictEqual(Array.from(runLayer(q, [x])), Array.from(runTflm(model, x)));
   });
 
@@ -122,7 +111,7 @@ describe('graph kernels against TensorFlow Lite Micro', function () {
           const model = writeOneOp({ op: mode === 'nearest' ? Op.RESIZE_NEAREST_NEIGHBOR : Op.RESIZE_BILINEAR, tensors: [int8([1, ih, iw, 3], q), { shape: [2], type: TensorType.INT32, data: size }, int8([1, oh, ow, 3], q)], inputs: [0, 1], outputs: [2], options });
           const x = randomBytes(ih * iw * 3, ih * 31 + ow);
           const layer = layerOf('resize', { h: ih, w: iw, c: 3 }, { h: oh, w: ow, c: 3 }, { resize: { mode, alignCorners, halfPixelCenters } });
-          assert.deepStrictEqual(Array.from(runLayer(qlayer(layer, q, q), [x])), Array.from(runTflm(model, x)), `${ih}×${iw} → ${oh}×${ow}`);
+          assert.deepStrictEqual(Array.from(runLayer(qlayerOf(layer, q, q), [x])), Array.from(runTflm(model, x)), `${ih}×${iw} → ${oh}×${ow}`);
         }
       });
     }
@@ -134,7 +123,7 @@ describe('graph kernels against TensorFlow Lite Micro', function () {
     const model = writeOneOp({ op: Op.PAD, tensors: [int8([1, 4, 3, 5], q), { shape: [4, 2], type: TensorType.INT32, data: paddings }, int8([1, 7, 4, 5], q)], inputs: [0, 1], outputs: [2] });
     const x = randomBytes(60, 21);
     const layer = layerOf('pad', { h: 4, w: 3, c: 5 }, { h: 7, w: 4, c: 5 }, { rows: { k: 1, s: 1, p: 1, pEnd: 2 }, cols: { k: 1, s: 1, p: 0, pEnd: 1 } });
-    assert.deepStrictEqual(Array.from(runLayer(qlayer(layer, q, q), [x])), Array.from(runTflm(model, x)));
+    assert.deepStrictEqual(Array.from(runLayer(qlayerOf(layer, q, q), [x])), Array.from(runTflm(model, x)));
   });
 
   it('concatenation along channels of tensors with the output quantization equals TFLM', () => {
@@ -143,6 +132,6 @@ describe('graph kernels against TensorFlow Lite Micro', function () {
     const model = writeOneOp({ op: Op.CONCATENATION, tensors: [int8([1, 4, 3, 5], q), int8([1, 4, 3, 2], q, b), int8([1, 4, 3, 7], q)], inputs: [0, 1], outputs: [2], options: { type: Options.Concatenation, fields: [{ slot: 0, int: 3 }] } });
     const a = randomBytes(60, 32);
     const layer = layerOf('concat', { h: 4, w: 3, c: 5 }, { h: 4, w: 3, c: 7 });
-    assert.deepStrictEqual(Array.from(runLayer(qlayer(layer, q, q, { inputs: [q, q], concat: [undefined, undefined] }), [a, b])), Array.from(runTflm(model, a)));
+    assert.deepStrictEqual(Array.from(runLayer(qlayerOf(layer, q, q, { inputs: [q, q], concat: [undefined, undefined] }), [a, b])), Array.from(runTflm(model, a)));
   });
 });

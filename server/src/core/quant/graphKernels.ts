@@ -114,7 +114,9 @@ export function softmaxChannels(s: SoftmaxQuant, x: Int8Array, channels: number)
         out[base + k] = -128;
         continue;
       }
-      const unsaturated = roundingDivideByPOT(saturatingRoundingDoublingHighMul(raw, exps[k]), overUnit + 31 - 8);
+      // Past 31 bits (a sum of exps above 256, so more than 256 channels) the quotient is below ½: 0.
+      const exponent = overUnit + 31 - 8;
+      const unsaturated = exponent > 31 ? 0 : roundingDivideByPOT(saturatingRoundingDoublingHighMul(raw, exps[k]), exponent);
       out[base + k] = clamp(unsaturated - 128, -128, 127);
     }
   }
