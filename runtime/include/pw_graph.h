@@ -92,6 +92,46 @@ typedef struct {
 
 pw_status pw_softmax_s8(const pw_softmax_params *softmax, int32_t pixels, int32_t c, const int8_t *in, int8_t *out);
 
+/*
+ * A window with its own rows and columns (TFLite's non-square kernels and strides, SAME padding's
+ * extra row after coming from the output size) and the quantization of input and output.
+ */
+typedef struct {
+    int32_t k_h;
+    int32_t k_w;
+    int32_t stride_h;
+    int32_t stride_w;
+    int32_t pad_top;
+    int32_t pad_left;
+    int32_t input_zp;
+    int32_t output_zp;
+    int32_t act_min;
+    int32_t act_max;
+} pw_window_params;
+
+/*
+ * Convolution with any window and `groups` (k=10×4, k > 7, grouped): weights
+ * [out_c][k_h][k_w][in_c/groups], on an output region from a stored input region.
+ */
+pw_status pw_conv_window_s8(const pw_window_params *w, const pw_channel_quant *quant, int32_t groups, const pw_dims *in_dims,
+                            const pw_view *in, const int8_t *weights, const int32_t *bias, int32_t out_c, const pw_view *out);
+
+/*
+ * Depthwise convolution with a depth multiplier m (out_c = m·in_c, output channel o reads input
+ * channel o/m; TFLite's layout [k_h][k_w][out_c]) and any window. Not in place.
+ */
+pw_status pw_dwconv_window_s8(const pw_window_params *w, const pw_channel_quant *quant, const pw_dims *in_dims,
+                              const pw_view *in, const int8_t *weights, const int32_t *bias, int32_t out_c,
+                              const pw_view *out);
+
+/*
+ * Transposed convolution (whole tensors): output (oy, ox) gathers the inputs with
+ * iy·stride − pad + ky = oy. Weights [out_c][k_h][k_w][in_c] (TFLite's TRANSPOSE_CONV).
+ */
+pw_status pw_conv_transpose_s8(const pw_window_params *w, const pw_channel_quant *quant, const pw_dims *in_dims,
+                               const int8_t *in, const int8_t *weights, const int32_t *bias, const pw_dims *out_dims,
+                               int8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

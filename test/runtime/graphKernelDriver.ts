@@ -18,6 +18,9 @@ export const enum GraphTag {
   Resize = 6,
   Mean = 7,
   Softmax = 8,
+  ConvWindow = 9,
+  DwconvWindow = 10,
+  ConvTranspose = 11,
 }
 
 const driverSource = String.raw`/* Test driver written by test/runtime/graphKernelDriver.ts. */
@@ -234,6 +237,66 @@ static void softmax(void)
     free(y);
 }
 
+static int32_t *read_ints(int32_t n)
+{
+    int32_t *a = malloc(n > 0 ? (size_t)n * 4u : 4u);
+    if (!a) {
+        exit(3);
+    }
+    for (int32_t i = 0; i < n; i++) {
+        a[i] = next_int();
+    }
+    return a;
+}
+
+/* Tags 9–11: the any-window convolutions on whole tensors. */
+static void windowed(int tag)
+{
+    pw_dims d, od;
+    d.h = next_int();
+    d.w = next_int();
+    d.c = next_int();
+    od.c = next_int();
+    const int32_t groups = next_int();
+    pw_window_params w;
+    w.k_h = next_int();
+    w.k_w = next_int();
+    w.stride_h = next_int();
+    w.stride_w = next_int();
+    w.pad_top = next_int();
+    w.pad_left = next_int();
+    w.input_zp = next_int();
+    w.output_zp = next_int();
+    w.act_min = next_int();
+    w.act_max = next_int();
+    const int32_t rule = next_int();
+    od.h = next_int();
+    od.w = next_int();
+    int8_t *weights = read_bytes(next_int());
+    int32_t *bias = read_ints(od.c);
+    int32_t *multiplier = read_ints(od.c);
+    int32_t *shift = read_ints(od.c);
+    int8_t *x = read_bytes(d.h * d.w * d.c);
+    int8_t *y = alloc_bytes(od.h * od.w * od.c);
+    const pw_channel_quant q = {multiplier, shift, rule};
+    const pw_view vi = whole(x, d.h, d.w, d.c), vo = whole(y, od.h, od.w, od.c);
+    pw_status s;
+    if (tag == 9) {
+        s = pw_conv_window_s8(&w, &q, groups, &d, &vi, weights, bias, od.c, &vo);
+    } else if (tag == 10) {
+        s = pw_dwconv_window_s8(&w, &q, &d, &vi, weights, bias, od.c, &vo);
+    } else {
+        s = pw_conv_transpose_s8(&w, &q, &d, x, weights, bias, &od, y);
+    }
+    print(s, y, od.h * od.w * od.c);
+    free(weights);
+    free(bias);
+    free(multiplier);
+    free(shift);
+    free(x);
+    free(y);
+}
+
 int main(void)
 {
     long long tag;
@@ -252,6 +315,8 @@ int main(void)
             mean();
         } else if (tag == 8) {
             softmax();
+        } else if (tag >= 9 && tag <= 11) {
+            windowed((int)tag);
         } else {
             fprintf(stderr, "driver: unknown tag %lld\n", tag);
             return 2;
