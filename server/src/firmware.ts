@@ -5,6 +5,9 @@ import { planArena } from './core/codegen/arenaPlan';
 import { hostBoardFiles } from './core/codegen/boards/host';
 import { McuBoard, mcuBoardFiles, mcuBoards } from './core/codegen/boards/mcu';
 import { generateModelSources, GeneratedFile } from './core/codegen/generate';
+import { generateGraphSources } from './core/codegen/generateGraph';
+import { planGraphArena } from './core/codegen/graphArena';
+import { isGraph } from './core/analysis/memory';
 import { checkRuntimeSupport } from './core/codegen/support';
 import { analyzeModel } from './core/analysis/analyze';
 import { analyzeText, Analysis } from './core/engine';
@@ -135,10 +138,13 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   if (!quantized.qm) return { analysis, diagnostics: quantized.diagnostics };
   const qm = quantized.qm;
   const reference = runReference(qm);
-  const plan = planArena(model, analysis.report);
-  const lblModel = request.alsoLayerByLayer && model.schedule && board !== 'host' ? { ...model, schedule: undefined } : undefined;
+  // A graph runs layer by layer on the graph arena; a chain on the patch planner's.
+  const graph = isGraph(model);
+  const plan = graph ? undefined : planArena(model, analysis.report);
+  const lblModel = !graph && request.alsoLayerByLayer && model.schedule && board !== 'host' ? { ...model, schedule: undefined } : undefined;
   const lbl = lblModel ? (() => { const report = analyzeModel(lblModel); return { report, plan: planArena(lblModel, report) }; })() : undefined;
-  const sources = generateModelSources(qm, analysis.report, plan, path.basename(request.file), lbl);
+  const sources = plan ? generateModelSources(qm, analysis.report, plan, path.basename(request.file), lbl) : generateGraphSources(qm, analysis.report, planGraphArena(model), path.basename(request.file));
+  const steps = plan ? { layers: plan.steps.map((s) => s.layer), stage: plan.patches * plan.stageLayers } : { layers: model.layers.map((l) => l.index), stage: 0 };
   const boardSpecific = board === 'host' ? hostBoardFiles() : [...mcuBoardFiles(board, model.name), ...boardFiles(board)];
   const files = [...sources.files, ...boardSpecific, ...runtimeFiles()];
   const keep = request.outDir !== undefined;
@@ -155,7 +161,7 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
     if (built.failure) return { ...result, failure: built.failure, ...(built.size ? { size: built.size } : {}) };
     if (!request.run) return { ...result, ...(built.size ? { size: built.size } : {}) };
     request.onProgress?.(request.run);
-    const ran = runProject(dir, request.run, request, built.binary!, { layers: plan.steps.map((s) => s.layer), stage: plan.patches * plan.stageLayers });
+    const ran = runProject(dir, request.run, request, built.binary!, steps);
     if (ran.failure) return { ...result, failure: ran.failure, size: built.size };
     const report = ran.report!;
     report.referenceChecksum = reference.checksum;

@@ -1,5 +1,6 @@
 import { bytesOf, Model } from '../model/ir';
 import { sourcesOf } from '../model/ops';
+import { sharesShortcut } from '../analysis/memory';
 
 // The arena of a graph run layer by layer: every stored tensor gets a static offset such that no
 // two tensors alive at the same step overlap. A tensor is alive from the step that makes it to the
@@ -43,7 +44,7 @@ function storagesOf(model: Model): { storages: GraphStorage[]; storageOf: number
   // Producer + 1 → storage key (0: the network input).
   const key = Array.from({ length: layers.length + 1 }, (_, i) => i);
   for (const block of model.blocks) {
-    if (block.shortcut) key[block.endLayer] = key[sourcesOf(layers[block.firstLayer])[0] + 1];
+    if (sharesShortcut(block)) key[block.endLayer] = key[sourcesOf(layers[block.firstLayer])[0] + 1];
   }
   for (const layer of layers) {
     if (layer.inPlace && !layer.writesShortcut) key[layer.index + 1] = key[sourcesOf(layer)[0] + 1];
