@@ -50,6 +50,7 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
   const window = `{${l.rows.k}, ${l.cols.k}, ${l.rows.s}, ${l.cols.s}, ${l.rows.p}, ${l.cols.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}}`;
   const oq = `{${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}}`;
   c.block('', () => {
+    c.line('PW_BEGIN();');
     if (!['fc', 'add', 'mul', 'concat', 'act', 'softmax'].includes(l.kind)) c.line(`static const pw_dims in_dims = ${dims(l.input)};`);
     switch (l.kind) {
       case 'conv':
@@ -155,6 +156,7 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
         c.line(`PW_TRY(pw_softmax_s8(&s, ${l.output.h * l.output.w}, ${l.output.c}, ${x}, ${y}));`);
         break;
     }
+    c.line(`PW_END(${i});`);
   });
 }
 
@@ -186,7 +188,10 @@ export function generateGraphSources(qm: QModel, report: AnalysisReport, arena: 
   const c = new CWriter();
   c.comment(header(source)).line('#include <string.h>').line('#include "model.h"').line('#include "pw_graph.h"').line('#include "weights.h"').line();
   c.line('#define PW_TRY(call) do { const pw_status status_ = (call); if (status_ != PW_OK) return status_; } while (0)');
-  c.line('#ifdef PW_PROFILE').line('uint64_t pw_profile[PW_LAYERS];').line('#endif').line();
+  c.comment('With PW_PROFILE (MCU boards), the board\'s counter around every layer, and one mark at each layer\'s start.');
+  c.line('#ifdef PW_PROFILE').line('extern uint64_t pw_board_counter(void);').line('extern void pw_board_mark(void);').line('uint64_t pw_profile[PW_LAYERS];');
+  c.line('#define PW_BEGIN() pw_board_mark(); const uint64_t t_ = pw_board_counter()').line('#define PW_END(i) pw_profile[i] += pw_board_counter() - t_');
+  c.line('#else').line('#define PW_BEGIN() (void)0').line('#define PW_END(i) (void)0').line('#endif').line();
   c.block('static pw_view whole(int8_t *data, int32_t h, int32_t w, int32_t c)', () => {
     c.line('pw_view v;').line('v.data = data;').line('v.y0 = 0;').line('v.x0 = 0;').line('v.rows = h;').line('v.cols = w;').line('v.row_stride = w * c;').line('return v;');
   });
