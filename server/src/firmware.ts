@@ -7,8 +7,7 @@ import { McuBoard, mcuBoardFiles, mcuBoards } from './core/codegen/boards/mcu';
 import { generateModelSources, GeneratedFile } from './core/codegen/generate';
 import { generateGraphSources } from './core/codegen/generateGraph';
 import { planGraphArena } from './core/codegen/graphArena';
-import { isGraph } from './core/analysis/memory';
-import { checkRuntimeSupport } from './core/codegen/support';
+import { checkRuntimeSupport, runsAsGraph } from './core/codegen/support';
 import { analyzeModel, AnalysisReport } from './core/analysis/analyze';
 import { analyzeText, Analysis } from './core/engine';
 import { Diagnostic, diagnostic, rangeOf } from './core/language/diagnostics';
@@ -146,7 +145,7 @@ export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, req
   const model = qm.model;
   const reference = runReference(qm);
   // A graph runs layer by layer on the graph arena; a chain on the patch planner's.
-  const graph = isGraph(model);
+  const graph = runsAsGraph(model);
   const plan = graph ? undefined : planArena(model, analysisReport);
   const lblModel = !graph && request.alsoLayerByLayer && model.schedule && board !== 'host' ? { ...model, schedule: undefined } : undefined;
   const lbl = lblModel ? (() => { const report = analyzeModel(lblModel); return { report, plan: planArena(lblModel, report) }; })() : undefined;

@@ -1,6 +1,6 @@
 import { Diagnostic, diagnostic } from '../language/diagnostics';
 import { isGraph } from '../analysis/memory';
-import { Model } from '../model/ir';
+import { Layer, Model } from '../model/ir';
 import { specialisedConv, specialisedDepthwise } from './generateGraph';
 
 const depthwiseKernels = new Set([1, 3, 5, 7]);
@@ -10,7 +10,26 @@ const depthwiseKernels = new Set([1, 3, 5, 7]);
  * than the kernels do.
  */
 export function checkRuntimeSupport(model: Model): Diagnostic[] {
-  return isGraph(model) ? checkGraphSupport(model) : checkChainSupport(model);
+  return runsAsGraph(model) ? checkGraphSupport(model) : checkChainSupport(model);
+}
+
+/**
+ * A layer the chain runtime's kernels cannot express (they take square windows with one stride and
+ * padding, a depthwise conv without multiplier, and the five chain kinds): its model runs on the
+ * graph runtime, layer by layer, with the any-window kernels.
+ */
+function needsGraphRuntime(l: Layer): boolean {
+  const windowed = l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'pool';
+  const square = l.rows.k === l.cols.k && l.rows.s === l.cols.s && l.rows.p === l.cols.p && l.rows.pEnd === undefined && l.cols.pEnd === undefined;
+  const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c;
+  return (windowed && !square) || multiplier || !chainKinds.has(l.kind);
+}
+
+const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc']);
+
+/** Does the model run on the graph runtime (generateGraph.ts) rather than the chain's patch plan? */
+export function runsAsGraph(model: Model): boolean {
+  return isGraph(model) || model.layers.some(needsGraphRuntime);
 }
 
 /**
