@@ -5,8 +5,10 @@ import { planArena } from './core/codegen/arenaPlan';
 import { hostBoardFiles } from './core/codegen/boards/host';
 import { McuBoard, mcuBoardFiles, mcuBoards } from './core/codegen/boards/mcu';
 import { generateModelSources, GeneratedFile } from './core/codegen/generate';
-import { checkRuntimeSupport } from './core/codegen/support';
-import { analyzeModel } from './core/analysis/analyze';
+import { generateGraphSources } from './core/codegen/generateGraph';
+import { planGraphArena } from './core/codegen/graphArena';
+import { checkRuntimeSupport, runsAsGraph } from './core/codegen/support';
+import { analyzeModel, AnalysisReport } from './core/analysis/analyze';
 import { analyzeText, Analysis } from './core/engine';
 import { Diagnostic, diagnostic, rangeOf } from './core/language/diagnostics';
 import { runReference, ReferenceResult } from './core/quant/interpreter';
@@ -125,21 +127,31 @@ export interface FirmwareResult {
 }
 
 export function buildFirmware(request: FirmwareRequest): FirmwareResult {
-  const board = request.board ?? 'host';
   request.onProgress?.('generate');
   const analysis = analyzeText(request.text, { ...(request.schedule !== undefined ? { schedule: request.schedule } : {}), fs: nodeFileSystem, basePath: request.file });
   if (analysis.hasErrors || !analysis.model || !analysis.report) return { analysis, diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error') };
   const unsupported = checkRuntimeSupport(analysis.model);
   if (unsupported.length > 0) return { analysis, diagnostics: unsupported };
-  const model = analysis.model;
   const quantized = quantizeForFirmware(analysis, request);
   if (!quantized.qm) return { analysis, diagnostics: quantized.diagnostics };
-  const qm = quantized.qm;
+  return { analysis, diagnostics: [], ...firmwareOfQModel(quantized.qm, analysis.report, request) };
+}
+
+/**
+ * Generates, builds and runs the firmware of a quantized model whose analysis passed the runtime
+ * checks: the second half of buildFirmware, also for models built in code (random graphs in tests).
+ */
+export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, request: FirmwareRequest): Omit<FirmwareResult, 'analysis' | 'diagnostics'> {
+  const board = request.board ?? 'host';
+  const model = qm.model;
   const reference = runReference(qm);
-  const plan = planArena(model, analysis.report);
-  const lblModel = request.alsoLayerByLayer && model.schedule && board !== 'host' ? { ...model, schedule: undefined } : undefined;
+  // A graph runs layer by layer on the graph arena; a chain on the patch planner's.
+  const graph = runsAsGraph(model);
+  const plan = graph ? undefined : planArena(model, analysisReport);
+  const lblModel = !graph && request.alsoLayerByLayer && model.schedule && board !== 'host' ? { ...model, schedule: undefined } : undefined;
   const lbl = lblModel ? (() => { const report = analyzeModel(lblModel); return { report, plan: planArena(lblModel, report) }; })() : undefined;
-  const sources = generateModelSources(qm, analysis.report, plan, path.basename(request.file), lbl);
+  const sources = plan ? generateModelSources(qm, analysisReport, plan, path.basename(request.file), lbl) : generateGraphSources(qm, analysisReport, planGraphArena(model), path.basename(request.file));
+  const steps = plan ? { layers: plan.steps.map((s) => s.layer), stage: plan.patches * plan.stageLayers } : { layers: model.layers.map((l) => l.index), stage: 0 };
   const defines = runtimeDefines(qm);
   const boardSpecific = board === 'host' ? hostBoardFiles(defines) : [...mcuBoardFiles(board, model.name, defines), ...boardFiles(board)];
   const files = [...sources.files, ...boardSpecific, ...runtimeFiles()];
@@ -150,14 +162,14 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
       fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
       fs.writeFileSync(path.join(dir, f.path), f.content);
     }
-    const result: FirmwareResult = { analysis, diagnostics: [], reference, ...(keep ? { outDir: dir } : {}) };
+    const result = { reference, ...(keep ? { outDir: dir } : {}) };
     if (!request.run && !request.build) return result;
     request.onProgress?.('build');
-    const built = buildProject(dir, board, files, analysis.report, request, defines);
+    const built = buildProject(dir, board, files, analysisReport, request, defines);
     if (built.failure) return { ...result, failure: built.failure, ...(built.size ? { size: built.size } : {}) };
     if (!request.run) return { ...result, ...(built.size ? { size: built.size } : {}) };
     request.onProgress?.(request.run);
-    const ran = runProject(dir, request.run, request, built.binary!, { layers: plan.steps.map((s) => s.layer), stage: plan.patches * plan.stageLayers });
+    const ran = runProject(dir, request.run, request, built.binary!, steps);
     if (ran.failure) return { ...result, failure: ran.failure, size: built.size };
     const report = ran.report!;
     report.referenceChecksum = reference.checksum;

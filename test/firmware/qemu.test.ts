@@ -160,9 +160,10 @@ describe('STM32F746 firmware: arm-none-eabi-gcc and QEMU', function () {
         'master, slave = pty.openpty()',
         'tty.setraw(slave)',
         'print(os.ttyname(slave), flush=True)',
-        'time.sleep(4)',
-        `os.write(master, b'boot\\r\\n' + ${JSON.stringify(line)}.encode() + b'\\r\\n')`,
-        'time.sleep(3)',
+        // Repeated until killed: the CLI opens the port only after building (seconds under load).
+        'for _ in range(120):',
+        `    os.write(master, b'boot\\r\\n' + ${JSON.stringify(line)}.encode() + b'\\r\\n')`,
+        '    time.sleep(1)',
       ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
       try {
         const port = await new Promise<string>((resolve) => board.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));

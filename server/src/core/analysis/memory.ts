@@ -83,7 +83,7 @@ function graphLayerByLayer(model: Model): StepMemory[] {
   // Buffers by producing layer + 1 (0: the network input); a fused add's output shares the shortcut's.
   const buffer = new Int32Array(layers.length + 1).map((_, i) => i);
   for (const block of model.blocks) {
-    if (block.shortcut) buffer[block.endLayer] = buffer[sourcesOf(layers[block.firstLayer])[0] + 1];
+    if (sharesShortcut(block)) buffer[block.endLayer] = buffer[sourcesOf(layers[block.firstLayer])[0] + 1];
   }
   const lastUse = new Int32Array(layers.length + 1).fill(-1);
   for (const layer of layers) {
@@ -111,7 +111,16 @@ function graphLayerByLayer(model: Model): StepMemory[] {
     }
     const kept = live - liveInputs;
     live -= endingBytes[L];
-    const outBytes = layer.writesShortcut ? 0 : bytesOf(layer.output);
+    const outBytes = buffer[L + 1] !== L + 1 ? 0 : bytesOf(layer.output);
     return stepMemory(layer, inBytes, outBytes, kept, scratchBytes(layer));
   });
+}
+
+/**
+ * In a graph, a block's fused shortcut add writes into the shortcut's buffer — except in a block of
+ * one layer, whose input is that buffer: a convolution cannot write over the input it is still
+ * reading, so its sum gets a buffer of its own.
+ */
+export function sharesShortcut(block: Block): boolean {
+  return block.shortcut && block.endLayer - block.firstLayer > 1;
 }

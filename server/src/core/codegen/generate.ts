@@ -66,7 +66,7 @@ function floatBits(values: Float32Array): Uint32Array {
 
 const hex32 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
-function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
+export function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
   const h = new CWriter();
   const c = new CWriter();
   h.comment(header(source)).line('#ifndef PW_WEIGHTS_H').line('#define PW_WEIGHTS_H').line().line('#include <stdint.h>').line();

@@ -1,13 +1,7 @@
 import { Diagnostic, diagnostic } from '../language/diagnostics';
-import { Model } from '../model/ir';
-
-const graphOps: Partial<Record<Model['layers'][number]['kind'], string>> = {
-  add: 'an add of two tensors',
-  mul: 'a squeeze-and-excitation scale',
-  concat: 'a concatenation',
-  resize: 'a resize',
-  convT: 'a transposed convolution',
-};
+import { isGraph } from '../analysis/memory';
+import { Layer, Model } from '../model/ir';
+import { specialisedConv, specialisedDepthwise } from './generateGraph';
 
 const depthwiseKernels = new Set([1, 3, 5, 7]);
 
@@ -16,6 +10,48 @@ const depthwiseKernels = new Set([1, 3, 5, 7]);
  * than the kernels do.
  */
 export function checkRuntimeSupport(model: Model): Diagnostic[] {
+  return runsAsGraph(model) ? checkGraphSupport(model) : checkChainSupport(model);
+}
+
+/**
+ * A layer the chain runtime's kernels cannot express (they take square windows with one stride and
+ * padding, a depthwise conv without multiplier, and the five chain kinds): its model runs on the
+ * graph runtime, layer by layer, with the any-window kernels.
+ */
+function needsGraphRuntime(l: Layer): boolean {
+  const windowed = l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'pool';
+  const square = l.rows.k === l.cols.k && l.rows.s === l.cols.s && l.rows.p === l.cols.p && l.rows.pEnd === undefined && l.cols.pEnd === undefined;
+  const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c;
+  return (windowed && !square) || multiplier || !chainKinds.has(l.kind);
+}
+
+const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc']);
+
+/** Does the model run on the graph runtime (generateGraph.ts) rather than the chain's patch plan? */
+export function runsAsGraph(model: Model): boolean {
+  return isGraph(model) || model.layers.some(needsGraphRuntime);
+}
+
+/**
+ * A graph (an imported model whose layers read other than the layer before) runs layer by layer
+ * (generateGraph.ts): the any-window kernels take any convolution, except where a specialised
+ * kernel is needed (a fused shortcut add, a depthwise conv written in place).
+ */
+function checkGraphSupport(model: Model): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const say = (range: Diagnostic['range'], what: string) => problems.push(diagnostic('unsupportedByRuntime', range, what));
+  if (model.schedule) say(model.schedule.range, 'a patch stage in a graph model (the firmware runs graph models layer by layer; remove the schedule line)');
+  for (const layer of model.layers) {
+    const where = layer.name;
+    if (layer.kind === 'pool' && (layer.rows.s !== layer.cols.s || layer.rows.p !== layer.cols.p)) say(layer.range, `${where}: pooling with different row and column strides or padding`);
+    if (layer.writesShortcut && !(layer.kind === 'conv' ? specialisedConv(layer) : layer.kind === 'dwconv' && specialisedDepthwise(layer))) say(layer.range, `${where}: a shortcut added after a ${layer.kind} the specialised kernels do not run`);
+    if (layer.kind === 'dwconv' && layer.inPlace && !specialisedDepthwise(layer)) say(layer.range, `${where}: depthwise k=${layer.rows.k}×${layer.cols.k} s=${layer.rows.s} in place`);
+    if (layer.output.h > 32767 || layer.output.w > 32767) say(layer.range, `${where}: maps larger than 32767 pixels a side`);
+  }
+  return problems;
+}
+
+function checkChainSupport(model: Model): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const say = (range: Diagnostic['range'], what: string) => problems.push(diagnostic('unsupportedByRuntime', range, what));
   for (const layer of model.layers) {
@@ -27,7 +63,6 @@ export function checkRuntimeSupport(model: Model): Diagnostic[] {
     if (layer.kind === 'dwconv' && layer.rows.s > 2) say(layer.range, `${where}: depthwise stride ${layer.rows.s} (the runtime has s = 1, 2)`);
     if (layer.writesShortcut && (layer.kind === 'pool' || layer.kind === 'gpool' || layer.kind === 'fc')) say(block.range, `${where}: a shortcut added after ${layer.kind}`);
     if (block.shortcut && block.index === 0 && layer.index === block.firstLayer) say(block.range, `block 0 adds a shortcut over the network input`);
-    if (layer.sources !== undefined) say(layer.range, `${where}: ${graphOps[layer.kind] ?? 'a layer that reads other than the layer before it'} (the runtime runs chains of layers with fused shortcuts)`);
     if (layer.output.h > 32767 || layer.output.w > 32767) say(layer.range, `${where}: maps larger than 32767 pixels a side`);
   }
   return problems;

@@ -6,7 +6,11 @@ import { QLayer } from './qmodel';
 // The reference kernels on whole tensors (HWC, int8), TFLite's integer rules. Accumulation and
 // requantization are separate so that calibration can look at the accumulators.
 
-/** Σ (x − zpIn)·w over the window, per output element, without bias. Padding contributes 0. */
+/**
+ * Σ (x − zpIn)·w over the window, per output element, without bias. Padding contributes 0. Rows and
+ * columns have their own kernel, stride and padding; a grouped conv's output channel co reads input
+ * channels of group ⌊co·groups/cout⌋; a depthwise conv with multiplier m reads channel ⌊co/m⌋.
+ */
 export function accumulate(layer: Layer, x: Int8Array, zpIn: number, w: Int8Array): Int32Array {
   const { output: o } = layer;
   const acc = new Int32Array(o.h * o.w * o.c);
@@ -18,6 +22,8 @@ export function accumulate(layer: Layer, x: Int8Array, zpIn: number, w: Int8Arra
     for (let co = 0; co < o.c; co++) acc[co] = dot(xz, 0, w, co * n, n);
   } else if (layer.kind === 'dwconv') {
     accumulateDepthwise(layer, xz, w, acc);
+  } else if (layer.groups > 1) {
+    accumulateGrouped(layer, xz, w, acc);
   } else {
     accumulateConv(layer, xz, w, acc);
   }
@@ -27,13 +33,14 @@ export function accumulate(layer: Layer, x: Int8Array, zpIn: number, w: Int8Arra
 /**
  * Convolution as one dot product per output element: the window is gathered once per output pixel
  * in the weights' own (ky, kx, ci) order, zeros where it leaves the tensor, so each output channel
- * reads two contiguous arrays. (Same geometry as before the speed-up: square k, the rows' s and p.)
+ * reads two contiguous arrays.
  */
 function accumulateConv(layer: Layer, xz: Int32Array, w: Int8Array, acc: Int32Array): void {
   const { input: i, output: o } = layer;
-  const { k, s, p } = layer.rows;
-  const span = k * k * i.c;
-  if (k === 1 && s === 1 && p === 0 && o.h === i.h && o.w === i.w) {
+  const { k: kh, s: sh, p: ph } = layer.rows;
+  const { k: kw, s: sw, p: pw } = layer.cols;
+  const span = kh * kw * i.c;
+  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0 && o.h === i.h && o.w === i.w) {
     // Pointwise (and no end padding): the window of a pixel is its own channels, already contiguous.
     for (let px = 0; px < o.h * o.w; px++) dotChannels(xz, px * i.c, w, span, acc, px * o.c, o.c);
     return;
@@ -41,11 +48,11 @@ function accumulateConv(layer: Layer, xz: Int32Array, w: Int8Array, acc: Int32Ar
   const window = new Int32Array(span);
   for (let oy = 0; oy < o.h; oy++) {
     for (let ox = 0; ox < o.w; ox++) {
-      for (let ky = 0; ky < k; ky++) {
-        const iy = oy * s - p + ky;
-        for (let kx = 0; kx < k; kx++) {
-          const ix = ox * s - p + kx;
-          const wb = (ky * k + kx) * i.c;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh - ph + ky;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw - pw + kx;
+          const wb = (ky * kw + kx) * i.c;
           if (iy < 0 || iy >= i.h || ix < 0 || ix >= i.w) window.fill(0, wb, wb + i.c);
           else window.set(xz.subarray((iy * i.w + ix) * i.c, (iy * i.w + ix + 1) * i.c), wb);
         }
@@ -55,23 +62,56 @@ function accumulateConv(layer: Layer, xz: Int32Array, w: Int8Array, acc: Int32Ar
   }
 }
 
-/** Depthwise (one input channel a group, multiplier 1): weights [ky][kx][c]. */
+/** A grouped convolution (groups > 1, not depthwise): weights [co][ky][kx][ci of the group]. */
+function accumulateGrouped(layer: Layer, xz: Int32Array, w: Int8Array, acc: Int32Array): void {
+  const { input: i, output: o } = layer;
+  const { k: kh, s: sh, p: ph } = layer.rows;
+  const { k: kw, s: sw, p: pw } = layer.cols;
+  const groupIn = i.c / layer.groups;
+  const groupOut = o.c / layer.groups;
+  for (let oy = 0; oy < o.h; oy++) {
+    for (let ox = 0; ox < o.w; ox++) {
+      const base = (oy * o.w + ox) * o.c;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh - ph + ky;
+        if (iy < 0 || iy >= i.h) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw - pw + kx;
+          if (ix < 0 || ix >= i.w) continue;
+          const xb = (iy * i.w + ix) * i.c;
+          for (let co = 0; co < o.c; co++) {
+            const wb = ((co * kh + ky) * kw + kx) * groupIn;
+            acc[base + co] += dot(xz, xb + Math.floor(co / groupOut) * groupIn, w, wb, groupIn);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Depthwise (one input channel a group, multiplier m = cout/cin): weights [ky][kx][co]. */
 function accumulateDepthwise(layer: Layer, xz: Int32Array, w: Int8Array, acc: Int32Array): void {
   const { input: i, output: o } = layer;
-  const { k, s, p } = layer.rows;
+  const { k: kh, s: sh, p: ph } = layer.rows;
+  const { k: kw, s: sw, p: pw } = layer.cols;
   const channels = o.c;
+  const multiplier = o.c / i.c;
   for (let oy = 0; oy < o.h; oy++) {
     for (let ox = 0; ox < o.w; ox++) {
       const base = (oy * o.w + ox) * channels;
-      for (let ky = 0; ky < k; ky++) {
-        const iy = oy * s - p + ky;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh - ph + ky;
         if (iy < 0 || iy >= i.h) continue;
-        for (let kx = 0; kx < k; kx++) {
-          const ix = ox * s - p + kx;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw - pw + kx;
           if (ix < 0 || ix >= i.w) continue;
           const xb = (iy * i.w + ix) * i.c;
-          const wb = (ky * k + kx) * channels;
-          for (let c = 0; c < channels; c++) acc[base + c] += xz[xb + c] * w[wb + c];
+          const wb = (ky * kw + kx) * channels;
+          if (multiplier === 1) {
+            for (let c = 0; c < channels; c++) acc[base + c] += xz[xb + c] * w[wb + c];
+          } else {
+            for (let c = 0; c < channels; c++) acc[base + c] += xz[xb + Math.floor(c / multiplier)] * w[wb + c];
+          }
         }
       }
     }
