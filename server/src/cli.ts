@@ -22,7 +22,7 @@ const enum Exit {
 
 const usage = `usage: patchwise <command> FILE [options]
 
-FILE is a .pnet model, or for analyze, optimize and firmware also an .onnx model.
+FILE is a .pnet model, or an .onnx or int8 .tflite model.
 
 commands:
   analyze FILE    per-block memory, MACs and receptive fields; exit 0 fits, 1 over budget, 2 input errors
@@ -159,7 +159,7 @@ function parseArgs(argv: string[]): Options {
   }
   if (!options.file) throw new UsageError(`${command} needs a FILE`);
   if (options.apply && command !== 'optimize') throw new UsageError('--apply goes with optimize');
-  if (isOnnx(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
+  if (isImported(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
   if ((options.calibration !== undefined || options.exportQdq) && command !== 'firmware') throw new UsageError('--calibration and --export-qdq go with firmware');
   if (options.input && !isOnnx(options.file)) throw new UsageError('--input goes with an .onnx file (a .pnet has its input line)');
   if (options.run) {
@@ -177,8 +177,13 @@ function isOnnx(file: string): boolean {
   return file.toLowerCase().endsWith('.onnx');
 }
 
+/** A model file the CLI takes directly (analysed as the one-line .pnet that names it). */
+function isImported(file: string): boolean {
+  return isOnnx(file) || file.toLowerCase().endsWith('.tflite');
+}
 
-/** An .onnx file given directly is analysed as the one-line .pnet that names it. */
+
+/** An .onnx or .tflite file given directly is analysed as the one-line .pnet that names it. */
 function onnxText(options: Options): string {
   return `model ${modelNameOf(path.basename(options.file))} from "${path.basename(options.file)}"\n${options.input ? `input ${options.input}\n` : ''}`;
 }
@@ -191,7 +196,7 @@ function run(argv: string[]): Exit {
   const options = parseArgs(argv);
   let text: string;
   try {
-    text = isOnnx(options.file) ? (fs.accessSync(options.file, fs.constants.R_OK), onnxText(options)) : fs.readFileSync(options.file, 'utf8');
+    text = isImported(options.file) ? (fs.accessSync(options.file, fs.constants.R_OK), onnxText(options)) : fs.readFileSync(options.file, 'utf8');
   } catch (error) {
     process.stderr.write(`patchwise: cannot read ${options.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
     return Exit.Input;

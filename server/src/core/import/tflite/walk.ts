@@ -1,0 +1,521 @@
+import { Activation } from '../../language/ast';
+import { Layer, LayerKind, Shape, Window } from '../../model/ir';
+import { outputLength } from '../../model/ops';
+import { maxDim, maxElements, Reporter } from '../onnxGraph';
+import { Builtin, builtinName } from './builtins';
+import { Operator, Tensor, TensorType, TfliteModel } from './schema';
+import { constInts, samePadding } from './values';
+
+/**
+ * The graph walk of the TFLite import. TFLite's operators are already in execution order (the
+ * order TFLite Micro runs them), so the walk keeps it: every operator becomes a layer reading the
+ * layers before it, except the layout ops (RESHAPE, SQUEEZE, TRANSPOSE, QUANTIZE/DEQUANTIZE at a
+ * float input or output), which only relabel a tensor's dims, and a PAD whose only reader is a
+ * convolution, which becomes that convolution's window padding (TFLite's convolutions skip taps
+ * outside the input, which is the same as padding with the input's zero point: PAD's value).
+ */
+
+/** What one dim of a TFLite tensor is in the IR's H×W×C (`1`: a dim of size one that is none of them). */
+export type Axis = 'n' | 'h' | 'w' | 'c' | '1';
+const nhwc: Axis[] = ['n', 'h', 'w', 'c'];
+
+/** An activation tensor: the layer that makes it (−1: the network input), its IR shape, its dims' meaning. */
+interface Value {
+  layer: number;
+  shape: Shape;
+  axes: Axis[];
+  /** A PAD not yet made a layer: the padded tensor and the padding of rows and columns. */
+  pad?: { of: Value; rows: [number, number]; cols: [number, number]; op: Operator };
+}
+
+/** One layer as the walk found it, before blocks. */
+export interface TflLayer {
+  op: Operator;
+  /** The output tensor's name: the layer's node name in the IR (until= and hovers use it). */
+  node: string;
+  kind: LayerKind;
+  sources: number[];
+  out: Shape;
+  rows: Window;
+  cols: Window;
+  groups: number;
+  act: Activation;
+  poolMode?: 'avg' | 'max';
+  table?: Layer['table'];
+  resize?: Layer['resize'];
+}
+
+export interface TflWalk {
+  layers: TflLayer[];
+  input: Shape;
+  /** The input tensor's dims in IR terms (`n c h w` for an NCHW input that a TRANSPOSE makes NHWC). */
+  inputAxes: Axis[];
+  /** The file's shape of every tensor a layer writes, as the IR's H×W×C, by node name. */
+  expected: Map<string, Shape>;
+}
+
+const fused: Record<number, Activation | undefined> = { 0: 'none', 1: 'relu', 3: 'relu6' };
+
+export function walkTflite(m: TfliteModel, out: Reporter): TflWalk | undefined {
+  return new Walk(m, out).run();
+}
+
+class Walk {
+  private readonly values = new Map<number, Value>();
+  private readonly layers: TflLayer[] = [];
+  private readonly readers = new Map<number, number>();
+  private readonly expected = new Map<string, Shape>();
+
+  constructor(private readonly m: TfliteModel, private readonly out: Reporter) {
+    for (const op of m.operators) for (const t of op.inputs) this.readers.set(t, (this.readers.get(t) ?? 0) + 1);
+    for (const t of m.outputs) this.readers.set(t, (this.readers.get(t) ?? 0) + 1);
+  }
+
+  run(): TflWalk | undefined {
+    if (!this.checkTensors()) return undefined;
+    const { m, out } = this;
+    if (m.inputs.length !== 1 || m.outputs.length !== 1) {
+      out.report('tfliteGraph', `it has ${m.inputs.length} inputs and ${m.outputs.length} outputs`);
+      return undefined;
+    }
+    const input = this.graphInput(m.inputs[0]);
+    for (const op of m.operators) {
+      const before = out.errors;
+      if (!this.operator(op) && out.errors === before) this.unsupported(op);
+    }
+    if (out.errors > 0) return undefined;
+    const last = this.values.get(m.outputs[0]);
+    if (!last || last.layer !== this.layers.length - 1 || this.layers.length === 0) {
+      out.report('tfliteGraph', `the output '${this.tensor(m.outputs[0])?.name}' is not made by the last layer`);
+      return undefined;
+    }
+    return { layers: this.layers, input: input.shape, inputAxes: input.axes, expected: this.expected };
+  }
+
+  private tensor(i: number): Tensor | undefined {
+    return this.m.tensors[i];
+  }
+
+  /** Every tensor index in range, every dim a size the analysis can hold. */
+  private checkTensors(): boolean {
+    const { m, out } = this;
+    const bad = (i: number) => !Number.isInteger(i) || i < 0 || i >= m.tensors.length;
+    for (const op of m.operators) {
+      const index = [...op.inputs.filter((i) => i !== -1), ...op.outputs].find(bad);
+      if (index !== undefined) out.report('tfliteShape', op.index, builtinName(op.code, op.custom), `tensor ${index}`, `tensor ${index} is not among the ${m.tensors.length} tensors`);
+    }
+    const io = [...m.inputs, ...m.outputs].find(bad);
+    if (io !== undefined) out.report('tfliteGraph', `tensor ${io} is not among the ${m.tensors.length} tensors`);
+    for (const t of m.tensors) {
+      const dims = t.shape.map((d, i) => (i === 0 && d === -1 ? 1 : d));
+      const count = dims.reduce((a, b) => a * b, 1);
+      if (dims.some((d) => d < 0 || d > maxDim) || count > maxElements) {
+        out.report('tfliteTooLarge', t.index, t.name, t.shape.join(', '), `${maxElements} elements of at most ${maxDim} per dimension`);
+      }
+      if (t.buffer >= m.buffers.length && t.buffer !== 0) out.report('tfliteShape', '-', 'tensor', t.name, `buffer ${t.buffer} is not among the model's ${m.buffers.length}`);
+    }
+    return out.errors === 0;
+  }
+
+  /** The input: NHWC, or NCHW when its reader is a TRANSPOSE to NHWC. */
+  private graphInput(index: number): Value {
+    const t = this.tensor(index)!;
+    const dims = t.shape;
+    let axes: Axis[] = dims.length === 4 ? [...nhwc] : dims.length === 3 ? ['h', 'w', 'c'] : dims.map((_, i) => (i === dims.length - 1 ? 'c' : '1'));
+    const reader = this.m.operators.find((o) => o.inputs[0] === index);
+    const perm = reader?.code === Builtin.Transpose ? constInts(this.m, reader.inputs[1]) : undefined;
+    if (dims.length === 4 && perm?.length === 4 && perm.every((p, i) => p >= 0 && p < 4 && perm.indexOf(p) === i)) {
+      axes = new Array<Axis>(4);
+      perm.forEach((p, i) => (axes[p] = nhwc[i]));
+    }
+    const value = { layer: -1, shape: shapeOf(dims, axes), axes };
+    this.values.set(index, value);
+    return value;
+  }
+
+  /** Reads an activation input; a pending PAD read by anything but a convolution becomes a layer. */
+  private use(op: Operator, slot: number): Value | undefined {
+    const index = op.inputs[slot];
+    const v = this.values.get(index);
+    if (!v) {
+      const t = this.tensor(index);
+      this.out.report('tfliteShape', op.index, builtinName(op.code, op.custom), this.outName(op), `it reads '${t?.name ?? index}', which no earlier operator writes`);
+      return undefined;
+    }
+    return v.pad ? this.padLayer(index, v) : v;
+  }
+
+  /**
+   * The name a layer goes by: converters join the names of every op fused into one tensor with ';'
+   * (`model/conv2d_1/Relu;model/batch_normalization_1/…`); its first or else its last part is kept
+   * when no other tensor's name starts or ends with it, so that until= and hovers can name it.
+   */
+  private nodeName(index: number): string {
+    const name = this.tensor(index)?.name || `tensor ${index}`;
+    const parts = name.split(';');
+    if (parts.length === 1) return name;
+    this.ends ??= counts(this.m.tensors.flatMap((t) => {
+      const p = t.name.split(';');
+      return p.length === 1 ? [t.name] : [p[0], p[p.length - 1]];
+    }));
+    return [parts[0], parts[parts.length - 1]].find((p) => this.ends!.get(p) === 1) ?? name;
+  }
+
+  private ends?: Map<string, number>;
+
+  /** Dim i of the operator's first input as the file gives it. */
+  private dimOf(op: Operator, i: number): number {
+    return this.tensor(op.inputs[0])?.shape[i] ?? 1;
+  }
+
+  private outName(op: Operator): string {
+    return this.tensor(op.outputs[0])?.name ?? `operator ${op.index}`;
+  }
+
+  private unsupported(op: Operator, why = ''): false {
+    this.out.report('tfliteUnsupportedOp', op.index, builtinName(op.code, op.custom), this.outName(op), why);
+    return false;
+  }
+
+  private wrong(op: Operator, why: string): false {
+    this.out.report('tfliteShape', op.index, builtinName(op.code, op.custom), this.outName(op), why);
+    return false;
+  }
+
+  /** One operator; false when it cannot be imported (reported here, or as unsupported by the caller). */
+  private operator(op: Operator): boolean {
+    switch (op.code) {
+      case Builtin.Conv2d:
+      case Builtin.DepthwiseConv2d:
+        return this.conv(op);
+      case Builtin.AveragePool2d:
+      case Builtin.MaxPool2d:
+        return this.pool(op);
+      case Builtin.FullyConnected:
+        return this.fc(op);
+      case Builtin.Mean:
+        return this.mean(op);
+      case Builtin.Add:
+      case Builtin.Mul:
+        return this.binary(op);
+      case Builtin.Concatenation:
+        return this.concat(op);
+      case Builtin.Pad:
+      case Builtin.PadV2:
+        return this.pad(op);
+      case Builtin.Reshape:
+      case Builtin.Squeeze:
+        return this.reshape(op);
+      case Builtin.Transpose:
+        return this.transpose(op);
+      case Builtin.Quantize:
+      case Builtin.Dequantize:
+        return this.quantize(op);
+      case Builtin.Softmax:
+      case Builtin.Logistic:
+      case Builtin.HardSwish:
+      case Builtin.Tanh:
+      case Builtin.LeakyRelu:
+        return this.elementwise(op);
+      case Builtin.Relu:
+      case Builtin.Relu6:
+        return this.relu(op);
+      case Builtin.ResizeBilinear:
+      case Builtin.ResizeNearestNeighbor:
+        return this.resize(op);
+      default:
+        return false;
+    }
+  }
+
+  /** Adds a layer writing the operator's output tensor; checks the shape against the file's. */
+  private add(op: Operator, layer: Omit<TflLayer, 'op' | 'node'>, axes: Axis[]): true {
+    const node = this.nodeName(op.outputs[0]);
+    this.layers.push({ op, node, ...layer });
+    this.expected.set(node, shapeOf(this.tensor(op.outputs[0])!.shape, axes));
+    this.values.set(op.outputs[0], { layer: this.layers.length - 1, shape: layer.out, axes });
+    return true;
+  }
+
+  private isImage(v: Value): boolean {
+    return v.axes.length === 4 && v.axes.every((a, i) => a === nhwc[i] || (v.axes.length === 4 && a === '1' && i === 0));
+  }
+
+  private activation(op: Operator, slot: number): Activation | undefined {
+    const code = op.options?.int8(slot) ?? 0;
+    const act = fused[code];
+    if (act === undefined) this.unsupported(op, `: its fused activation ${['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH', 'SIGN_BIT'][code] ?? code}`);
+    return act;
+  }
+
+  private conv(op: Operator): boolean {
+    const depthwise = op.code === Builtin.DepthwiseConv2d;
+    const raw = this.values.get(op.inputs[0]);
+    // A PAD read only by this conv is its window padding.
+    const folded = raw?.pad && this.readers.get(op.inputs[0]) === 1 ? raw.pad : undefined;
+    const x = folded ? folded.of : this.use(op, 0);
+    const w = this.tensor(op.inputs[1]);
+    const o = op.options;
+    if (!x || !w || !o) return this.wrong(op, 'it has no input, filter or options');
+    if (!this.isImage(x) || w.shape.length !== 4) return this.wrong(op, 'its input or filter is not 4-D NHWC');
+    const act = this.activation(op, depthwise ? 4 : 3);
+    if (act === undefined) return false;
+    const dilation = [o.int32(depthwise ? 5 : 4, 1), o.int32(depthwise ? 6 : 5, 1)];
+    if (dilation.some((d) => d !== 1)) return this.unsupported(op, `: dilation ${dilation.join('×')}`);
+    if (w.type !== TensorType.Int8) return this.unsupported(op, ': its filter is not int8 (only int8 models are imported)');
+    const [kh, kw] = [w.shape[1], w.shape[2]];
+    const cout = depthwise ? w.shape[3] : w.shape[0];
+    const cin = depthwise ? x.shape.c : w.shape[3];
+    if (!depthwise && (cin === 0 || x.shape.c % cin !== 0)) return this.wrong(op, `the filter has ${cin} input channels, the input ${x.shape.c}`);
+    if (depthwise && cout % x.shape.c !== 0) return this.wrong(op, `${cout} output channels are no multiple of the ${x.shape.c} input channels`);
+    const rows = this.window(op, x.shape.h, kh, o.int32(2), o.int32(0), folded?.rows);
+    const cols = this.window(op, x.shape.w, kw, o.int32(1), o.int32(0), folded?.cols);
+    if (!rows || !cols) return false;
+    const groups = depthwise ? x.shape.c : x.shape.c / cin;
+    const out = { h: outputLength(x.shape.h, rows), w: outputLength(x.shape.w, cols), c: cout };
+    return this.add(op, { kind: depthwise ? 'dwconv' : 'conv', sources: [x.layer], out, rows, cols, groups, act }, nhwc);
+  }
+
+  /** TFLite's window along one axis: SAME pads (total − total/2 after), VALID none; plus a folded PAD. */
+  private window(op: Operator, n: number, k: number, s: number, padding: number, extra: [number, number] = [0, 0]): Window | undefined {
+    if (!(k >= 1 && s >= 1)) {
+      this.wrong(op, `kernel ${k} and stride ${s} must be at least 1`);
+      return undefined;
+    }
+    const [before, after] = padding === 0 ? samePadding(n + extra[0] + extra[1], k, s) : [0, 0];
+    const p = before + extra[0];
+    const pEnd = after + extra[1];
+    return pEnd === p ? { k, s, p } : { k, s, p, pEnd };
+  }
+
+  private pool(op: Operator): boolean {
+    const x = this.use(op, 0);
+    const o = op.options;
+    if (!x || !o) return this.wrong(op, 'it has no input or options');
+    if (!this.isImage(x)) return this.wrong(op, 'its input is not 4-D NHWC');
+    const act = this.activation(op, 5);
+    if (act === undefined) return false;
+    if (act !== 'none') return this.unsupported(op, `: a fused ${act} after pooling`);
+    const rows = this.window(op, x.shape.h, o.int32(4), o.int32(2), o.int32(0));
+    const cols = this.window(op, x.shape.w, o.int32(3), o.int32(1), o.int32(0));
+    if (!rows || !cols) return false;
+    const out = { h: outputLength(x.shape.h, rows), w: outputLength(x.shape.w, cols), c: x.shape.c };
+    const mode = op.code === Builtin.MaxPool2d ? 'max' : 'avg';
+    // An average pool whose window is the whole valid input is the IR's global pooling.
+    const global = mode === 'avg' && out.h === 1 && out.w === 1 && rows.k === x.shape.h && cols.k === x.shape.w && rows.p === 0 && cols.p === 0 && !rows.pEnd && !cols.pEnd;
+    if (global) return this.add(op, { kind: 'gpool', sources: [x.layer], out, rows: { k: x.shape.h, s: 1, p: 0 }, cols: { k: x.shape.w, s: 1, p: 0 }, groups: 1, act, poolMode: 'avg' }, nhwc);
+    return this.add(op, { kind: 'pool', sources: [x.layer], out, rows, cols, groups: 1, act, poolMode: mode }, nhwc);
+  }
+
+  private fc(op: Operator): boolean {
+    const x = this.use(op, 0);
+    const w = this.tensor(op.inputs[1]);
+    if (!x || !w || w.shape.length !== 2) return this.wrong(op, 'it has no input or 2-D weights');
+    const act = this.activation(op, 0);
+    if (act === undefined) return false;
+    if (w.type !== TensorType.Int8) return this.unsupported(op, ': its weights are not int8 (only int8 models are imported)');
+    const size = x.shape.h * x.shape.w * x.shape.c;
+    if (w.shape[1] !== size) return this.wrong(op, `the weights take ${w.shape[1]} inputs, the input has ${size}`);
+    if (op.options?.bool(2)) return this.unsupported(op, ': keep_num_dims');
+    // The fc layer reads H×W×C in that order; a transposed tensor of more than one real dim is not.
+    const order = x.axes.filter((a, i) => a !== 'n' && a !== '1' && this.dimOf(op, i) !== 1);
+    if (order.join('') !== ['h', 'w', 'c'].filter((a) => order.includes(a as Axis)).join('')) return this.unsupported(op, ` on a transposed tensor (dims ${x.axes.join(' ')})`);
+    const out = { h: 1, w: 1, c: w.shape[0] };
+    return this.add(op, { kind: 'fc', sources: [x.layer], out, rows: { k: x.shape.h, s: 1, p: 0 }, cols: { k: x.shape.w, s: 1, p: 0 }, groups: 1, act }, ['n', 'c']);
+  }
+
+  /** MEAN over H and W is global pooling; over one of them, an average pool spanning that axis. */
+  private mean(op: Operator): boolean {
+    const x = this.use(op, 0);
+    const dims = constInts(this.m, op.inputs[1]);
+    if (!x || !dims) return this.wrong(op, 'it has no input or constant axes');
+    const rank = x.axes.length;
+    const reduced = new Set(dims.map((d) => x.axes[d < 0 ? d + rank : d]));
+    if ([...reduced].some((a) => a !== 'h' && a !== 'w')) return this.unsupported(op, `: a mean over ${[...reduced].join(', ')} (only over height and width)`);
+    const keep = op.options?.bool(0) ?? false;
+    const axes = x.axes.map((a): Axis | undefined => (!reduced.has(a) ? a : keep ? '1' : undefined)).filter((a): a is Axis => a !== undefined);
+    const h = reduced.has('h');
+    const w = reduced.has('w');
+    const out = { h: h ? 1 : x.shape.h, w: w ? 1 : x.shape.w, c: x.shape.c };
+    const rows = { k: h ? x.shape.h : 1, s: 1, p: 0 };
+    const cols = { k: w ? x.shape.w : 1, s: 1, p: 0 };
+    return this.add(op, { kind: h && w ? 'gpool' : 'pool', sources: [x.layer], out, rows, cols, groups: 1, act: 'none', poolMode: 'avg' }, axes);
+  }
+
+  /** ADD and MUL of two tensors (MUL: also by a per-channel vector); the fused activation is the layer's. */
+  private binary(op: Operator): boolean {
+    const a = this.use(op, 0);
+    const b = this.use(op, 1);
+    if (!a || !b) return op.inputs.slice(0, 2).some((i) => !this.values.has(i)) ? this.unsupported(op, ': one of its inputs is a constant') : false;
+    const act = this.activation(op, 0);
+    if (act === undefined) return false;
+    const big = size(a.shape) >= size(b.shape) ? a : b;
+    const small = big === a ? b : a;
+    const same = sameShape(a.shape, b.shape);
+    const perChannel = op.code === Builtin.Mul && small.shape.h === 1 && small.shape.w === 1 && small.shape.c === big.shape.c;
+    if (!same && !perChannel) return this.unsupported(op, `: broadcasting ${fmt(a.shape)} with ${fmt(b.shape)}`);
+    return this.add(op, { kind: op.code === Builtin.Add ? 'add' : 'mul', sources: [big.layer, small.layer], out: big.shape, ...unitWindows, groups: 1, act }, big.axes);
+  }
+
+  private concat(op: Operator): boolean {
+    const xs = op.inputs.map((_, i) => this.use(op, i));
+    if (xs.some((x) => !x)) return false;
+    const vs = xs as Value[];
+    const axis = op.options?.int32(0) ?? 0;
+    const along = vs[0].axes[axis < 0 ? axis + vs[0].axes.length : axis];
+    if (along !== 'c') return this.unsupported(op, ': a concatenation along other than channels');
+    if (fused[op.options?.int8(1) ?? 0] !== 'none') return this.unsupported(op, ': a fused activation');
+    const out = { ...vs[0].shape, c: vs.reduce((sum, v) => sum + v.shape.c, 0) };
+    return this.add(op, { kind: 'concat', sources: vs.map((v) => v.layer), out, ...unitWindows, groups: 1, act: 'none' }, vs[0].axes);
+  }
+
+  /** PAD of rows and columns only; kept pending until its reader is known. */
+  private pad(op: Operator): boolean {
+    const x = this.use(op, 0);
+    const p = constInts(this.m, op.inputs[1]);
+    if (!x || !p || p.length !== 2 * x.axes.length) return this.wrong(op, 'it has no input or constant paddings of its rank');
+    if (op.code === Builtin.PadV2 && !this.padsZeroPoint(op)) return this.unsupported(op, ': its pad value is not the zero point');
+    const at = (a: Axis): [number, number] => {
+      const i = x.axes.indexOf(a);
+      return i < 0 ? [0, 0] : [p[2 * i], p[2 * i + 1]];
+    };
+    if (x.axes.some((a, i) => a !== 'h' && a !== 'w' && (p[2 * i] !== 0 || p[2 * i + 1] !== 0)) || p.some((v) => v < 0)) return this.unsupported(op, ': padding of other than rows and columns');
+    const rows = at('h');
+    const cols = at('w');
+    const shape = { h: x.shape.h + rows[0] + rows[1], w: x.shape.w + cols[0] + cols[1], c: x.shape.c };
+    this.values.set(op.outputs[0], { layer: x.layer, shape, axes: x.axes, pad: { of: x, rows, cols, op } });
+    this.expected.set(this.nodeName(op.outputs[0]), shapeOf(this.tensor(op.outputs[0])!.shape, x.axes));
+    return true;
+  }
+
+  private padsZeroPoint(op: Operator): boolean {
+    const value = this.tensor(op.inputs[2]);
+    const zero = this.tensor(op.outputs[0])?.quantization?.zeroPoint[0] ?? 0;
+    const data = value && this.m.buffers[value.buffer];
+    return !!data && data.length === 1 && ((data[0] << 24) >> 24) === zero;
+  }
+
+  /** A pending PAD whose reader is not a convolution: an explicit `pad` layer. */
+  private padLayer(index: number, v: Value): Value {
+    const { of, rows, cols, op } = v.pad!;
+    const r = { k: 1, s: 1, p: rows[0], ...(rows[1] !== rows[0] ? { pEnd: rows[1] } : {}) };
+    const c = { k: 1, s: 1, p: cols[0], ...(cols[1] !== cols[0] ? { pEnd: cols[1] } : {}) };
+    this.add(op, { kind: 'pad', sources: [of.layer], out: v.shape, rows: r, cols: c, groups: 1, act: 'none' }, v.axes);
+    return this.values.get(index)!;
+  }
+
+  /** A RESHAPE or SQUEEZE that keeps the element order relabels the dims; any other is a layout change. */
+  private reshape(op: Operator): boolean {
+    const x = this.use(op, 0);
+    const t = this.tensor(op.outputs[0]);
+    if (!x || !t) return false;
+    const from = this.tensor(op.inputs[0])!.shape;
+    const kept = from.map((d, i) => [d, x.axes[i]] as const).filter(([d]) => d !== 1);
+    const to = t.shape.map((d, i) => (i === 0 && d === -1 ? 1 : d));
+    const big = to.filter((d) => d !== 1);
+    if (big.length !== kept.length || big.some((d, i) => d !== kept[i][0])) {
+      // A flatten for a FULLY_CONNECTED keeps NHWC order, which the fc layer reads anyway.
+      const flatten = to.length === 2 && to[0] === 1 && to[1] === size(x.shape);
+      if (!flatten) return this.unsupported(op, ` as a layout change ([${from.join(', ')}] → [${t.shape.join(', ')}])`);
+      this.values.set(op.outputs[0], { ...x, axes: ['n', 'c'] });
+      return true;
+    }
+    let k = 0;
+    const axes = to.map((d): Axis => (d === 1 ? '1' : kept[k++][1]));
+    this.values.set(op.outputs[0], { ...x, axes });
+    return true;
+  }
+
+  /** TRANSPOSE permutes what the dims mean; the IR's tensor stays H×W×C. */
+  private transpose(op: Operator): boolean {
+    const x = this.use(op, 0);
+    const perm = constInts(this.m, op.inputs[1]);
+    if (!x || !perm || perm.length !== x.axes.length) return this.wrong(op, 'it has no input or constant permutation of its rank');
+    // The IR tensor keeps its H×W×C; what reads the result sees the dims' new meaning (a MEAN over
+    // them, a convolution that needs NHWC back, a flatten that needs the element order).
+    this.values.set(op.outputs[0], { ...x, axes: perm.map((p) => x.axes[p]) });
+    return true;
+  }
+
+  /** QUANTIZE of a float input and DEQUANTIZE of the output are the edges of an int8 model. */
+  private quantize(op: Operator): boolean {
+    const x = this.use(op, 0);
+    if (!x) return false;
+    const atInput = op.code === Builtin.Quantize && x.layer === -1 && this.tensor(op.inputs[0])?.type === TensorType.Float32;
+    const atOutput = op.code === Builtin.Dequantize && this.m.outputs.includes(op.outputs[0]);
+    if (!atInput && !atOutput) return this.unsupported(op, ' inside the model (only at a float input or output)');
+    this.values.set(op.outputs[0], x);
+    if (atOutput) this.expected.set(this.nodeName(op.outputs[0]), x.shape);
+    return true;
+  }
+
+  private elementwise(op: Operator): boolean {
+    const x = this.use(op, 0);
+    if (!x) return false;
+    const base = { sources: [x.layer], out: x.shape, ...unitWindows, groups: 1, act: 'none' as Activation };
+    switch (op.code) {
+      case Builtin.Softmax: {
+        const beta = op.options?.float32(0, 1) ?? 1;
+        if (beta !== 1) return this.unsupported(op, `: beta ${beta}`);
+        return this.add(op, { ...base, kind: 'softmax' }, x.axes);
+      }
+      case Builtin.Logistic:
+        return this.add(op, { ...base, kind: 'act', table: { fn: 'sigmoid' } }, x.axes);
+      case Builtin.Tanh:
+        return this.add(op, { ...base, kind: 'act', table: { fn: 'tanh' } }, x.axes);
+      case Builtin.HardSwish:
+        return this.add(op, { ...base, kind: 'act', table: { fn: 'hardswish' } }, x.axes);
+      default:
+        return this.add(op, { ...base, kind: 'act', table: { fn: 'leakyrelu', alpha: op.options?.float32(0) ?? 0 } }, x.axes);
+    }
+  }
+
+  /** A RELU or RELU6 after a layer that has none: that layer's activation (what TFLite would fuse). */
+  private relu(op: Operator): boolean {
+    const x = this.use(op, 0);
+    if (!x) return false;
+    const producer = this.layers[x.layer];
+    const fusable = producer && producer.act === 'none' && this.readers.get(op.inputs[0]) === 1 && (producer.kind === 'conv' || producer.kind === 'dwconv' || producer.kind === 'fc' || producer.kind === 'add');
+    if (!fusable) return this.unsupported(op, ' apart from a convolution, fully connected layer or add');
+    producer.act = op.code === Builtin.Relu ? 'relu' : 'relu6';
+    this.values.set(op.outputs[0], x);
+    return true;
+  }
+
+  private resize(op: Operator): boolean {
+    const x = this.use(op, 0);
+    const hw = constInts(this.m, op.inputs[1]);
+    if (!x || !hw || hw.length !== 2 || !this.isImage(x)) return this.wrong(op, 'it has no NHWC input or constant size');
+    const o = op.options;
+    const bilinear = op.code === Builtin.ResizeBilinear;
+    const rule = { mode: bilinear ? 'bilinear' : 'nearest', alignCorners: o?.bool(bilinear ? 2 : 0) ?? false, halfPixelCenters: o?.bool(bilinear ? 3 : 1) ?? false } as const;
+    const out = { h: hw[0], w: hw[1], c: x.shape.c };
+    return this.add(op, { kind: 'resize', sources: [x.layer], out, ...unitWindows, groups: 1, act: 'none', resize: rule }, nhwc);
+  }
+}
+
+const unitWindows = { rows: { k: 1, s: 1, p: 0 }, cols: { k: 1, s: 1, p: 0 } };
+
+/** The IR shape of dims that mean `axes` (dims of size one or of no spatial meaning fold away). */
+export function shapeOf(dims: readonly number[], axes: readonly Axis[]): Shape {
+  const of = (a: Axis) => dims.filter((_, i) => axes[i] === a).reduce((x, y) => x * y, 1);
+  return { h: of('h'), w: of('w'), c: of('c') };
+}
+
+function size(s: Shape): number {
+  return s.h * s.w * s.c;
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.h === b.h && a.w === b.w && a.c === b.c;
+}
+
+function fmt(s: Shape): string {
+  return `${s.h}×${s.w}×${s.c}`;
+}
+
+function counts(names: string[]): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const x of names) n.set(x, (n.get(x) ?? 0) + 1);
+  return n;
+}
