@@ -79,7 +79,7 @@ function readQuantization(q: Table | undefined): Quantization | undefined {
   if (!q) return undefined;
   const scale = q.float32s(2, 'scale');
   if (scale.length === 0) return undefined;
-  return { scale, zeroPoint: q.int64s(3, 'zero_point'), dimension: q.int32(5) };
+  return { scale, zeroPoint: q.int64s(3, 'zero_point'), dimension: q.int32(6) };
 }
 
 /**

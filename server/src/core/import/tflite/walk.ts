@@ -65,6 +65,7 @@ class Walk {
   private readonly layers: TflLayer[] = [];
   private readonly readers = new Map<number, number>();
   private readonly expected = new Map<string, Shape>();
+  private ends?: Map<string, number>;
 
   constructor(private readonly m: TfliteModel, private readonly out: Reporter) {
     for (const op of m.operators) for (const t of op.inputs) this.readers.set(t, (this.readers.get(t) ?? 0) + 1);
@@ -79,9 +80,13 @@ class Walk {
       return undefined;
     }
     const input = this.graphInput(m.inputs[0]);
+    // What reads the output of an operator that failed is skipped: one diagnostic per cause.
+    const failed = new Set<number>();
     for (const op of m.operators) {
       const before = out.errors;
-      if (!this.operator(op) && out.errors === before) this.unsupported(op);
+      const skip = op.inputs.some((i) => failed.has(i));
+      if (!skip && !this.operator(op) && out.errors === before) this.unsupported(op);
+      if (skip || out.errors > before) op.outputs.forEach((o) => failed.add(o));
     }
     if (out.errors > 0) return undefined;
     const last = this.values.get(m.outputs[0]);
@@ -160,8 +165,6 @@ class Walk {
     }));
     return [parts[0], parts[parts.length - 1]].find((p) => this.ends!.get(p) === 1) ?? name;
   }
-
-  private ends?: Map<string, number>;
 
   /** Dim i of the operator's first input as the file gives it. */
   private dimOf(op: Operator, i: number): number {
@@ -268,8 +271,8 @@ class Walk {
     const cin = depthwise ? x.shape.c : w.shape[3];
     if (!depthwise && (cin === 0 || x.shape.c % cin !== 0)) return this.wrong(op, `the filter has ${cin} input channels, the input ${x.shape.c}`);
     if (depthwise && cout % x.shape.c !== 0) return this.wrong(op, `${cout} output channels are no multiple of the ${x.shape.c} input channels`);
-    const rows = this.window(op, x.shape.h, kh, o.int32(2), o.int32(0), folded?.rows);
-    const cols = this.window(op, x.shape.w, kw, o.int32(1), o.int32(0), folded?.cols);
+    const rows = this.window(op, x.shape.h, kh, o.int32(2), o.int8(0), folded?.rows);
+    const cols = this.window(op, x.shape.w, kw, o.int32(1), o.int8(0), folded?.cols);
     if (!rows || !cols) return false;
     const groups = depthwise ? x.shape.c : x.shape.c / cin;
     const out = { h: outputLength(x.shape.h, rows), w: outputLength(x.shape.w, cols), c: cout };
@@ -296,8 +299,8 @@ class Walk {
     const act = this.activation(op, 5);
     if (act === undefined) return false;
     if (act !== 'none') return this.unsupported(op, `: a fused ${act} after pooling`);
-    const rows = this.window(op, x.shape.h, o.int32(4), o.int32(2), o.int32(0));
-    const cols = this.window(op, x.shape.w, o.int32(3), o.int32(1), o.int32(0));
+    const rows = this.window(op, x.shape.h, o.int32(4), o.int32(2), o.int8(0));
+    const cols = this.window(op, x.shape.w, o.int32(3), o.int32(1), o.int8(0));
     if (!rows || !cols) return false;
     const out = { h: outputLength(x.shape.h, rows), w: outputLength(x.shape.w, cols), c: x.shape.c };
     const mode = op.code === Builtin.MaxPool2d ? 'max' : 'avg';
