@@ -28,7 +28,8 @@ commands:
   analyze FILE    per-block memory, MACs and receptive fields; exit 0 fits, 1 over budget, 2 input errors
   optimize FILE   search every split point × patch grid; exit 0 when a schedule fits, 1 when none does
   reference FILE  run the int8 TypeScript reference on the synthetic input (checksum, top-5); an
-                  ONNX model runs with its own int8 weights (or post-training quantization)
+                  ONNX model runs with its own int8 weights (or post-training quantization), a
+                  .tflite with its own int8 weights and quantization
   firmware FILE   generate the C project for a board; with --run, build and run it and compare with
                   the reference; exit 0 same bytes, 1 different bytes or does not fit, 2 input
                   errors, 3 a tool is missing or the build or run failed
@@ -52,6 +53,10 @@ options:
   --progress              firmware: print "patchwise: progress STAGE" lines on stderr
   --also-layer-by-layer   firmware: on an MCU board, run the model once more layer by layer
   --timeout SECONDS       firmware: give up on the emulator or board after this long (300)
+  --input-file FILE       reference, firmware: run on this input instead of the synthetic image: a .bin
+                          of the input tensor's raw bytes (as the model file lays them out), or a
+                          .bmp/.pgm/.ppm/.png of the input's size quantized with the model's input
+                          parameters (pixels span the input's quantized range: p → p − 128)
   --calibration DIR       firmware, float ONNX model: calibrate its int8 quantization on the .ppm/.pgm/
                           .png images in DIR (pixels as (p − 128)/128) instead of synthetic images
   --export-qdq FILE       firmware, ONNX model: write the int8 model the firmware runs as QDQ ONNX
@@ -81,6 +86,8 @@ interface Options {
   calibration?: string;
   exportQdq?: string;
   tools: ToolPaths;
+  /** reference, firmware: the input to run on (.bin or an image). */
+  inputFile?: string;
 }
 
 const commands = ['analyze', 'optimize', 'reference', 'firmware'];
@@ -140,6 +147,7 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--calibration': options.calibration = value(); break;
+      case '--input-file': options.inputFile = value(); break;
       case '--export-qdq': options.exportQdq = value(); break;
       case '--toolchain': options.tools.armPrefix = value(); break;
       case '--qemu': options.tools.qemu = value(); break;
@@ -160,6 +168,7 @@ function parseArgs(argv: string[]): Options {
   if (!options.file) throw new UsageError(`${command} needs a FILE`);
   if (options.apply && command !== 'optimize') throw new UsageError('--apply goes with optimize');
   if (isImported(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
+  if (options.inputFile !== undefined && command !== 'reference' && command !== 'firmware') throw new UsageError('--input-file goes with reference and firmware');
   if ((options.calibration !== undefined || options.exportQdq) && command !== 'firmware') throw new UsageError('--calibration and --export-qdq go with firmware');
   if (options.input && !isOnnx(options.file)) throw new UsageError('--input goes with an .onnx file (a .pnet has its input line)');
   if (options.run) {
@@ -252,7 +261,7 @@ function reference(options: Options, text: string): Exit {
   const errors = [...analysis.diagnostics.filter((d) => d.severity === 'error'), ...(analysis.model && !analysis.hasErrors ? checkRuntimeSupport(analysis.model) : [])];
   printDiagnostics(options.file, errors);
   if (errors.length > 0 || !analysis.model) return Exit.Input;
-  const quantized = quantizeForFirmware(analysis, { file: options.file, text });
+  const quantized = quantizeForFirmware(analysis, { file: options.file, text, ...(options.inputFile !== undefined ? { inputFile: options.inputFile } : {}) });
   printDiagnostics(options.file, quantized.diagnostics);
   if (!quantized.qm) return Exit.Input;
   const result = runReference(quantized.qm);
@@ -266,7 +275,7 @@ const failureExit: Record<FirmwareFailure['kind'], Exit> = { overflow: Exit.Over
 function firmware(options: Options, text: string): Exit {
   const cflags = [...(options.dsp ? ['-DPW_USE_DSP=1'] : []), ...(options.profile ? ['-DPW_PROFILE'] : [])];
   const result = buildFirmware({ file: options.file, text, board: options.board, schedule: options.schedule, outDir: options.out, run: options.run, build: options.build, cflags, tools: options.tools, timeoutSeconds: options.timeout, alsoLayerByLayer: options.alsoLayerByLayer,
-    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}), ...(options.exportQdq ? { exportQdq: options.exportQdq } : {}),
+    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}), ...(options.inputFile !== undefined ? { inputFile: options.inputFile } : {}), ...(options.exportQdq ? { exportQdq: options.exportQdq } : {}),
     ...(options.progress ? { onProgress: (stage: string) => process.stderr.write(`patchwise: progress ${stage}\n`) } : {}),
   });
   printDiagnostics(options.file, result.diagnostics);

@@ -24,6 +24,8 @@ export interface OpSpec {
   inputs: number[];
   outputs: number[];
   options?: OptionField[];
+  /** The BuiltinOptions union's type (Conv2DOptions 1, DepthwiseConv2DOptions 2, Pool2DOptions 5): TFLite Micro reads it. */
+  optionsType?: number;
 }
 
 export interface ModelSpec {
@@ -110,7 +112,7 @@ export function buildTflite(spec: ModelSpec): Uint8Array {
       b.addFieldOffset(1, inputs, 0);
       b.addFieldOffset(2, outputs, 0);
       if (options) {
-        b.addFieldInt8(3, 1, 0);
+        b.addFieldInt8(3, o.optionsType ?? 1, 0);
         b.addFieldOffset(4, options, 0);
       }
       return b.endObject();
@@ -154,12 +156,12 @@ export function tinyModel(): ModelSpec {
       { name: 'pool', shape: [1, 1, 1, 4], scale: [0.25], zeroPoint: [-128] },
     ],
     operators: [
-      { code: 3, inputs: [0, 1, 2], outputs: [3], options: [[0, 'int8', 0], [1, 'int32', 2], [2, 'int32', 2], [3, 'int8', 3]] },
-      { code: 4, inputs: [3, 4, 5], outputs: [6], options: [[0, 'int8', 0], [1, 'int32', 1], [2, 'int32', 1], [3, 'int32', 1], [4, 'int8', 3]] },
-      { code: 1, inputs: [6], outputs: [7], options: [[0, 'int8', 1], [1, 'int32', 1], [2, 'int32', 1], [3, 'int32', 4], [4, 'int32', 4]] },
+      { code: 3, optionsType: 1, inputs: [0, 1, 2], outputs: [3], options: [[0, 'int8', 0], [1, 'int32', 2], [2, 'int32', 2], [3, 'int8', 3]] },
+      { code: 4, optionsType: 2, inputs: [3, 4, 5], outputs: [6], options: [[0, 'int8', 0], [1, 'int32', 1], [2, 'int32', 1], [3, 'int32', 1], [4, 'int8', 3]] },
+      { code: 1, optionsType: 5, inputs: [6], outputs: [7], options: [[0, 'int8', 1], [1, 'int32', 1], [2, 'int32', 1], [3, 'int32', 4], [4, 'int32', 4]] },
     ],
     inputs: [0],
     outputs: [7],
-    buffers: [new Uint8Array(4 * 27).fill(1), new Uint8Array(16), new Uint8Array(36).fill(2)],
+    buffers: [Uint8Array.from({ length: 4 * 27 }, (_, i) => (i * 37) % 256), Uint8Array.from({ length: 16 }, (_, i) => (i % 4 === 0 ? i * 3 : 0)), Uint8Array.from({ length: 36 }, (_, i) => (i * 59 + 7) % 256)],
   };
 }

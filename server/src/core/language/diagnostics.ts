@@ -89,12 +89,14 @@ export const messages = {
   onnxActivation: { code: 'PW5014', severity: 'warning', text: '{0} is analysed as an in-place elementwise step; the firmware does not apply it yet ({1})' },
   onnxQuantization: { code: 'PW5016', severity: 'error', text: "{0} node '{1}': quantization: {2}" },
   onnxInputMismatch: { code: 'PW5015', severity: 'warning', text: "the 'input' line says {0} but the ONNX input is {1}: using the ONNX shape" },
+  inputFileUnreadable: { code: 'PW4050', severity: 'error', text: "cannot run on the input file '{0}': {1}" },
   tfliteMalformed: { code: 'PW6001', severity: 'error', text: 'not a readable .tflite model: {0}' },
   tfliteUnsupportedOp: { code: 'PW6002', severity: 'error', text: "operator {0} ({1}) writing '{2}' is not supported{3}" },
   tfliteShape: { code: 'PW6003', severity: 'error', text: "operator {0} ({1}) writing '{2}': {3}" },
   tfliteTooLarge: { code: 'PW6004', severity: 'error', text: "tensor {0} '{1}' has dims [{2}]; the limit is {3}" },
   tfliteGraph: { code: 'PW6005', severity: 'error', text: 'the model needs one image input and one output: {0}' },
   tfliteType: { code: 'PW6006', severity: 'error', text: "operator {0} ({1}) reads '{2}': {3}" },
+  tfliteReference: { code: 'PW6008', severity: 'error', text: "{0}: {1} (the reference cannot run this .tflite yet)" },
   tfliteInputMismatch: { code: 'PW6007', severity: 'warning', text: "the 'input' line says {0} but the .tflite input is {1}: using the .tflite shape" },
 } satisfies Record<string, MessageTemplate>;
 

@@ -24,7 +24,7 @@ export interface AddQuant {
 export type RequantRule = 'tflite' | 'onnx';
 
 /** Where a model's int8 parameters came from. */
-export type QuantSource = 'synthetic' | 'qoperator' | 'qdq' | 'ptq';
+export type QuantSource = 'synthetic' | 'qoperator' | 'qdq' | 'ptq' | 'tflite';
 
 /**
  * One layer with its int8 parameters. Weight layouts: conv [cout][k][k][cin] (TFLite's OHWI),

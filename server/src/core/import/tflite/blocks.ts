@@ -33,6 +33,7 @@ export function fuseResiduals(layers: TflLayer[]): { layers: TflLayer[]; residua
       if (layers[f].sources.length !== 1 || layers[f].sources[0] !== x || !only(x, [f, a]) || taken) continue;
       runs.push([f, y + 1]);
       fused.set(a, y);
+      layers[y].fusedAdd = add.op;
       break;
     }
   }

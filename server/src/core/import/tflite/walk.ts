@@ -43,6 +43,8 @@ export interface TflLayer {
   poolMode?: 'avg' | 'max';
   table?: Layer['table'];
   resize?: Layer['resize'];
+  /** The last conv of a residual run: the ADD fused into it (its output is the block's). */
+  fusedAdd?: Operator;
 }
 
 export interface TflWalk {
