@@ -212,7 +212,7 @@ int main(void)
 const baseFlags = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror'];
 // AddressSanitizer catches a kernel writing past its scratch or reading past the arena, UBSan
 // signed overflow and bad shifts: both are bugs even when the bytes happen to come out right.
-const sanitizerFlags = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
+export const sanitizerFlags = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
 
 export class DriverCrash extends Error {
   constructor(message: string, readonly completed: number) {
@@ -285,7 +285,7 @@ export class KernelDriver {
 }
 
 /** Whether a program built with the sanitizers links and starts here (not every gcc ships their runtimes). */
-function sanitizersWork(dir: string): boolean {
+export function sanitizersWork(dir: string): boolean {
   const source = path.join(dir, 'probe.c');
   const binary = path.join(dir, 'probe');
   fs.writeFileSync(source, 'int main(void) { return 0; }\n');
@@ -296,7 +296,7 @@ function sanitizersWork(dir: string): boolean {
 }
 
 /** gcc on the driver and every runtime source, with the runtime's own warning flags. */
-function compile(dir: string, source: string, output: string, flags: string[]): void {
+export function compile(dir: string, source: string, output: string, flags: string[]): void {
   const runtime = path.join(repoRoot, 'runtime');
   const sources = fs.readdirSync(path.join(runtime, 'src')).filter((f) => f.endsWith('.c')).map((f) => path.join(runtime, 'src', f));
   const args = [...baseFlags, ...flags, '-I', path.join(runtime, 'include'), '-I', path.join(runtime, 'src'), ...sources, source, '-o', output];

@@ -1,5 +1,7 @@
+import { sourcesOf } from '../model/ops';
+import { accumulateTransposed, addTensors, concatChannels, lookup, meanChannels, mulTensors, padTensor, resizeTensor, softmaxChannels } from './graphKernels';
 import { accumulate, pool, requantize } from './kernels';
-import { QModel } from './qmodel';
+import { QLayer, QModel } from './qmodel';
 import { fnv1a, hex8 } from './random';
 
 export interface ReferenceResult {
@@ -13,20 +15,55 @@ export interface ReferenceResult {
   activations?: Int8Array[];
 }
 
-/** Runs the quantized model layer by layer on its synthetic image (the bit-exact reference). */
+/**
+ * One layer on its sources' bytes (in `layer.sources` order) and, for a project conv that adds the
+ * block's shortcut, the shortcut's bytes.
+ */
+export function runLayer(q: QLayer, inputs: readonly Int8Array[], shortcut?: Int8Array): Int8Array {
+  const layer = q.layer;
+  const x = inputs[0];
+  switch (layer.kind) {
+    case 'pool':
+      return pool(layer, x, q.actMin, q.actMax);
+    case 'gpool':
+      return q.mean ? meanChannels(q, x) : pool(layer, x, q.actMin, q.actMax);
+    case 'add':
+      return addTensors(q, x, inputs[1]);
+    case 'mul':
+      return mulTensors(q, x, inputs[1]);
+    case 'concat':
+      return concatChannels(q, inputs, inputs.map((part) => ({ h: layer.output.h, w: layer.output.w, c: part.length / (layer.output.h * layer.output.w) })));
+    case 'resize':
+      return resizeTensor(layer, x);
+    case 'pad':
+      return padTensor(layer, x, q.padValue ?? q.input.zeroPoint);
+    case 'act':
+      return lookup(q.table!, x);
+    case 'softmax':
+      return softmaxChannels(q.softmax!, x, layer.output.c);
+    case 'convT':
+      return requantize(q, accumulateTransposed(layer, x, q.input.zeroPoint, q.weights));
+    default:
+      return requantize(q, accumulate(layer, x, q.input.zeroPoint, q.weights), q.add ? shortcut : undefined);
+  }
+}
+
+/**
+ * Runs the quantized model on its image (the bit-exact reference): every layer in order on the
+ * outputs of its sources (a DAG: a chain when no layer names sources), a fused shortcut add on its
+ * block's input.
+ */
 export function runReference(qm: QModel, keepActivations = false): ReferenceResult {
-  const activations: Int8Array[] = [];
-  let x = qm.image;
-  let blockInput = x;
+  const outputs: Int8Array[] = [];
+  const read = (s: number) => (s < 0 ? qm.image : outputs[s]);
   for (const q of qm.layers) {
     const layer = q.layer;
-    if (qm.model.blocks[layer.block].firstLayer === layer.index) blockInput = x;
-    x = layer.kind === 'pool' || layer.kind === 'gpool'
-      ? pool(layer, x, q.actMin, q.actMax)
-      : requantize(q, accumulate(layer, x, q.input.zeroPoint, q.weights), q.add ? blockInput : undefined);
-    if (keepActivations) activations.push(x);
+    const block = qm.model.blocks[layer.block];
+    const shortcut = q.add && layer.kind !== 'add' ? read(sourcesOf(qm.model.layers[block.firstLayer])[0]) : undefined;
+    outputs.push(runLayer(q, sourcesOf(layer).map(read), shortcut));
   }
-  return { output: x, checksum: hex8(fnv1a(x)), top5: top5(x), ...(keepActivations ? { activations } : {}) };
+  const x = outputs[outputs.length - 1];
+  return { output: x, checksum: hex8(fnv1a(x)), top5: top5(x), ...(keepActivations ? { activations: outputs } : {}) };
 }
 
 export function top5(output: Int8Array): [number, number][] {

@@ -6,11 +6,14 @@ import { QLayer } from './qmodel';
 // The reference kernels on whole tensors (HWC, int8), TFLite's integer rules. Accumulation and
 // requantization are separate so that calibration can look at the accumulators.
 
-/** Σ (x − zpIn)·w over the window, per output element, without bias. Padding contributes 0. */
+/**
+ * Σ (x − zpIn)·w over the window, per output element, without bias. Padding contributes 0. Rows and
+ * columns have their own kernel, stride and padding; a grouped conv's output channel co reads input
+ * channels of group ⌊co·groups/cout⌋; a depthwise conv with multiplier m reads channel ⌊co/m⌋.
+ */
 export function accumulate(layer: Layer, x: Int8Array, zpIn: number, w: Int8Array): Int32Array {
   const { input: i, output: o } = layer;
   const acc = new Int32Array(o.h * o.w * o.c);
-  const { k, s, p } = layer.rows;
   if (layer.kind === 'fc') {
     const n = i.h * i.w * i.c;
     for (let co = 0; co < o.c; co++) {
@@ -20,25 +23,31 @@ export function accumulate(layer: Layer, x: Int8Array, zpIn: number, w: Int8Arra
     }
     return acc;
   }
+  const { k: kh, s: sh, p: ph } = layer.rows;
+  const { k: kw, s: sw, p: pw } = layer.cols;
   const depthwise = layer.kind === 'dwconv';
+  const multiplier = o.c / i.c;
+  const groupIn = i.c / layer.groups;
+  const groupOut = o.c / layer.groups;
   for (let oy = 0; oy < o.h; oy++) {
     for (let ox = 0; ox < o.w; ox++) {
       const base = (oy * o.w + ox) * o.c;
-      for (let ky = 0; ky < k; ky++) {
-        const iy = oy * s - p + ky;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh - ph + ky;
         if (iy < 0 || iy >= i.h) continue;
-        for (let kx = 0; kx < k; kx++) {
-          const ix = ox * s - p + kx;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw - pw + kx;
           if (ix < 0 || ix >= i.w) continue;
           const xb = (iy * i.w + ix) * i.c;
           if (depthwise) {
-            const wb = (ky * k + kx) * o.c;
-            for (let c = 0; c < o.c; c++) acc[base + c] += (x[xb + c] - zpIn) * w[wb + c];
+            const wb = (ky * kw + kx) * o.c;
+            for (let c = 0; c < o.c; c++) acc[base + c] += (x[xb + Math.floor(c / multiplier)] - zpIn) * w[wb + c];
           } else {
             for (let co = 0; co < o.c; co++) {
-              const wb = ((co * k + ky) * k + kx) * i.c;
+              const wb = ((co * kh + ky) * kw + kx) * groupIn;
+              const xg = xb + Math.floor(co / groupOut) * groupIn;
               let sum = 0;
-              for (let ci = 0; ci < i.c; ci++) sum += (x[xb + ci] - zpIn) * w[wb + ci];
+              for (let ci = 0; ci < groupIn; ci++) sum += (x[xg + ci] - zpIn) * w[wb + ci];
               acc[base + co] += sum;
             }
           }

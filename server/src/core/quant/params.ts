@@ -1,7 +1,11 @@
 import { Activation } from '../language/ast';
 import { Layer, Model, Shape } from '../model/ir';
 import { quantizeMultiplier } from './fixedPoint';
-import { accumulate, pool, requantize } from './kernels';
+import { sourcesOf } from '../model/ops';
+import { accumulateTransposed } from './graphKernels';
+import { syntheticDataLayer } from './graphQuant';
+import { runLayer } from './interpreter';
+import { accumulate } from './kernels';
 import { AddQuant, elements, QLayer, QModel, TensorQuant } from './qmodel';
 import { fnv1aText, Random } from './random';
 
@@ -18,7 +22,7 @@ function outputQuant(act: Activation): TensorQuant {
   return { scale: 8 / 255, zeroPoint: 0 };
 }
 
-function activationRange(act: Activation, q: TensorQuant): [number, number] {
+export function activationRange(act: Activation, q: TensorQuant): [number, number] {
   if (act === 'none') return [-128, 127];
   const min = Math.max(-128, q.zeroPoint);
   const max = act === 'relu6' ? Math.min(127, q.zeroPoint + Math.round(6 / q.scale)) : 127;
@@ -59,9 +63,10 @@ function weightsFor(rng: Random, channels: number, perChannel: number, layout: '
 
 function weightCount(layer: Layer): [number, number, 'rows' | 'interleaved'] {
   const { input: i, output: o } = layer;
-  if (layer.kind === 'dwconv') return [o.c, layer.rows.k * layer.rows.k, 'interleaved'];
+  const window = layer.rows.k * layer.cols.k;
+  if (layer.kind === 'dwconv') return [o.c, window, 'interleaved'];
   if (layer.kind === 'fc') return [o.c, i.h * i.w * i.c, 'rows'];
-  return [o.c, layer.rows.k * layer.rows.k * i.c, 'rows'];
+  return [o.c, window * (i.c / layer.groups), 'rows'];
 }
 
 /** TFLite's ADD multipliers for conv + residual → output. */
@@ -74,38 +79,41 @@ export function addQuant(conv: TensorQuant, residual: TensorQuant, output: Tenso
   return { conv, residual, leftShift, convMultiplier: a.multiplier, convShift: a.shift, residualMultiplier: b.multiplier, residualShift: b.shift, outputMultiplier: o.multiplier, outputShift: o.shift };
 }
 
-/** Quantizes a model with synthetic, calibrated parameters. Throws only on an internal error. */
+/**
+ * Quantizes a model with synthetic, calibrated parameters: weighted layers as below, graph and
+ * element layers from their sources' quantizations (graphQuant.ts). Throws only on an internal error.
+ */
 export function quantizeModel(model: Model): QModel {
   const seed = modelSeed(model);
   const image = syntheticImage(model.input.shape, seed);
   const layers: QLayer[] = [];
-  let x = image;
-  let xq = inputQuant;
-  let blockInput = { x, q: xq };
+  const outputs: { x: Int8Array; q: TensorQuant }[] = [];
+  const read = (s: number) => (s < 0 ? { x: image, q: inputQuant } : outputs[s]);
   for (const layer of model.layers) {
-    if (model.blocks[layer.block].firstLayer === layer.index) blockInput = { x, q: xq };
+    const sources = sourcesOf(layer).map(read);
+    const { x, q: xq } = sources[0];
     const rng = new Random(seed ^ Math.imul(layer.index + 1, 0x9e3779b9));
+    const shortcut = layer.writesShortcut ? read(sourcesOf(model.layers[model.blocks[layer.block].firstLayer])[0]) : undefined;
     let q: QLayer;
-    if (layer.kind === 'pool' || layer.kind === 'gpool') {
-      const empty = new Int32Array(0);
-      q = { layer, input: xq, output: xq, weights: new Int8Array(0), bias: empty, multiplier: empty, shift: empty, actMin: -128, actMax: 127 };
-      x = pool(layer, x, -128, 127);
+    if (!weighted.has(layer.kind)) {
+      q = syntheticDataLayer(layer, sources);
     } else {
       const [channels, perChannel, layout] = weightCount(layer);
       const weights = weightsFor(rng, channels, perChannel, layout);
-      const acc = accumulate(layer, x, xq.zeroPoint, weights);
+      const acc = layer.kind === 'convT' ? accumulateTransposed(layer, x, xq.zeroPoint, weights) : accumulate(layer, x, xq.zeroPoint, weights);
       const { bias, multiplier, shift } = calibrate(acc, channels, rng, layer.writesShortcut ? 'none' : layer.act);
-      const add = layer.writesShortcut ? addQuant(outputQuant('none'), blockInput.q, { scale: 12 / 255, zeroPoint: 0 }) : undefined;
+      const add = shortcut ? addQuant(outputQuant('none'), shortcut.q, { scale: 12 / 255, zeroPoint: 0 }) : undefined;
       const output = add ? { scale: 12 / 255, zeroPoint: 0 } : outputQuant(layer.act);
       const [actMin, actMax] = activationRange(add ? 'none' : layer.act, output);
       q = { layer, input: xq, output, weights, bias, multiplier, shift, actMin, actMax, ...(add ? { add } : {}) };
-      x = requantize(q, acc, add ? blockInput.x : undefined);
     }
     layers.push(q);
-    xq = q.output;
+    outputs.push({ x: runLayer(q, sources.map((s) => s.x), shortcut?.x), q: q.output });
   }
   return { model, seed, input: inputQuant, image, layers };
 }
+
+const weighted = new Set<Layer['kind']>(['conv', 'dwconv', 'fc', 'convT']);
 
 /**
  * Bias and per-channel multipliers from the accumulators: the bias moves each channel's mean

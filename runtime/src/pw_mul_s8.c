@@ -1,0 +1,25 @@
+/* TFLite's MUL of two tensors (the SE scale: the second one pixel broadcast over H×W), on a region. */
+#include "pw_graph.h"
+#include "pw_math.h"
+
+pw_status pw_mul_s8(const pw_mul_params *mul, const pw_out_quant *oq, int32_t c, const pw_view *a, const pw_view *b,
+                    int32_t b_broadcast, const pw_view *out)
+{
+    if (c <= 0) {
+        return PW_ERROR_ARGUMENT;
+    }
+    for (int32_t y = out->y0; y < out->y0 + out->rows; y++) {
+        for (int32_t x = out->x0; x < out->x0 + out->cols; x++) {
+            const int8_t *pa = pw_at(a, y, x, c);
+            const int8_t *pb = b_broadcast ? b->data : pw_at(b, y, x, c);
+            int8_t *po = pw_at(out, y, x, c);
+            for (int32_t ch = 0; ch < c; ch++) {
+                /* |product| ≤ 255·255: no overflow before the rescale. */
+                const int32_t product = (pa[ch] - mul->a_zp) * (pb[ch] - mul->b_zp);
+                const int32_t v = pw_requantize(product, mul->multiplier, mul->shift) + oq->zp;
+                po[ch] = (int8_t)pw_clamp(v, oq->act_min, oq->act_max);
+            }
+        }
+    }
+    return PW_OK;
+}
