@@ -20,7 +20,7 @@ interface Tensor {
   w: number;
 }
 
-function randomGraph(seed: number): { bytes: Uint8Array; side: number } {
+export function randomGraph(seed: number): { bytes: Uint8Array; side: number } {
   const rng = new Random(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rng.next() * xs.length)];
   const m = new OnnxBuilder();

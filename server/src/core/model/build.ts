@@ -306,8 +306,9 @@ class Builder {
   }
 
   /**
-   * In a graph, a depthwise conv, an add or an SE scale writes over its first input when nothing
-   * reads that input later (its last reader, a fused shortcut add included).
+   * In a graph, a depthwise conv, an add, an SE scale or a table activation writes over its first
+   * input when nothing reads that input later (its last reader, a fused shortcut add included) and
+   * the output has the input's size (not a depthwise conv with a depth multiplier).
    */
   private graphInPlace(streamed: boolean): void {
     const lastRead = new Map<number, number>();
@@ -320,8 +321,7 @@ class Builder {
       const first = sourcesOf(layer)[0];
       const dies = lastRead.get(first) === layer.index && !(first < 0 && streamed);
       const fits = bytesOf(this.sourceShape(first)) === bytesOf(layer.output);
-      if (layer.kind === 'dwconv') layer.inPlace = dies;
-      if (layer.kind === 'add' || layer.kind === 'mul') layer.inPlace = dies && fits;
+      if (layer.kind === 'dwconv' || layer.kind === 'add' || layer.kind === 'mul' || layer.kind === 'act') layer.inPlace = dies && fits;
     }
   }
 
