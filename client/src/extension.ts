@@ -26,7 +26,7 @@ function createClient(context: vscode.ExtensionContext, output: vscode.OutputCha
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'pnet' }, { scheme: 'untitled', language: 'pnet' }],
-    synchronize: { configurationSection: 'patchwise', fileEvents: vscode.workspace.createFileSystemWatcher('**/*.onnx') },
+    synchronize: { configurationSection: 'patchwise', fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{onnx,tflite}') },
     initializationOptions,
     outputChannel: output,
   };

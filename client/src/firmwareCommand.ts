@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { calibrationFlags } from './firmwareFlags';
+import { calibrationFlags, inputFileFlags } from './firmwareFlags';
 import type { Measured } from './panels/messages';
 
 // `Patchwise: Generate Firmware`: pick a board and where to run, then the CLI (dist/cli.js, the
@@ -110,6 +110,7 @@ export class FirmwareCommand {
     const file = document.uri.fsPath;
     const outDir = path.join(path.dirname(file), `${path.basename(file, '.pnet')}-firmware-${target.board}`);
     const calibration = calibrationFlags(document.getText(), file, vscode.workspace.getConfiguration('patchwise', document.uri).get<string>('calibrationImages'));
+    calibration.push(...inputFileFlags(file, vscode.workspace.getConfiguration('patchwise', document.uri).get<string>('inputFile')));
     const args = [this.context.asAbsolutePath('dist/cli.js'), 'firmware', file, '--board', target.board, ...(target.run ? ['--run', target.run] : ['--build']), '--out', outDir, '--json', '--progress', ...toolFlags(), ...calibration];
     this.problems.clear();
     this.output.appendLine(`$ patchwise ${args.slice(1).join(' ')}`);

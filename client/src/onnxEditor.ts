@@ -4,7 +4,7 @@ import { onnxModelRequest, OnnxModelParams, OnnxModelResult } from '../../server
 import { panelHtml, panelScripts } from './panels/html';
 import { describeDropped, HostMessage, PageMessage, parsePageMessage } from './panels/messages';
 
-// The read-only custom editor of .onnx files: the memory chart page (same bundle, same policy as the
+// The read-only custom editor of .onnx and .tflite files: the memory chart page (same bundle, same policy as the
 // chart panels) with a "Create schedule file" button. The server analyses the file as the .pnet the
 // button writes (`patchwise/onnxModel`); the page is sent that analysis on every load and whenever
 // the .onnx changes on disk.
@@ -113,7 +113,7 @@ class OnnxEditor implements vscode.Disposable {
 
   /** Writes `<name>.pnet` next to the model and opens it; an existing file is never overwritten. */
   private async createScheduleFile(): Promise<void> {
-    const target = this.uri.with({ path: this.uri.path.replace(/(\.onnx)?$/i, '.pnet') });
+    const target = this.uri.with({ path: this.uri.path.replace(/(\.onnx|\.tflite)?$/i, '.pnet') });
     if (await exists(target)) {
       const open = await vscode.window.showWarningMessage(`Patchwise: ${fileName(target)} already exists; it is left as it is.`, 'Open it');
       if (open) await vscode.window.showTextDocument(target);

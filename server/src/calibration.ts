@@ -10,7 +10,7 @@ import { Shape } from './core/model/ir';
 // not interlaced) in a folder, resized (bilinear) to the model input, as float NCHW in [−1, 1):
 // (pixel − 128) / 128, the range the synthetic calibration uses. Unreadable files are named.
 
-interface Image {
+export interface Image {
   w: number;
   h: number;
   /** Channels per pixel: 1 gray, 3 RGB (alpha dropped). */
@@ -18,10 +18,10 @@ interface Image {
   data: Uint8Array;
 }
 
-class ImageError extends Error {}
+export class ImageError extends Error {}
 
 /** Binary (P5, P6) or text (P2, P3) netpbm, maxval ≤ 255. */
-function decodeNetpbm(bytes: Uint8Array): Image {
+export function decodeNetpbm(bytes: Uint8Array): Image {
   const magic = String.fromCharCode(bytes[0], bytes[1]);
   if (!['P2', 'P3', 'P5', 'P6'].includes(magic)) throw new ImageError(`not a PGM/PPM file (magic '${magic}')`);
   const c = magic === 'P3' || magic === 'P6' ? 3 : 1;
@@ -69,7 +69,7 @@ function checkPixels(bytes: number): void {
   if (!(bytes <= limits.imageBytes)) throw new ImageError(`${bytes} bytes of pixels; the limit is ${limits.imageBytes} bytes`);
 }
 
-function decodePng(bytes: Uint8Array): Image {
+export function decodePng(bytes: Uint8Array): Image {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 8 || view.getUint32(0) !== 0x89504e47) throw new ImageError('not a PNG file');
   let at = 8;

@@ -24,13 +24,14 @@ const enum Exit {
 
 const usage = `usage: patchwise <command> FILE [options]
 
-FILE is a .pnet model, or for analyze, optimize and firmware also an .onnx model.
+FILE is a .pnet model, or an .onnx or int8 .tflite model.
 
 commands:
   analyze FILE    per-block memory, MACs and receptive fields; exit 0 fits, 1 over budget, 2 input errors
   optimize FILE   search every split point × patch grid; exit 0 when a schedule fits, 1 when none does
   reference FILE  run the int8 TypeScript reference on the synthetic input (checksum, top-5); an
-                  ONNX model runs with its own int8 weights (or post-training quantization)
+                  ONNX model runs with its own int8 weights (or post-training quantization), a
+                  .tflite with its own int8 weights and quantization
   firmware FILE   generate the C project for a board; with --run, build and run it and compare with
                   the reference; exit 0 same bytes, 1 different bytes or does not fit, 2 input
                   errors, 3 a tool is missing or the build or run failed
@@ -55,6 +56,10 @@ options:
                           (optimize: split points searched; reference: MACs run; firmware: stages)
   --also-layer-by-layer   firmware: on an MCU board, run the model once more layer by layer
   --timeout SECONDS       firmware: give up on the emulator or board after this long (300)
+  --input-file FILE       reference, firmware: run on this input instead of the synthetic image: a .bin
+                          of the input tensor's raw bytes (as the model file lays them out), or a
+                          .bmp/.pgm/.ppm/.png of the input's size quantized with the model's input
+                          parameters (pixels span the input's quantized range: p → p − 128)
   --calibration DIR       firmware, float ONNX model: calibrate its int8 quantization on the .ppm/.pgm/
                           .png images in DIR (pixels as (p − 128)/128) instead of synthetic images
   --export-qdq FILE       firmware, ONNX model: write the int8 model the firmware runs as QDQ ONNX
@@ -84,6 +89,8 @@ interface Options {
   calibration?: string;
   exportQdq?: string;
   tools: ToolPaths;
+  /** reference, firmware: the input to run on (.bin or an image). */
+  inputFile?: string;
 }
 
 const commands = ['analyze', 'optimize', 'reference', 'firmware'];
@@ -143,6 +150,7 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--calibration': options.calibration = value(); break;
+      case '--input-file': options.inputFile = value(); break;
       case '--export-qdq': options.exportQdq = value(); break;
       case '--toolchain': options.tools.armPrefix = value(); break;
       case '--qemu': options.tools.qemu = value(); break;
@@ -162,7 +170,8 @@ function parseArgs(argv: string[]): Options {
   }
   if (!options.file) throw new UsageError(`${command} needs a FILE`);
   if (options.apply && command !== 'optimize') throw new UsageError('--apply goes with optimize');
-  if (isOnnx(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
+  if (isImported(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
+  if (options.inputFile !== undefined && command !== 'reference' && command !== 'firmware') throw new UsageError('--input-file goes with reference and firmware');
   if ((options.calibration !== undefined || options.exportQdq) && command !== 'firmware') throw new UsageError('--calibration and --export-qdq go with firmware');
   if (options.input && !isOnnx(options.file)) throw new UsageError('--input goes with an .onnx file (a .pnet has its input line)');
   if (options.run) {
@@ -180,8 +189,13 @@ function isOnnx(file: string): boolean {
   return file.toLowerCase().endsWith('.onnx');
 }
 
+/** A model file the CLI takes directly (analysed as the one-line .pnet that names it). */
+function isImported(file: string): boolean {
+  return isOnnx(file) || file.toLowerCase().endsWith('.tflite');
+}
 
-/** An .onnx file given directly is analysed as the one-line .pnet that names it. */
+
+/** An .onnx or .tflite file given directly is analysed as the one-line .pnet that names it. */
 function onnxText(options: Options): string {
   return `model ${modelNameOf(path.basename(options.file))} from "${path.basename(options.file)}"\n${options.input ? `input ${options.input}\n` : ''}`;
 }
@@ -192,9 +206,9 @@ function write(text: string): void {
 
 function run(argv: string[]): Exit {
   const options = parseArgs(argv);
-  // The model file is read with the text limit (a .onnx one later, through the file system, with the
+  // The model file is read with the text limit (a .onnx or .tflite one later, through the file system, with the
   // file limit): never /dev/zero or a FIFO, never more than the limit's bytes.
-  const read = isOnnx(options.file) ? undefined : readBounded(options.file, limits.textChars);
+  const read = isImported(options.file) ? undefined : readBounded(options.file, limits.textChars);
   if (read && 'error' in read) {
     process.stderr.write(`patchwise: cannot read ${options.file}: ${read.error}${read.refused ? ' (PW6006)' : ''}\n`);
     return Exit.Input;
@@ -264,10 +278,13 @@ function optimize(options: Options, text: string): Exit {
 /** The reference the firmware is checked against: the model's own ONNX weights, PTQ, or synthetic ones. */
 function reference(options: Options, text: string): Exit {
   const analysis = analyzeText(text, { ...(options.schedule !== undefined ? { schedule: options.schedule } : {}), fs: nodeFileSystem, basePath: options.file });
-  const errors = [...analysis.diagnostics.filter((d) => d.severity === 'error'), ...(analysis.model && !analysis.hasErrors ? checkRuntimeSupport(analysis.model) : [])];
+  // A .tflite's QModel covers the graph layers the TS reference runs (it names any it lacks), so
+  // the reference of such a model does not wait for the C runtime's kernels.
+  const tflite = /\.tflite$/i.test(analysis.ast.from?.text ?? '');
+  const errors = [...analysis.diagnostics.filter((d) => d.severity === 'error'), ...(analysis.model && !analysis.hasErrors && !tflite ? checkRuntimeSupport(analysis.model) : [])];
   printDiagnostics(options.file, errors);
   if (errors.length > 0 || !analysis.model) return Exit.Input;
-  const quantized = quantizeForFirmware(analysis, { file: options.file, text });
+  const quantized = quantizeForFirmware(analysis, { file: options.file, text, ...(options.inputFile !== undefined ? { inputFile: options.inputFile } : {}) });
   printDiagnostics(options.file, quantized.diagnostics);
   if (!quantized.qm) return Exit.Input;
   const result = runReference(quantized.qm, false, options.progress ? progressPrinter('reference', 'MACs') : undefined);
@@ -281,7 +298,7 @@ const failureExit: Record<FirmwareFailure['kind'], Exit> = { overflow: Exit.Over
 function firmware(options: Options, text: string): Exit {
   const cflags = [...(options.dsp ? ['-DPW_USE_DSP=1'] : []), ...(options.profile ? ['-DPW_PROFILE'] : [])];
   const result = buildFirmware({ file: options.file, text, board: options.board, schedule: options.schedule, outDir: options.out, run: options.run, build: options.build, cflags, tools: options.tools, timeoutSeconds: options.timeout, alsoLayerByLayer: options.alsoLayerByLayer,
-    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}), ...(options.exportQdq ? { exportQdq: options.exportQdq } : {}),
+    ...(options.calibration !== undefined ? { calibration: options.calibration } : {}), ...(options.inputFile !== undefined ? { inputFile: options.inputFile } : {}), ...(options.exportQdq ? { exportQdq: options.exportQdq } : {}),
     ...(options.progress ? { onProgress: (stage: string) => process.stderr.write(`patchwise: progress ${stage}\n`) } : {}),
   });
   printDiagnostics(options.file, result.diagnostics);

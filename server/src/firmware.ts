@@ -10,13 +10,17 @@ import { planGraphArena } from './core/codegen/graphArena';
 import { checkRuntimeSupport, runsAsGraph } from './core/codegen/support';
 import { analyzeModel, AnalysisReport } from './core/analysis/analyze';
 import { analyzeText, Analysis } from './core/engine';
-import { Diagnostic, diagnostic, rangeOf } from './core/language/diagnostics';
+import { Diagnostic, diagnostic, Range, rangeOf } from './core/language/diagnostics';
+import { Model } from './core/model/ir';
 import { runReference, ReferenceResult } from './core/quant/interpreter';
 import { quantizeModel } from './core/quant/params';
 import { QModel } from './core/quant/qmodel';
 import { exportQdq } from './core/import/onnxExport';
 import { quantizeOnnx } from './core/import/onnxWeights';
+import { tfliteQModel } from './core/import/tflite/quant';
+import { isTflite } from './core/import/tflite/tflite';
 import { readCalibrationFolder } from './calibration';
+import { readInputFile } from './inputFile';
 import { nodeFileSystem } from './nodeFileSystem';
 import { buildProject, ToolPaths } from './firmwareBuild';
 import { runtimeDefines } from './core/codegen/runtimeDefines';
@@ -99,6 +103,8 @@ export interface FirmwareRequest {
   alsoLayerByLayer?: boolean;
   /** The int8 HWC input to run on instead of the model's synthetic image (same size). */
   input?: Int8Array;
+  /** A file to read that input from after quantization (its images need the input's parameters): see inputFile.ts. */
+  inputFile?: string;
   /** A float ONNX model: a folder of .ppm/.pgm/.png images to calibrate its quantization on. */
   calibration?: string;
   /** An ONNX model: write its int8 model here as QDQ ONNX (what the firmware runs, for onnxruntime). */
@@ -185,7 +191,24 @@ export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, req
  * The int8 model: a model `from "file.onnx"` brings its own quantized weights (or gets post-training
  * quantization); a .pnet model gets deterministic synthetic weights.
  */
+/** A .tflite model runs with its own int8 parameters; a layer the reference lacks is an error naming it. */
+function tfliteForFirmware(model: Model, bytes: Uint8Array, range: Range, request: FirmwareRequest): { qm?: QModel; diagnostics: Diagnostic[]; inputLayout: 'nhwc' | 'nchw' } {
+  if (request.calibration !== undefined || request.exportQdq) return { diagnostics: [diagnostic('onnxUnreadable', range, request.calibration ?? request.exportQdq!, 'calibration and the QDQ export are for ONNX models (a .tflite is already int8)')], inputLayout: 'nhwc' };
+  const result = tfliteQModel(bytes, model, request.input);
+  if (result.problems.length > 0) return { diagnostics: result.problems.map((p) => diagnostic('tfliteReference', range, p.layer, p.message)), inputLayout: result.inputLayout };
+  return { qm: result.qm, diagnostics: [], inputLayout: result.inputLayout };
+}
+
 export function quantizeForFirmware(analysis: Analysis, request: FirmwareRequest): { qm?: QModel; diagnostics: Diagnostic[] } {
+  const quantized = quantizeWeights(analysis, request);
+  if (!quantized.qm || request.inputFile === undefined) return quantized;
+  const qm = quantized.qm;
+  const read = readInputFile(path.resolve(request.inputFile), qm.model.input.shape, qm.input, quantized.inputLayout);
+  if (!read.input) return { diagnostics: [diagnostic('inputFileUnreadable', rangeOf(0, 0, 0), request.inputFile, read.problem ?? '')] };
+  return { qm: { ...qm, image: read.input }, diagnostics: quantized.diagnostics };
+}
+
+function quantizeWeights(analysis: Analysis, request: FirmwareRequest): { qm?: QModel; diagnostics: Diagnostic[]; inputLayout?: 'nhwc' | 'nchw' } {
   const model = analysis.model!;
   const from = analysis.ast.from;
   if (request.input && request.input.length !== model.input.shape.h * model.input.shape.w * model.input.shape.c) {
@@ -199,6 +222,7 @@ export function quantizeForFirmware(analysis: Analysis, request: FirmwareRequest
   // analyzeText read the same file a moment ago; it is read again for its weights.
   const bytes = nodeFileSystem.readFile(nodeFileSystem.resolve(request.file, from.text));
   if (!bytes) return { diagnostics: [diagnostic('onnxUnreadable', from.range, from.text, 'the file is missing or unreadable')] };
+  if (isTflite(bytes)) return tfliteForFirmware(model, bytes, from.range, request);
   const images = request.calibration !== undefined ? readCalibrationFolder(request.calibration, model.input.shape) : undefined;
   if (images && images.problems.length > 0) return { diagnostics: images.problems.map((p) => diagnostic('onnxUnreadable', from.range, 'calibration image', p)) };
   const result = quantizeOnnx(model, bytes, { range: from.range, ...(request.input ? { image: request.input } : {}), ...(images ? { calibration: images.inputs } : {}) });

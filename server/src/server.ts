@@ -141,7 +141,7 @@ connection.onDidChangeConfiguration((change) => void updateSettings(change.setti
 
 documents.onDidChangeContent((event) => scheduleValidation(event.document.uri));
 
-// An .onnx file changed on disk (the client watches **/*.onnx): every analysed model that takes
+// An .onnx or .tflite file changed on disk (the client watches **/*.{onnx,tflite}): every analysed model that takes
 // its layers from a file is analysed again (one not analysed yet reads the file when it is).
 connection.onDidChangeWatchedFiles(() => {
   for (const document of documents.all()) {

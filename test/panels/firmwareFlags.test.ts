@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { calibrationFlags } from '../../client/src/firmwareFlags';
+import { calibrationFlags, inputFileFlags } from '../../client/src/firmwareFlags';
 
 // Generate Firmware passes the calibration folder setting to the CLI only for ONNX models.
 describe('Generate Firmware: the calibration images setting', () => {
@@ -13,5 +13,14 @@ describe('Generate Firmware: the calibration images setting', () => {
     assert.deepEqual(calibrationFlags(onnxModel, '/ws/cls.pnet', ''), []);
     assert.deepEqual(calibrationFlags(onnxModel, '/ws/cls.pnet', undefined), []);
     assert.deepEqual(calibrationFlags('model m\ninput 8x8x3\nconv out=8\n# from "x.onnx" in a comment\n', '/ws/m.pnet', 'images'), []);
+  });
+});
+
+describe('Generate Firmware: the input file setting', () => {
+  it('becomes --input-file resolved against the model, for any model; empty leaves it out', () => {
+    assert.deepEqual(inputFileFlags('/ws/models/person.pnet', 'testdata/person.bmp'), ['--input-file', '/ws/models/testdata/person.bmp']);
+    assert.deepEqual(inputFileFlags('/ws/m.pnet', ' /data/x.bin '), ['--input-file', '/data/x.bin']);
+    assert.deepEqual(inputFileFlags('/ws/m.pnet', ''), []);
+    assert.deepEqual(inputFileFlags('/ws/m.pnet', undefined), []);
   });
 });

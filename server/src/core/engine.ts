@@ -7,6 +7,7 @@ import { parse } from './language/parser';
 import { buildModel, BudgetOverride } from './model/build';
 import { Model } from './model/ir';
 import { checkShapes, importOnnxLayers, inputAst, OnnxImportOptions, OnnxLayers } from './import/onnx';
+import { checkTfliteShapes, importTfliteLayers, isTflite } from './import/tflite/tflite';
 
 /** How the engine reads files a model names (`from "model.onnx"`): the CLI's fs, the editor's workspace. */
 export interface FileSystem {
@@ -54,7 +55,7 @@ export function analyzeText(text: string, options: AnalyzeOptions = {}): Analysi
 }
 
 /**
- * `model NAME from "file.onnx"`: the ONNX layers replace the file's op lines; its input, target and
+ * `model NAME from "file.onnx"` (or a .tflite): the imported layers replace the file's op lines; its input, target and
  * schedule lines still apply (the input line fixes dynamic dimensions and says stream or sram).
  */
 function importFrom(ast: ModelAst, options: AnalyzeOptions): { built: ReturnType<typeof buildModel>; diagnostics: Diagnostic[] } {
@@ -71,7 +72,8 @@ function importFrom(ast: ModelAst, options: AnalyzeOptions): { built: ReturnType
   if (!layers.blocks || !layers.input) return { built: { diagnostics: [] }, diagnostics: layers.diagnostics };
   const input = inputAst(layers.input, ast.input?.placement ?? 'stream', ast.input?.range ?? from.range);
   const built = buildModel({ ...ast, input }, options.override, layers.blocks);
-  return { built, diagnostics: [...layers.diagnostics, ...(built.model ? checkShapes(built.model, layers, from.range) : [])] };
+  const check = isTflite(bytes) ? checkTfliteShapes : checkShapes;
+  return { built, diagnostics: [...layers.diagnostics, ...(built.model ? check(built.model, layers, from.range) : [])] };
 }
 
 /**
@@ -84,7 +86,8 @@ function importedLayers(bytes: Uint8Array, options: OnnxImportOptions): OnnxLaye
   const key = JSON.stringify(options);
   const known = imports.get(bytes) ?? new Map<string, OnnxLayers>();
   imports.set(bytes, known);
-  const layers = known.get(key) ?? importOnnxLayers(bytes, options);
+  // The file's identifier, not its name, says which format it is (a .tflite renamed still reads).
+  const layers = known.get(key) ?? (isTflite(bytes) ? importTfliteLayers(bytes, options) : importOnnxLayers(bytes, options));
   if (known.size > 16) known.clear();
   known.set(key, layers);
   return layers;

@@ -36,7 +36,7 @@ interface MessageTemplate {
 /**
  * The catalog: one entry per user mistake, codes never reused. `{0}`, `{1}`… are filled by
  * {@link diagnostic}. 1xxx: syntax and values, 2xxx: the model, 3xxx: budgets, 4xxx: firmware,
- * 5xxx: ONNX import, 6xxx: resource limits.
+ * 5xxx: ONNX import, 6xxx: resource limits, 7xxx: TFLite import.
  */
 export const messages = {
   unknownStatement: { code: 'PW1001', severity: 'error', text: "unknown op '{0}' (expected one of {1})" },
@@ -99,6 +99,15 @@ export const messages = {
   textTooLarge: { code: 'PW6005', severity: 'error', text: 'the model text has {0} characters; the limit is {1}' },
   fileRefused: { code: 'PW6006', severity: 'error', text: "cannot read '{0}': {1}" },
   searchBounded: { code: 'PW6007', severity: 'warning', text: 'the schedule search stopped at its bound ({0}) after {1} of {2} candidates (split points up to block {3}); the best of those is shown' },
+  inputFileUnreadable: { code: 'PW4050', severity: 'error', text: "cannot run on the input file '{0}': {1}" },
+  // 7xxx: TFLite import (core/import/tflite).
+  tfliteMalformed: { code: 'PW7001', severity: 'error', text: 'not a readable .tflite model: {0}' },
+  tfliteUnsupportedOp: { code: 'PW7002', severity: 'error', text: "operator {0} ({1}) writing '{2}' is not supported{3}" },
+  tfliteShape: { code: 'PW7003', severity: 'error', text: "operator {0} ({1}) writing '{2}': {3}" },
+  tfliteTooLarge: { code: 'PW7004', severity: 'error', text: "tensor {0} '{1}' has dims [{2}]; the limit is {3}" },
+  tfliteGraph: { code: 'PW7005', severity: 'error', text: 'the model needs one image input and one output: {0}' },
+  tfliteReference: { code: 'PW7008', severity: 'error', text: "{0}: {1} (the reference cannot run this .tflite yet)" },
+  tfliteInputMismatch: { code: 'PW7007', severity: 'warning', text: "the 'input' line says {0} but the .tflite input is {1}: using the .tflite shape" },
 } satisfies Record<string, MessageTemplate>;
 
 export type MessageId = keyof typeof messages;

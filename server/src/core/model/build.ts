@@ -2,7 +2,7 @@ import { Activation, GroupAst, ModelAst, OpAst } from '../language/ast';
 import { Diagnostic, diagnostic, messages, Range, rangeOf } from '../language/diagnostics';
 import { checkModelLimits, limits } from '../limits';
 import { defaultTarget, findTarget, Target } from '../targets';
-import { Block, bytesOf, formatShape, GraphKind, Layer, LayerKind, LayerRole, Model, Schedule, Shape, Window } from './ir';
+import { Block, bytesOf, ElementKind, formatShape, GraphKind, Layer, LayerKind, LayerRole, Model, Schedule, Shape, Window } from './ir';
 import { outputLength, sourcesOf, stageBlocker } from './ops';
 
 /** Settings that override the file's `target`/`budget` (the editor's or the CLI's). */
@@ -36,16 +36,21 @@ export interface ImportedOp {
   sources?: number[];
   /** A graph op the .pnet syntax has no line for; `op` then only places it. */
   graph?: GraphOpSpec;
+  /** The exact windows (TFLite's SAME pads more after than before), replacing k/s/pad of `op`. */
+  rows?: Window;
+  cols?: Window;
 }
 
 /** A graph layer as the importer found it: its kind, its output, and a transposed conv's window. */
 export interface GraphOpSpec {
-  kind: GraphKind;
+  kind: GraphKind | ElementKind;
   output: Shape;
   act: Activation;
   rows?: Window;
   cols?: Window;
   groups?: number;
+  table?: Layer['table'];
+  resize?: Layer['resize'];
 }
 
 type MutableLayer = { -readonly [K in keyof Layer]: Layer[K] };
@@ -237,7 +242,8 @@ class Builder {
         return [{ kind: 'conv', role: 'conv', k, s, p: num(op, 'pad'), cout: num(op, 'out') ?? c, groups: this.groups(op, c), act: act ?? 'relu6', blame, ...columns(op) }];
       }
       case 'dwconv':
-        return [{ kind: 'dwconv', role: 'dw', k: num(op, 'k') ?? 3, s, p: num(op, 'pad'), act: act ?? 'relu6', blame, ...columns(op) }];
+        // `out` only from an importer: a depth multiplier m gives m·C outputs.
+        return [{ kind: 'dwconv', role: 'dw', k: num(op, 'k') ?? 3, s, p: num(op, 'pad'), cout: num(op, 'out'), act: act ?? 'relu6', blame, ...columns(op) }];
       case 'mbconv': {
         const e = num(op, 'e') ?? 6;
         const k = num(op, 'k') ?? 3;
@@ -296,6 +302,8 @@ class Builder {
       cols: spec.cols ?? spec.rows ?? unit,
       groups: spec.groups ?? 1,
       act: spec.act,
+      ...(spec.table ? { table: spec.table } : {}),
+      ...(spec.resize ? { resize: spec.resize } : {}),
       input: this.shape,
       output: spec.output,
       sources: origin.sources ?? [this.layers.length - 1],
@@ -341,6 +349,7 @@ class Builder {
       const p = spec.p ?? (spec.kind === 'pool' ? 0 : Math.floor(spec.k / 2));
       rows = { k: spec.k, s: spec.s, p };
       cols = spec.kc === undefined && spec.sc === undefined && spec.pc === undefined ? rows : { k: spec.kc ?? spec.k, s: spec.sc ?? spec.s, p: spec.pc ?? p };
+      if (origin?.rows) [rows, cols] = [origin.rows, origin.cols ?? origin.rows];
     }
     let h = outputLength(input.h, rows);
     let w = outputLength(input.w, cols);
@@ -349,7 +358,7 @@ class Builder {
       h = Math.max(h, 1);
       w = Math.max(w, 1);
     }
-    const c = spec.kind === 'conv' || spec.kind === 'fc' ? spec.cout ?? input.c : input.c;
+    const c = spec.kind === 'conv' || spec.kind === 'fc' || spec.kind === 'dwconv' ? spec.cout ?? input.c : input.c;
     if (spec.kind === 'fc') this.sawFc = true;
     const output: Shape = { h, w, c };
     this.layers.push({

@@ -51,7 +51,7 @@ export interface SoftmaxQuant {
 export type RequantRule = 'tflite' | 'onnx';
 
 /** Where a model's int8 parameters came from. */
-export type QuantSource = 'synthetic' | 'qoperator' | 'qdq' | 'ptq';
+export type QuantSource = 'synthetic' | 'qoperator' | 'qdq' | 'ptq' | 'tflite';
 
 /**
  * One layer with its int8 parameters. Weight layouts (kh, kw: the row and column kernels):

@@ -43,7 +43,7 @@ export function scheduleFileText(file: ScheduleFile): string {
 
 /** `mobilenet-v2.onnx` → `mobilenet_v2`: a model name from a file name. */
 export function modelNameOf(onnxFile: string): string {
-  const name = onnxFile.replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, 'm');
+  const name = onnxFile.replace(/\.(onnx|tflite)$/i, '').replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, 'm');
   return name || 'model';
 }
 

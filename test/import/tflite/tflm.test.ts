@@ -1,0 +1,125 @@
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import { readTflite } from '../../../server/src/core/import/tflite/schema';
+import { TfliteQuant, tfliteQModel } from '../../../server/src/core/import/tflite/quant';
+import { importTflite } from '../../../server/src/core/import/tflite/tflite';
+import { Model } from '../../../server/src/core/model/ir';
+import { runReference } from '../../../server/src/core/quant/interpreter';
+import { QModel } from '../../../server/src/core/quant/qmodel';
+import { Random } from '../../../server/src/core/quant/random';
+import { sharedOrSkip, tfliteModels } from '../../support/sharedFiles';
+import { runTflm, tflmOrSkip, toNchw, withOutput } from '../../support/tflm';
+import { buildTflite, tinyModel } from '../../support/tfliteBuilder';
+
+// The TypeScript reference with each real model's own int8 parameters against TensorFlow Lite Micro
+// (tflm_run, its reference kernels), byte for byte, layer by layer: the file's output is moved to
+// each layer's tensor in turn (on MobileNetV2-224 every 26th and the last, for time). Every layer up to
+// the first one the reference lacks is compared on an all-zero input and a seeded random one, and the
+// last of them on 4 more random ones;
+// what the reference lacks is asserted by name, so that a model it grows into fails here until it
+// is compared whole.
+
+interface Case {
+  key: keyof typeof tfliteModels;
+  /** The first layer the reference cannot run, as `tfliteQModel` names it (undefined: it runs them all). */
+  lacks?: RegExp;
+  /** Layers compared one by one (every layer of a small model; the stage ends of a large one). */
+  every: number;
+}
+
+const cases: Case[] = [
+  { key: 'vww', every: 1 },
+  { key: 'resnet8', every: 1 },
+  { key: 'dscnn', every: 1 },
+  { key: 'person', every: 1 },
+  { key: 'mcunet', lacks: /^block16\.pool .*: MEAN over one axis \(1×3\): the reference has MEAN over height and width together only$/, every: 1 },
+  { key: 'mobilenetv2', lacks: /^block19\.pool .*: MEAN with keep_dims: TFLite Micro folds 1\/n into the multiplier/, every: 26 },
+];
+
+function inputs(qm: QModel): Int8Array[] {
+  const n = qm.image.length;
+  const random = (seed: number) => {
+    const rng = new Random(seed);
+    return Int8Array.from({ length: n }, () => rng.int(-128, 127));
+  };
+  return [new Int8Array(n), ...[1, 2, 3, 4, 5].map(random)];
+}
+
+describe('TS reference = TensorFlow Lite Micro on the real .tflite models', function () {
+  this.timeout(600_000);
+  let tflm = '';
+  before(function () {
+    tflm = tflmOrSkip(this);
+  });
+
+  it('person_detect on TFLite Micro\'s test images (the raw pixel bytes): person 113, no person −57', function () {
+    const bytes = new Uint8Array(fs.readFileSync(sharedOrSkip(this, tfliteModels.person)));
+    const model = importTflite(bytes).model!;
+    const scores = ['person', 'no_person'].map((name) => {
+      const image = new Int8Array(fs.readFileSync(sharedOrSkip(this, `models/tflite/testdata/${name}.bin`)));
+      return [...runReference(tfliteQModel(bytes, model, image).qm!).output];
+    });
+    assert.deepEqual(scores, [[-113, 113], [57, -57]], '[no person, person] scores');
+  });
+
+  it('a small conv → depthwise → average pool model written here: the whole output, on zeros and 5 random inputs', () => {
+    const bytes = buildTflite(tinyModel());
+    const model = importTflite(bytes).model!;
+    const quant = tfliteQModel(bytes, model);
+    assert.deepEqual(quant.problems, []);
+    for (const image of inputs(quant.qm!)) {
+      const ours = runReference({ ...quant.qm!, image }).output;
+      const theirs = runTflm(tflm, bytes, new Uint8Array(image.buffer, image.byteOffset, image.length)).output;
+      assert.deepEqual([...ours], [...theirs]);
+    }
+  });
+
+  for (const c of cases) {
+    it(`${tfliteModels[c.key]}: every layer the reference runs, byte for byte, on zeros and 5 random inputs`, function () {
+      const bytes = new Uint8Array(fs.readFileSync(sharedOrSkip(this, tfliteModels[c.key])));
+      const model = importTflite(bytes).model!;
+      const quant = tfliteQModel(bytes, model);
+      const problem = quant.problems.map((p) => `${p.layer}: ${p.message}`).join('; ');
+      if (c.lacks) assert.match(problem, c.lacks);
+      else assert.equal(problem, '');
+      const file = readTflite(bytes);
+      const named = (node: string) => file.tensors.findIndex((t) => t.name === node || t.name.split(';')[0] === node || t.name.split(';').pop() === node);
+      // A conv with the shortcut add fused writes what the file's ADD writes.
+      const tensorOf = (i: number) => {
+        const t = named(model.layers[i].node!);
+        const add = model.layers[i].writesShortcut ? file.operators.find((o) => o.code === 0 && o.inputs.includes(t)) : undefined;
+        return add ? add.outputs[0] : t;
+      };
+      const n = quant.supportedLayers;
+      if (n === 0) return;
+      const compared = [...Array.from({ length: n }, (_, i) => i).filter((i) => i % c.every === c.every - 1), n - 1].filter((i, k, a) => a.indexOf(i) === k);
+      const truncated = new Map(compared.map((i) => [i, withOutput(bytes, tensorOf(i))]));
+      for (const [k, image] of inputs(quant.qm!).entries()) {
+        const qm: QModel = { ...quant.qm!, image };
+        const ours = runReference(qm, true).activations!;
+        const fed = feed(quant, image, model);
+        // Layer by layer on zeros and the first random input; the last layer on the other four.
+        for (const i of k < 2 ? compared : [n - 1]) {
+          const theirs = runTflm(tflm, truncated.get(i)!, fed).output;
+          const at = ours[i].findIndex((v, j) => v !== theirs[j]);
+          assert.ok(ours[i].length === theirs.length && at < 0, `${label(model, i)}, input ${k === 0 ? 'zeros' : `random ${k}`}: ${ours[i].length} vs ${theirs.length} bytes, first difference at ${at} (ours ${ours[i][at]}, TFLM ${theirs[at]})`);
+        }
+      }
+      console.log(`      ${model.name}: ${compared.length} of the ${n} layers the reference runs compared on 2 inputs, the last on 6, all equal (the model has ${model.layers.length})`);
+    });
+  }
+});
+
+/** The bytes TFLite Micro reads: NCHW where the file's input is, float32 (q − zp)·scale where it QUANTIZEs a float input. */
+function feed(quant: TfliteQuant, image: Int8Array, model: Model): Uint8Array {
+  const { h, w, c } = model.input.shape;
+  const x = quant.inputLayout === 'nchw' ? toNchw(image, h, w, c) : image;
+  if (quant.inputType === 'int8') return new Uint8Array(x.buffer, x.byteOffset, x.length);
+  const q = quant.qm!.input;
+  const real = Float32Array.from(x, (v) => (v - q.zeroPoint) * q.scale);
+  return new Uint8Array(real.buffer);
+}
+
+function label(model: Model, i: number): string {
+  return `layer ${i} ${model.layers[i].name}`;
+}
