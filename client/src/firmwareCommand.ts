@@ -76,7 +76,17 @@ function toolFlags(): string[] {
   return flags;
 }
 
-const compilerLine = /^(.+?):(\d+):(\d+):\s+(error|warning):\s+(.*)$/;
+/** gcc's `file:3:1: error: message` and Patchwise's own `file:3:1: error PW4001 message`. */
+const compilerLine = /^(.+?):(\d+):(\d+):\s+(error|warning)(?::\s+|\s+(PW\d{4})\s+)(.*)$/;
+
+/** What the firmware cannot have, of the language server's diagnostics: errors, and flash over budget. */
+const refusedCodes = new Set(['PW3003']);
+
+/** The model's diagnostics that stop Generate Firmware, as the editor already shows them. */
+export function firmwareBlockers(diagnostics: readonly vscode.Diagnostic[]): vscode.Diagnostic[] {
+  const codeOf = (d: vscode.Diagnostic) => String(typeof d.code === 'object' ? d.code.value : d.code ?? '');
+  return diagnostics.filter((d) => d.source === 'patchwise' && (d.severity === vscode.DiagnosticSeverity.Error || refusedCodes.has(codeOf(d))));
+}
 
 export class FirmwareCommand {
   constructor(
@@ -105,6 +115,15 @@ export class FirmwareCommand {
       return;
     }
     if (document.isDirty) await document.save();
+    // Refused at once, before a board is picked: what the editor already shows the firmware cannot have.
+    const blockers = firmwareBlockers(vscode.languages.getDiagnostics(document.uri));
+    if (blockers.length > 0) {
+      const more = blockers.length > 1 ? ` (and ${blockers.length - 1} more in the Problems panel)` : '';
+      const first = blockers[0];
+      const choice = await vscode.window.showErrorMessage(`Patchwise: no firmware for this model: line ${first.range.start.line + 1}: ${first.message}${more}.`, 'Show Problems');
+      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+      return;
+    }
     const target = await vscode.window.showQuickPick(targets, { title: 'Patchwise: Generate Firmware', placeHolder: 'Board and where to run it' });
     if (!target) return;
     const file = document.uri.fsPath;
@@ -144,7 +163,8 @@ export class FirmwareCommand {
             const file = path.resolve(outDir, m[1]);
             const range = new vscode.Range(Number(m[2]) - 1, Number(m[3]) - 1, Number(m[2]) - 1, Number(m[3]));
             const severity = m[4] === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
-            problems.set(file, [...(problems.get(file) ?? []), Object.assign(new vscode.Diagnostic(range, m[5], severity), { source: 'patchwise gcc' })]);
+            const problem = Object.assign(new vscode.Diagnostic(range, m[6], severity), m[5] ? { source: 'patchwise firmware', code: m[5] } : { source: 'patchwise gcc' });
+            problems.set(file, [...(problems.get(file) ?? []), problem]);
             this.problems.set(vscode.Uri.file(file), problems.get(file));
           }
         }
@@ -158,12 +178,22 @@ export class FirmwareCommand {
   private async report(document: vscode.TextDocument, target: Target, outDir: string, result: { code: number | null; stdout: string; stderr: string }): Promise<void> {
     const message = result.stderr.trim().split('\n').filter((l) => l.startsWith('patchwise:')).map((l) => l.slice('patchwise: '.length)).join(' ');
     if (result.code === null) return void vscode.window.showInformationMessage('Patchwise: firmware cancelled.');
-    if (result.code === 2) return void vscode.window.showErrorMessage('Patchwise: the model has errors the firmware cannot have; see the Problems panel.');
+    if (result.code === 2) {
+      const choice = await vscode.window.showErrorMessage(`Patchwise: no firmware for this model: ${message || 'the model has errors the firmware cannot have'}; they are in the Problems panel.`, 'Show Problems');
+      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+      return;
+    }
     let report: Record<string, unknown> | undefined;
     try {
       report = JSON.parse(result.stdout.trim().split('\n').pop() ?? '');
     } catch {
       report = undefined;
+    }
+    if (result.code === 1 && !report) {
+      // Refused before building: the model cannot fit the board (flash or SRAM); no folder was made.
+      const choice = await vscode.window.showErrorMessage(`Patchwise: no firmware for this model: ${message}`, 'Show Memory Chart');
+      if (choice) void vscode.commands.executeCommand('patchwise.showMemoryChart', document.uri.toString());
+      return;
     }
     if (result.code === 3 || !report) {
       const choice = await vscode.window.showErrorMessage(`Patchwise: ${message || 'the firmware run failed; see the Patchwise output.'}`, 'Open Settings', 'Show Output');

@@ -90,7 +90,9 @@ function render(): void {
   const peak = schedule
     ? `peak ${formatKiB(model.peakBytes)} with ${scheduleName(schedule.patch, schedule.untilBlock)} (layer by layer ${formatKiB(model.layerByLayerPeakBytes)})`
     : `peak ${formatKiB(model.peakBytes)} layer by layer (no schedule)`;
-  showHeader(`Memory: ${model.name}`, `${peak} · SRAM ${formatKiB(model.sramBytes)} (${model.target}): ${fits} · flash ${formatBytes(model.weightsBytes)} of ${formatBytes(model.flashBytes)}${measuredSummary()}`, data.problem);
+  // A model fits only when its weights fit the flash too: the headline says so beside the SRAM.
+  const flash = model.weightsBytes <= model.flashBytes ? 'fits' : `over by ${formatBytes(model.weightsBytes - model.flashBytes)}: no firmware fits`;
+  showHeader(`Memory: ${model.name}`, `${peak} · SRAM ${formatKiB(model.sramBytes)} (${model.target}): ${fits} · flash: weights ${formatBytes(model.weightsBytes)} of ${formatBytes(model.flashBytes)}: ${flash}${measuredSummary()}`, data.problem);
   viewSelect.parentElement!.hidden = !schedule;
   applyChartTheme(theme);
   drawLegend(data);

@@ -16,7 +16,7 @@ import { exportQdq } from './core/import/onnxExport';
 import { quantizeOnnx } from './core/import/onnxWeights';
 import { readCalibrationFolder } from './calibration';
 import { nodeFileSystem } from './nodeFileSystem';
-import { buildProject, ToolPaths } from './firmwareBuild';
+import { buildProject, predictOverflow, ToolPaths } from './firmwareBuild';
 import { runProject, RunTarget } from './firmwareRun';
 
 // Firmware: generate the project (model + runtime + board files), build it (host cc or
@@ -130,6 +130,8 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   if (analysis.hasErrors || !analysis.model || !analysis.report) return { analysis, diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error') };
   const unsupported = checkRuntimeSupport(analysis.model);
   if (unsupported.length > 0) return { analysis, diagnostics: unsupported };
+  const overflow = board === 'host' ? undefined : predictOverflow(analysis.report);
+  if (overflow) return { analysis, diagnostics: [], failure: overflow };
   const model = analysis.model;
   const quantized = quantizeForFirmware(analysis, request);
   if (!quantized.qm) return { analysis, diagnostics: quantized.diagnostics };
@@ -143,6 +145,8 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   const files = [...sources.files, ...boardSpecific, ...runtimeFiles()];
   const keep = request.outDir !== undefined;
   const dir = keep ? path.resolve(request.outDir!) : fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-fw-'));
+  // A project that cannot fit is no project: a folder made for it goes again (one that was there stays).
+  const madeHere = keep && !fs.existsSync(dir);
   try {
     for (const f of files) {
       fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
@@ -152,6 +156,10 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
     if (!request.run && !request.build) return result;
     request.onProgress?.('build');
     const built = buildProject(dir, board, files, analysis.report, request);
+    if (built.failure?.kind === 'overflow' && madeHere) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      return { analysis, diagnostics: [], reference, failure: built.failure };
+    }
     if (built.failure) return { ...result, failure: built.failure, ...(built.size ? { size: built.size } : {}) };
     if (!request.run) return { ...result, ...(built.size ? { size: built.size } : {}) };
     request.onProgress?.(request.run);

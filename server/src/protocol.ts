@@ -77,7 +77,11 @@ export interface StatusParams {
   /** Activation peak with the schedule; null without a model. */
   peakBytes: number | null;
   budgetBytes: number | null;
+  /** The peak within the SRAM budget. */
   fits: boolean;
+  /** Weights bytes and the flash they must fit; null without a model. */
+  weightsBytes: number | null;
+  flashBytes: number | null;
   hasErrors: boolean;
 }
 

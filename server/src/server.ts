@@ -86,6 +86,8 @@ function validate(document: TextDocument): void {
       peakBytes: report?.peakBytes ?? null,
       budgetBytes: report?.target.sramBytes ?? null,
       fits: report?.fitsSram ?? false,
+      weightsBytes: report?.weightsBytes ?? null,
+      flashBytes: report?.target.flashBytes ?? null,
       hasErrors: doc.analysis.hasErrors,
     };
     void connection.sendNotification(protocol.statusNotification, status);

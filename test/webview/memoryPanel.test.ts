@@ -67,7 +67,7 @@ describe('memory panel page (headless Chromium)', function () {
     assert.ok(ticks.includes('block0.conv'), ticks.join(', '));
     const annotations = await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations');
     assert.deepEqual(JSON.parse(JSON.stringify(annotations)).labels.map((l: { text: string }) => l.text), ['peak 171.5 KiB', 'layer by layer 1372.0 KiB']);
-    assert.match(await run.page.locator('#summary').innerText(), /^peak 171\.5 KiB with patch=4x4 until=block4 \(layer by layer 1372\.0 KiB\) · SRAM 320\.0 KiB \(stm32f746\): fits · flash 3\.38 MiB of 1\.00 MiB$/);
+    assert.match(await run.page.locator('#summary').innerText(), /^peak 171\.5 KiB with patch=4x4 until=block4 \(layer by layer 1372\.0 KiB\) · SRAM 320\.0 KiB \(stm32f746\): fits · flash: weights 3\.38 MiB of 1\.00 MiB: over by 2\.38 MiB: no firmware fits$/);
     assert.equal(await run.page.locator('#problem').isHidden(), true);
     await run.screenshot('memory-dark');
     assert.deepEqual(run.problems, []);
