@@ -207,7 +207,9 @@ export class FirmwareCommand {
       return;
     }
     this.results.set(document.uri.toString(), report);
-    const counts = report.instructions !== undefined ? `${Number(report.instructions).toLocaleString('en')} instructions` : report.cycles !== undefined ? `${Number(report.cycles).toLocaleString('en')} cycles` : `${report.runMicros} µs`;
+    const counts = report.instructions !== undefined ? `${Number(report.instructions).toLocaleString('en')} instructions`
+      : report.cycles === null ? 'cycles not measured (no DWT in Renode)'
+      : report.cycles !== undefined ? `${Number(report.cycles).toLocaleString('en')} cycles` : `${report.runMicros} µs`;
     const same = report.matchesReference ? 'the same bytes as the reference' : `DIFFERENT bytes from the reference (${report.checksum} vs ${report.referenceChecksum})`;
     const text = `${report.model} on ${report.board}: ${same}; arena ${report.measuredArenaBytes} of ${report.predictedArenaBytes} B predicted; ${counts}.`;
     const show = result.code === 0 ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;

@@ -56,7 +56,7 @@ function render(): void {
   const schedule = model.schedule;
   const overlap = data.overlap;
   const summary = schedule
-    ? `${scheduleName(schedule.patch, schedule.untilBlock)}: ${schedule.patch[0] * schedule.patch[1]} patches, an interior patch reads ${schedule.inputPatch[0]}×${schedule.inputPatch[1]} input pixels; the stage computes ${percent(schedule.overheadStage)} more MACs than layer by layer (${percent(schedule.overheadTotal)} overall)`
+    ? `${scheduleName(schedule.patch, schedule.untilBlock)}: ${schedule.patch[0] * schedule.patch[1]} patches, the largest patch reads ${schedule.inputPatch[0]}×${schedule.inputPatch[1]} input pixels; the stage computes ${percent(schedule.overheadStage)} more MACs than layer by layer (${percent(schedule.overheadTotal)} overall)`
     : 'Layer by layer: no patches.';
   const noSchedule = 'The model has no schedule line: add one (e.g. schedule patch=4x4 until=block4), or pick one in the Schedule Explorer, to see its patches.';
   showHeader(`Patch overlap: ${model.name}`, summary, [data.problem, overlap ? null : noSchedule].filter(Boolean).join(' ') || null);

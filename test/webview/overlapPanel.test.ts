@@ -28,7 +28,7 @@ describe('overlap panel page (headless Chromium)', function () {
     assert.equal(await run.page.locator('#tensorLabel').innerText(), '1/13: input 224×224×3');
     assert.deepEqual(await run.probe('legend("rfLegend")'), ['receptive field (input pixels, rows)', 'recomputation in the patch stage (× the layer-by-layer work)']);
     assert.deepEqual(await run.probe('axisTitles("rf")'), { x: 'layer', y: 'receptive field (px)', y1: 'recomputation (×)' });
-    assert.match(await run.page.locator('#summary').innerText(), /^patch=4x4 until=block4: 16 patches, an interior patch reads 75×75 input pixels; the stage computes \+30\.6% more MACs than layer by layer \(\+9\.3% overall\)$/);
+    assert.match(await run.page.locator('#summary').innerText(), /^patch=4x4 until=block4: 16 patches, the largest patch reads 75×75 input pixels; the stage computes \+30\.6% more MACs than layer by layer \(\+9\.3% overall\)$/);
     assert.match(await run.page.locator('#patchInfo').innerText(), /^4×4 patches on input 224×224×3\.\nTogether they cover 1\.\d\d× its pixels/);
     await run.screenshot('overlap-dark');
     assert.deepEqual(run.problems, []);

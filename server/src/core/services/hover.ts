@@ -100,7 +100,7 @@ function scheduleHover(doc: DocumentAnalysis): string | undefined {
   return [
     `**schedule** patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}: blocks 0–${s.untilBlock} run patch by patch`,
     '',
-    `Input patch ${dims(s.inputPatch)} px (an interior patch) · stage output ${formatKiB(s.stageOutputBytes)}`,
+    `Input patch ${dims(s.inputPatch)} px (the largest patch) · stage output ${formatKiB(s.stageOutputBytes)}`,
     '',
     `Patch stage ${formatKiB(s.stagePeakBytes)} (${formatKiB(s.perPatchPeakBytes)} per patch at block ${s.perPatchPeakBlock} + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes)} stage buffers); ${later}`,
     '',
