@@ -48,6 +48,7 @@ describe('memory panel page (headless Chromium)', function () {
     run = await browser.open('memory', 'dark');
     assert.deepEqual(await run.posted(), [{ type: 'ready' }]);
     await run.send(dataMessage('memory'));
+    await run.page.selectOption('#view', 'both');
     const memory = await plotInk('memory');
     assert.ok(memory.colored > memory.total * 0.03, `bars drawn in the plot area: ${JSON.stringify(memory)}`);
     const flash = await plotInk('flash');
@@ -89,6 +90,8 @@ describe('memory panel page (headless Chromium)', function () {
   it('reveals the clicked layer and highlights the cursor line', async () => {
     run = await browser.open('memory', 'light');
     await run.send(dataMessage('memory'));
+    await run.screenshot('memory-scheduled-first-light');
+    await run.page.selectOption('#view', 'both');
     // Block 2's expand conv (layer 3) is on line 11 of the example.
     const at = await run.probe<{ x: number; y: number }>('pointAt("memory", 6, 3)');
     await run.click(at.x, at.y + 5);
@@ -127,6 +130,12 @@ describe('memory panel page (headless Chromium)', function () {
   it('keeps its view across hide and show, and redraws when the theme changes', async () => {
     run = await browser.open('memory', 'dark');
     await run.send(dataMessage('memory'));
+    // The scheduled view first; layer by layer is in the headline and one choice away.
+    assert.equal(await run.page.locator('#view').inputValue(), 'scheduled');
+    assert.deepEqual(await run.page.evaluate('window.patchwiseCharts.memory.data.datasets.map((d) => d.stack).filter((s, i, a) => a.indexOf(s) === i)'), ['scheduled']);
+    assert.match(await run.page.locator('#summary').innerText(), /\(layer by layer 1372\.0 KiB\)/);
+    await run.screenshot('memory-scheduled-first-dark');
+    await run.page.selectOption('#view', 'both');
     await run.page.selectOption('#view', 'scheduled');
     const state = await run.probe('state()');
     // Beside the UI state, the model the data came from: VS Code gives it back after a window reload.
