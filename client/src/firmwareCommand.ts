@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { calibrationFlags } from './firmwareFlags';
+import { resultText } from './firmwareText';
 import type { Measured } from './panels/messages';
 
 // `Patchwise: Generate Firmware`: pick a board and where to run, then the CLI (dist/cli.js, the
@@ -207,11 +208,7 @@ export class FirmwareCommand {
       return;
     }
     this.results.set(document.uri.toString(), report);
-    const counts = report.instructions !== undefined ? `${Number(report.instructions).toLocaleString('en')} instructions`
-      : report.cycles === null ? 'cycles not measured (no DWT in Renode)'
-      : report.cycles !== undefined ? `${Number(report.cycles).toLocaleString('en')} cycles` : `${report.runMicros} µs`;
-    const same = report.matchesReference ? 'the same bytes as the reference' : `DIFFERENT bytes from the reference (${report.checksum} vs ${report.referenceChecksum})`;
-    const text = `${report.model} on ${report.board}: ${same}; arena ${report.measuredArenaBytes} of ${report.predictedArenaBytes} B predicted; ${counts}.`;
+    const text = resultText(report);
     const show = result.code === 0 ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     const choice = await show(`Patchwise: ${text}${message ? ` ${message}` : ''}`, 'Open Project', 'Show Memory Chart');
     if (choice === 'Open Project') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path.join(outDir, 'README.md')));

@@ -287,7 +287,10 @@ function firmware(options: Options, text: string): Exit {
     } else if (r.instructions !== undefined || r.cycles !== undefined) {
       const unit = r.instructions !== undefined ? 'instructions' : 'cycles';
       const split = r.split as { stage: number; later: number };
-      write(`${unit.padEnd(8)} ${r[unit]} (patch stage ${split.stage}, the rest ${split.later}); stack ${r.stackBytes} B`);
+      // Instructions are not cycles: their time at the board's 216 MHz is an estimate, and says so.
+      const ms = ((1000 * Number(r[unit])) / 216e6).toFixed(2);
+      const time = unit === 'instructions' ? `≈ ${ms} ms at 216 MHz, estimated at one instruction a cycle` : `${ms} ms at 216 MHz`;
+      write(`${unit.padEnd(8)} ${r[unit]} (patch stage ${split.stage}, the rest ${split.later}; ${time}); stack ${r.stackBytes} B`);
     } else {
       write(`time     ${r.runMicros} µs on this machine`);
     }

@@ -87,7 +87,7 @@ export interface StatusParams {
 
 /** Options the client passes at start-up (`initializationOptions`). */
 export interface InitializationOptions {
-  settings?: { target?: string; sramBudget?: string; flashBudget?: string };
+  settings?: { target?: string; sramBudget?: string; flashBudget?: string; codeLens?: { blocks?: boolean }; inlayHints?: { shapes?: boolean } };
   /** Delay between the last edit and validation, ms (default 100). */
   debounceMs?: number;
 }

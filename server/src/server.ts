@@ -112,6 +112,9 @@ async function updateSettings(pushed: unknown): Promise<void> {
   budgetOverride(settings, problems);
   for (const problem of problems) void connection.window.showWarningMessage(`Patchwise: ${problem}`);
   for (const document of documents.all()) scheduleValidation(document.uri);
+  // Lenses and hints follow their settings: the editor asks again only when told to.
+  void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  void connection.languages.inlayHint.refresh().catch(() => undefined);
 }
 
 connection.onInitialize((params): InitializeResult => {
@@ -172,7 +175,7 @@ connection.onCodeAction((params, token) =>
 
 connection.onCodeLens((params, token) =>
   withDocument('code lenses', params.textDocument.uri, token, [], (doc) =>
-    service.findCodeLenses(doc).flatMap((lens) => [
+    service.findCodeLenses(doc, settings).flatMap((lens) => [
       { range: lens.range, command: { title: lens.title, command: 'patchwise.showMemoryReport', arguments: [params.textDocument.uri, lens.block] } },
       { range: lens.range, command: { title: '$(graph) chart', command: 'patchwise.showMemoryChart', arguments: [params.textDocument.uri, lens.block] } },
     ]),
@@ -186,7 +189,7 @@ connection.onDocumentSymbol((params, token) =>
 connection.languages.inlayHint.on((params, token) =>
   withDocument('inlay hints', params.textDocument.uri, token, [], (doc) =>
     service
-      .findInlayHints(doc)
+      .findInlayHints(doc, settings)
       .filter((h) => h.position.line >= params.range.start.line && h.position.line <= params.range.end.line)
       .map((h) => ({ position: h.position, label: h.label, tooltip: h.tooltip, paddingLeft: true })),
   ),

@@ -147,7 +147,7 @@ describe('chart panels, end to end (code-server)', function () {
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'the same bytes as the reference' });
     await toast.first().waitFor({ timeout: 180_000 });
     const text = await toast.first().innerText();
-    assert.match(text, /vww-mbv1-0\.25-96 on qemu-mps2-an500: the same bytes as the reference; arena 30300 of 30300 B predicted; [\d,]+ instructions/);
+    assert.match(text, /vww-mbv1-0\.25-96 on qemu-mps2-an500: the same bytes as the reference; arena 29\.6 KiB of 29\.6 KiB predicted \(30,300 of 30,300 B\); [\d,]+ instructions \(≈ [\d.]+ ms at 216 MHz, estimated at one instruction a cycle\)/);
     await screenshot(page, '05-firmware-result');
     assert.ok(fs.existsSync(path.join(workspaceDir, 'vww-mbv1-0.25-96-firmware-qemu-mps2-an500', 'firmware.elf')), 'the project next to the model');
     // The memory chart follows the model and draws the measurement against the prediction.

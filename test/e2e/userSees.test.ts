@@ -125,6 +125,11 @@ describe('what a user sees, end to end (code-server)', function () {
     await openFile(page, mobilenet);
     const status = await waitUntil(() => peakStatus(page), (t) => t.includes('Flash'), 'the flash in the status bar');
     assert.equal(status, 'Peak 171.5 / 320 KiB · Flash 3.38 / 1.00 MiB');
+    // Quiet by default: one summary lens (on the model line), no shape hints at the line ends.
+    const lens = page.locator('.monaco-editor .codelens-decoration', { hasText: 'of budget' });
+    await lens.first().waitFor({ timeout: uiTimeoutMs });
+    assert.deepEqual((await lens.allInnerTexts()).map((t) => t.split('|')[0].trim()), ['peak 171.5 KiB · 54% of budget (block 5)']);
+    assert.equal(await page.locator('.monaco-editor .view-lines', { hasText: '112×112×32' }).count(), 0, 'no inlay hints');
     const item = page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: /Peak / }).first();
     const [itemColor, barColor] = await Promise.all([
       // (No DOM library in the tests' compile: getComputedStyle is reached through globalThis.)
