@@ -91,10 +91,11 @@ describe('chart panels, end to end (code-server)', function () {
 
   it('a click on a bar moves the editor cursor to that layer\'s line, and the cursor highlights its bars', async () => {
     const frame = await frameWith(page, '#memoryChart');
-    // Layer 3, block 2's expand conv, on line 11; the click lands on its solid (scheduled) bar.
+    // Layer 3, block 2's expand conv, on line 11; the click lands on its output bar (the chart opens
+    // on the scheduled bars: input, output, kept, stage buffer, scratch).
     const at = await frame.evaluate(() => {
       const chart = (globalThis as unknown as { patchwiseCharts: { memory: { canvas: { getBoundingClientRect(): { left: number; top: number } }; getDatasetMeta(i: number): { data: { x: number; y: number }[] } } } }).patchwiseCharts.memory;
-      const bar = chart.getDatasetMeta(6).data[3];
+      const bar = chart.getDatasetMeta(1).data[3];
       return { x: bar.x, y: bar.y + 4 };
     });
     // The bounding box of an element in a frame is in page coordinates.

@@ -60,7 +60,12 @@ describe('language server over stdio', function () {
     assert.match(block, /Memory layer by layer 1372\.0 KiB at `block2\.expand` \(in 196\.0 KiB \+ out 1176\.0 KiB \+ kept 0\.0 KiB\)/);
     assert.match(block, /\*\*Receptive field\*\* 11×11 px · jump 4 · start −5/);
     // The expand conv of block 2 reads a 35×35 region per interior patch: 35 − 112/4 = 7 rows of halo.
-    assert.match(block, /\| `block2\.expand` \| 112×112×96 \| 19\.3M \| 196\.0 KiB \/ 1176\.0 KiB \/ 0\.0 KiB \| 7 \/ 2 \/ −3 \| 35×35 \| \+7\/\+7 \| ×1\.\d\d \|/);
+    // Two tables of at most five columns (an eight-column one was clipped by the hover's width).
+    assert.match(block, /\| `block2\.expand` \| 112×112×96 \| 19\.3M \| 196\.0 KiB \/ 1176\.0 KiB \/ 0\.0 KiB \| 7 \/ 2 \/ −3 \|$/m);
+    assert.match(block, /\| `block2\.expand` \| 35×35 \| \+7\/\+7 \| ×1\.\d\d \|/);
+    // The depthwise conv writes over its input: its output is 'in place', not 0.0 KiB.
+    assert.match(block, /\| `block2\.dw` \| 56×56×96 \| [\d.]+[kM] \| [\d.]+ KiB \/ in place \/ 0\.0 KiB \|/);
+    assert.ok(block.split('\n').filter((l) => l.startsWith('|')).every((l) => l.split('|').length - 2 <= 5), 'no table wider than five columns');
     assert.match(block, /Also from this line: block 3 → 56×56×24/);
     const schedule = hoverText(await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: scheduleLine, character: 2 } }));
     assert.match(schedule, /Input patch 75×75 px/);
