@@ -43,6 +43,8 @@ export interface OptimizeResult {
   pareto: Candidate[];
   /** Why nothing fits, when nothing does. */
   reason?: string;
+  /** When no schedule fits: the model changes that make one fit (input, width, target), each analysed. */
+  changes: OptimizeChoice[];
   /** Set when the document has errors or no model. */
   error?: string;
 }

@@ -14,6 +14,7 @@ import { nodeFileSystem } from './nodeFileSystem';
 import { formatReport } from './cliFormat';
 import { fromDiagnostic, toCodeAction, toCompletionItem, toDiagnostic, toDocumentSymbol } from './convert';
 import { budgetOverride } from './core/services/document';
+import { describeFitChange } from './core/services/fitChanges';
 import { describeCandidate } from './core/services/codeActions';
 import { DocumentAnalysis, getLanguageService, Settings } from './core/services/languageService';
 import { onnxModelView } from './core/services/onnxModel';
@@ -206,11 +207,12 @@ connection.onRequest(protocol.analysisRequest, (params: protocol.AnalysisParams,
 
 connection.onRequest(protocol.optimizeRequest, (params: protocol.OptimizeParams, token) =>
   withDocument<protocol.OptimizeResult | null>('optimize', params.uri, token, null, (doc, document) => {
-    const base = { uri: document.uri, version: document.version, budgetBytes: doc.analysis.report?.target.sramBytes ?? 0, choices: [], pareto: [] };
+    const base = { uri: document.uri, version: document.version, budgetBytes: doc.analysis.report?.target.sramBytes ?? 0, choices: [], pareto: [], changes: [] };
     const search = doc.search;
     if (!search) return { ...base, error: 'The model has errors; fix them first (see the Problems panel).' };
     const choices = search.choices.map((c): protocol.OptimizeChoice => ({ title: describeCandidate(c), candidate: c, edits: [scheduleEdit(doc.analysis.ast, doc.text, c)] }));
-    return { ...base, choices, pareto: search.pareto, ...(search.reason ? { reason: search.reason } : {}) };
+    const changes = doc.fitChanges.map((c): protocol.OptimizeChoice => ({ title: describeFitChange(c), candidate: c.schedule, edits: c.edits }));
+    return { ...base, choices, pareto: search.pareto, changes, ...(search.reason ? { reason: search.reason } : {}) };
   }),
 );
 

@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import { CodeAction, Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { applyEdits, TextEdit } from '../../server/src/core/engine';
 import { getLanguageService } from '../../server/src/core/services/languageService';
+import { optimizeRequest, OptimizeResult } from '../../server/src/protocol';
 import { readExample } from '../helpers';
 import { codes, LspClient } from './lspClient';
 
@@ -86,6 +87,18 @@ describe('language server over stdio', function () {
     assert.ok(actions.every((a) => a.disabled === undefined && a.edit !== undefined));
     // The budget comes from the settings: a target line in the file would not change it.
     assert.ok(!actions.some((a) => /target/.test(a.title)));
+  });
+
+  it('Optimize Schedule under 128 KiB: no schedule, and the model changes that fit, each with its edits', async () => {
+    await client.open(uri, text);
+    await client.diagnostics(uri);
+    const result = await client.request<OptimizeResult>(optimizeRequest, { uri });
+    assert.deepEqual(result.choices, []);
+    assert.deepEqual(result.changes.map((c) => /^(input|width)/.exec(c.title)?.[1]), ['input', 'width'], JSON.stringify(result.changes.map((c) => c.title)));
+    for (const change of result.changes) {
+      const changed = applyEdits(text, change.edits);
+      assert.ok(getLanguageService().analyze(changed, { sramBudget: '128KiB' }).analysis.report!.fitsSram, change.title);
+    }
   });
 
   it('follows the budget setting, and the quick fix\'s edit makes the budget errors go away', async () => {
