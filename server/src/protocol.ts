@@ -67,6 +67,8 @@ export const onnxModelRequest = 'patchwise/onnxModel';
 export interface OnnxModelParams {
   /** A `file:` URI of the .onnx file. */
   uri: string;
+  /** Height and width to analyse a dynamic input at (the page's input form); default 224×224. */
+  input?: { h: number; w: number };
 }
 /** Null for a URI that is not a file. */
 export type OnnxModelResult = OnnxModelView | null;

