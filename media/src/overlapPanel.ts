@@ -85,6 +85,8 @@ function showTensor(): void {
   if (!overlap) return;
   const tensor = currentTensor(overlap);
   setText('tensorLabel', `${Number(slider.value) + 1}/${overlap.tensors.length}: ${tensor.label}`);
+  // One line, cut with an ellipsis (the whole label on hover): a wrapping label moved the picture.
+  byId('tensorLabel').title = tensor.label;
   regions.show(tensor, theme);
   if (rfChart && data) drawRf(data);
 }
@@ -160,7 +162,7 @@ function drawRf(data: PanelData): void {
             label: (item: TooltipItem<'bar' | 'line'>) => (item.datasetIndex === 0 ? `receptive field ${item.parsed.y ?? 0} px` : `recomputes ${(item.parsed.y ?? 0).toFixed(2)}×`),
           },
         },
-        annotations: { bands, lines: [{ axis: 'y' as const, value: model.input[0], color: theme.muted, label: `input ${model.input[0]} px` }] },
+        annotations: { bands, lines: [{ axis: 'y' as const, value: model.input[0], color: theme.muted, label: `input ${model.input[0]} px`, labelAt: 'start' as const }] },
       },
       onClick: (event: { native: Event | null }) => {
         if (!rfChart || !event.native || !overlap) return;

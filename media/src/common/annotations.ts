@@ -10,6 +10,8 @@ export interface GuideLine {
   color: string;
   label: string;
   dash?: number[];
+  /** Where a horizontal line's label sits: 'end' (right, the default) or 'start' (left, clear of a curve rising to the right). */
+  labelAt?: 'start' | 'end';
 }
 
 export interface Band {
@@ -101,9 +103,11 @@ export const annotations: Plugin = {
         ctx.moveTo(area.left, at);
         ctx.lineTo(area.right, at);
         ctx.stroke();
-        ctx.textAlign = 'right';
-        ctx.textBaseline = 'bottom';
-        ctx.fillText(line.label, area.right - 4, at - 3);
+        const start = line.labelAt === 'start';
+        ctx.textAlign = start ? 'left' : 'right';
+        // Below the line at the start: the curve that climbs to it from the left stays above the text.
+        ctx.textBaseline = start ? 'top' : 'bottom';
+        ctx.fillText(line.label, start ? area.left + 4 : area.right - 4, start ? at + 3 : at - 3);
       } else {
         if (at < area.left || at > area.right) continue;
         ctx.moveTo(at, area.top);
