@@ -185,7 +185,7 @@ function drawMemory(data: PanelData): void {
           },
         },
         annotations: {
-          lines: [{ axis: 'y' as const, value: kib(model.sramBytes), color: theme.danger, label: `SRAM budget ${formatKiB(model.sramBytes)} (${model.target})` }, ...measuredLines()],
+          lines: [{ axis: 'y' as const, value: kib(model.sramBytes), color: theme.danger, label: `SRAM budget ${formatKiB(model.sramBytes)} (${model.target})`, labelBackground: withAlpha(theme.background, 0.85) }, ...measuredLines()],
           bands: memoryBands(data),
           labels: memoryLabels(data, datasets),
         },
@@ -212,7 +212,7 @@ function drawMemory(data: PanelData): void {
  */
 function measuredLines() {
   if (!measured || !data?.model || measured.predictedPeakBytes !== data.model.peakBytes) return [];
-  return [{ axis: 'y' as const, value: kib(measured.measuredArenaBytes), color: theme.palette.green, label: `measured ${formatKiB(measured.measuredArenaBytes)}` }];
+  return [{ axis: 'y' as const, value: kib(measured.measuredArenaBytes), color: theme.palette.green, label: `arena measured ${formatKiB(measured.measuredArenaBytes)}`, labelBackground: withAlpha(theme.background, 0.85) }];
 }
 
 /** The last firmware run in words, for the summary line (the chart line's label stays short). */

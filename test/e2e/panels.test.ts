@@ -157,7 +157,7 @@ describe('chart panels, end to end (code-server)', function () {
     const frame = await frameWith(page, '#memoryChart');
     const lines = () => frame.evaluate(() => (globalThis as unknown as { patchwiseCharts: { memory: { options: { plugins: { annotations: { lines: { label: string }[] } } } } } }).patchwiseCharts.memory.options.plugins.annotations.lines.map((l) => l.label));
     const labels = await waitUntil(lines, (l) => l.length === 2, 'the measured line in the memory chart');
-    assert.equal(labels[1], 'measured 29.6 KiB');
+    assert.equal(labels[1], 'arena measured 29.6 KiB');
     assert.match(await frame.locator('#summary').innerText(), /measured on qemu-mps2-an500: arena 29\.6 KiB of 29\.6 KiB predicted, the same bytes as the reference/);
     await screenshot(page, '06-memory-chart-measured');
   });

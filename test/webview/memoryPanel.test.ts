@@ -112,8 +112,11 @@ describe('memory panel page (headless Chromium)', function () {
     const lines = await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations.lines.map((l) => [l.value, l.label])');
     assert.deepEqual(lines, [
       [320, 'SRAM budget 320.0 KiB (stm32f746)'],
-      [176_985 / 1024, 'measured 172.8 KiB'],
+      [176_985 / 1024, 'arena measured 172.8 KiB'],
     ]);
+    // Both labels sit on a patch of the page's background: legible where they cross tall bars.
+    const backgrounds = await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations.lines.map((l) => typeof l.labelBackground)');
+    assert.deepEqual(backgrounds, ['string', 'string']);
     assert.match(await run.page.locator('#summary').innerText(), / · measured on qemu-mps2-an500: arena 172\.8 KiB of 172\.8 KiB predicted, the same bytes as the reference, 2,490,000,000 instructions$/);
     // A measurement of another version of the model (another peak) is not drawn.
     await run.send({ type: 'measured', measured: { ...measured, predictedPeakBytes: 1 } });
