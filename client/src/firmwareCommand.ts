@@ -80,13 +80,28 @@ function toolFlags(): string[] {
 /** gcc's `file:3:1: error: message` and Patchwise's own `file:3:1: error PW4001 message`. */
 const compilerLine = /^(.+?):(\d+):(\d+):\s+(error|warning)(?::\s+|\s+(PW\d{4})\s+)(.*)$/;
 
-/** What the firmware cannot have, of the language server's diagnostics: errors, and flash over budget. */
-const refusedCodes = new Set(['PW3003']);
-
-/** The model's diagnostics that stop Generate Firmware, as the editor already shows them. */
-export function firmwareBlockers(diagnostics: readonly vscode.Diagnostic[]): vscode.Diagnostic[] {
+/**
+ * The model's diagnostics that stop Generate Firmware, as the editor already shows them: errors in
+ * the model for every board; the budgets' (PW3xxx: SRAM over, flash over, a warning included) only
+ * for a microcontroller, since this machine has room for any model and checks its bytes all the same.
+ */
+export function firmwareBlockers(diagnostics: readonly vscode.Diagnostic[], board: 'host' | 'mcu'): vscode.Diagnostic[] {
   const codeOf = (d: vscode.Diagnostic) => String(typeof d.code === 'object' ? d.code.value : d.code ?? '');
-  return diagnostics.filter((d) => d.source === 'patchwise' && (d.severity === vscode.DiagnosticSeverity.Error || refusedCodes.has(codeOf(d))));
+  return diagnostics.filter((d) => {
+    if (d.source !== 'patchwise') return false;
+    const budget = codeOf(d).startsWith('PW3');
+    return budget ? board === 'mcu' && (d.severity === vscode.DiagnosticSeverity.Error || codeOf(d) === 'PW3003') : d.severity === vscode.DiagnosticSeverity.Error;
+  });
+}
+
+/** Refuses with the first blocker and a way to the rest; false when there is none. */
+async function refuse(blockers: vscode.Diagnostic[]): Promise<boolean> {
+  if (blockers.length === 0) return false;
+  const more = blockers.length > 1 ? ` (and ${blockers.length - 1} more in the Problems panel)` : '';
+  const first = blockers[0];
+  const choice = await vscode.window.showErrorMessage(`Patchwise: no firmware for this model: line ${first.range.start.line + 1}: ${first.message}${more}.`, 'Show Problems');
+  if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+  return true;
 }
 
 export class FirmwareCommand {
@@ -116,17 +131,12 @@ export class FirmwareCommand {
       return;
     }
     if (document.isDirty) await document.save();
-    // Refused at once, before a board is picked: what the editor already shows the firmware cannot have.
-    const blockers = firmwareBlockers(vscode.languages.getDiagnostics(document.uri));
-    if (blockers.length > 0) {
-      const more = blockers.length > 1 ? ` (and ${blockers.length - 1} more in the Problems panel)` : '';
-      const first = blockers[0];
-      const choice = await vscode.window.showErrorMessage(`Patchwise: no firmware for this model: line ${first.range.start.line + 1}: ${first.message}${more}.`, 'Show Problems');
-      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
-      return;
-    }
+    // Refused at once, on what the editor already shows: model errors before a board is picked, the
+    // budgets once it is a microcontroller; nothing is generated or built.
+    if (await refuse(firmwareBlockers(vscode.languages.getDiagnostics(document.uri), 'host'))) return;
     const target = await vscode.window.showQuickPick(targets, { title: 'Patchwise: Generate Firmware', placeHolder: 'Board and where to run it' });
     if (!target) return;
+    if (target.board !== 'host' && (await refuse(firmwareBlockers(vscode.languages.getDiagnostics(document.uri), 'mcu')))) return;
     const file = document.uri.fsPath;
     const outDir = path.join(path.dirname(file), `${path.basename(file, '.pnet')}-firmware-${target.board}`);
     const calibration = calibrationFlags(document.getText(), file, vscode.workspace.getConfiguration('patchwise', document.uri).get<string>('calibrationImages'));
