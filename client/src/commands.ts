@@ -58,10 +58,14 @@ export async function optimizeSchedule(client: LanguageClient | undefined): Prom
     .then(undefined, (error: Error) => void vscode.window.showWarningMessage(`Patchwise: the search stopped: ${error.message}`));
   if (!result) return;
   if (result.error) return void vscode.window.showWarningMessage(`Patchwise: ${result.error}`);
-  if (result.choices.length === 0) return void vscode.window.showWarningMessage(`Patchwise: no schedule fits ${result.budgetBytes / 1024} KiB. ${result.reason ?? ''}`);
+  // No schedule fits: the model changes that do (each analysed by the server), or why there is none.
+  const changes = result.choices.length === 0;
+  if (changes && result.changes.length === 0) return void vscode.window.showWarningMessage(`Patchwise: no schedule fits ${result.budgetBytes / 1024} KiB, and no smaller input, narrower width or larger target does either. ${result.reason ?? ''}`);
   const picked = await vscode.window.showQuickPick(
-    result.choices.map((c, i) => ({ label: c.title, description: i === 0 ? 'fewest MACs' : undefined, choice: c })),
-    { title: `Schedules that fit ${result.budgetBytes / 1024} KiB${result.bounded ? ` (the search stopped at its bound: split points up to block ${result.bounded.lastBlock}, ${result.bounded.evaluated} of ${result.bounded.total} schedules)` : ''}`, placeHolder: 'Pick a schedule to write into the model' },
+    (changes ? result.changes : result.choices).map((c, i) => ({ label: c.title, description: i === 0 && !changes ? 'fewest MACs' : undefined, choice: c })),
+    changes
+      ? { title: `No schedule fits ${result.budgetBytes / 1024} KiB; these changes to the model do`, placeHolder: 'Pick a change to write into the model (with its schedule)' }
+      : { title: `Schedules that fit ${result.budgetBytes / 1024} KiB${result.bounded ? ` (the search stopped at its bound: split points up to block ${result.bounded.lastBlock}, ${result.bounded.evaluated} of ${result.bounded.total} schedules)` : ''}`, placeHolder: 'Pick a schedule to write into the model' },
   );
   if (!picked) return;
   if (document.version !== result.version) return void vscode.window.showWarningMessage('Patchwise: the model changed while searching; run the command again.');

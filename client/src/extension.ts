@@ -22,7 +22,10 @@ function createClient(context: vscode.ExtensionContext, output: vscode.OutputCha
   };
   const config = vscode.workspace.getConfiguration('patchwise');
   const initializationOptions: InitializationOptions = {
-    settings: { target: config.get<string>('target'), sramBudget: config.get<string>('sramBudget'), flashBudget: config.get<string>('flashBudget') },
+    settings: {
+      target: config.get<string>('target'), sramBudget: config.get<string>('sramBudget'), flashBudget: config.get<string>('flashBudget'),
+      codeLens: { blocks: config.get<boolean>('codeLens.blocks') }, inlayHints: { shapes: config.get<boolean>('inlayHints.shapes') },
+    },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'pnet' }, { scheme: 'untitled', language: 'pnet' }],

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { calibrationFlags, inputFileFlags } from './firmwareFlags';
+import { resultText } from './firmwareText';
 import type { Measured } from './panels/messages';
 
 // `Patchwise: Generate Firmware`: pick a board and where to run, then the CLI (dist/cli.js, the
@@ -76,7 +77,32 @@ function toolFlags(): string[] {
   return flags;
 }
 
-const compilerLine = /^(.+?):(\d+):(\d+):\s+(error|warning):\s+(.*)$/;
+/** gcc's `file:3:1: error: message` and Patchwise's own `file:3:1: error PW4001 message`. */
+const compilerLine = /^(.+?):(\d+):(\d+):\s+(error|warning)(?::\s+|\s+(PW\d{4})\s+)(.*)$/;
+
+/**
+ * The model's diagnostics that stop Generate Firmware, as the editor already shows them: errors in
+ * the model for every board; the budgets' (PW3xxx: SRAM over, flash over, a warning included) only
+ * for a microcontroller, since this machine has room for any model and checks its bytes all the same.
+ */
+export function firmwareBlockers(diagnostics: readonly vscode.Diagnostic[], board: 'host' | 'mcu'): vscode.Diagnostic[] {
+  const codeOf = (d: vscode.Diagnostic) => String(typeof d.code === 'object' ? d.code.value : d.code ?? '');
+  return diagnostics.filter((d) => {
+    if (d.source !== 'patchwise') return false;
+    const budget = codeOf(d).startsWith('PW3');
+    return budget ? board === 'mcu' && (d.severity === vscode.DiagnosticSeverity.Error || codeOf(d) === 'PW3003') : d.severity === vscode.DiagnosticSeverity.Error;
+  });
+}
+
+/** Refuses with the first blocker and a way to the rest; false when there is none. */
+async function refuse(blockers: vscode.Diagnostic[]): Promise<boolean> {
+  if (blockers.length === 0) return false;
+  const more = blockers.length > 1 ? ` (and ${blockers.length - 1} more in the Problems panel)` : '';
+  const first = blockers[0];
+  const choice = await vscode.window.showErrorMessage(`Patchwise: no firmware for this model: line ${first.range.start.line + 1}: ${first.message}${more}.`, 'Show Problems');
+  if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+  return true;
+}
 
 export class FirmwareCommand {
   constructor(
@@ -105,8 +131,12 @@ export class FirmwareCommand {
       return;
     }
     if (document.isDirty) await document.save();
+    // Refused at once, on what the editor already shows: model errors before a board is picked, the
+    // budgets once it is a microcontroller; nothing is generated or built.
+    if (await refuse(firmwareBlockers(vscode.languages.getDiagnostics(document.uri), 'host'))) return;
     const target = await vscode.window.showQuickPick(targets, { title: 'Patchwise: Generate Firmware', placeHolder: 'Board and where to run it' });
     if (!target) return;
+    if (target.board !== 'host' && (await refuse(firmwareBlockers(vscode.languages.getDiagnostics(document.uri), 'mcu')))) return;
     const file = document.uri.fsPath;
     const outDir = path.join(path.dirname(file), `${path.basename(file, '.pnet')}-firmware-${target.board}`);
     const calibration = calibrationFlags(document.getText(), file, vscode.workspace.getConfiguration('patchwise', document.uri).get<string>('calibrationImages'));
@@ -145,7 +175,8 @@ export class FirmwareCommand {
             const file = path.resolve(outDir, m[1]);
             const range = new vscode.Range(Number(m[2]) - 1, Number(m[3]) - 1, Number(m[2]) - 1, Number(m[3]));
             const severity = m[4] === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
-            problems.set(file, [...(problems.get(file) ?? []), Object.assign(new vscode.Diagnostic(range, m[5], severity), { source: 'patchwise gcc' })]);
+            const problem = Object.assign(new vscode.Diagnostic(range, m[6], severity), m[5] ? { source: 'patchwise firmware', code: m[5] } : { source: 'patchwise gcc' });
+            problems.set(file, [...(problems.get(file) ?? []), problem]);
             this.problems.set(vscode.Uri.file(file), problems.get(file));
           }
         }
@@ -159,12 +190,22 @@ export class FirmwareCommand {
   private async report(document: vscode.TextDocument, target: Target, outDir: string, result: { code: number | null; stdout: string; stderr: string }): Promise<void> {
     const message = result.stderr.trim().split('\n').filter((l) => l.startsWith('patchwise:')).map((l) => l.slice('patchwise: '.length)).join(' ');
     if (result.code === null) return void vscode.window.showInformationMessage('Patchwise: firmware cancelled.');
-    if (result.code === 2) return void vscode.window.showErrorMessage('Patchwise: the model has errors the firmware cannot have; see the Problems panel.');
+    if (result.code === 2) {
+      const choice = await vscode.window.showErrorMessage(`Patchwise: no firmware for this model: ${message || 'the model has errors the firmware cannot have'}; they are in the Problems panel.`, 'Show Problems');
+      if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+      return;
+    }
     let report: Record<string, unknown> | undefined;
     try {
       report = JSON.parse(result.stdout.trim().split('\n').pop() ?? '');
     } catch {
       report = undefined;
+    }
+    if (result.code === 1 && !report) {
+      // Refused before building: the model cannot fit the board (flash or SRAM); no folder was made.
+      const choice = await vscode.window.showErrorMessage(`Patchwise: no firmware for this model: ${message}`, 'Show Memory Chart');
+      if (choice) void vscode.commands.executeCommand('patchwise.showMemoryChart', document.uri.toString());
+      return;
     }
     if (result.code === 3 || !report) {
       const choice = await vscode.window.showErrorMessage(`Patchwise: ${message || 'the firmware run failed; see the Patchwise output.'}`, 'Open Settings', 'Show Output');
@@ -178,9 +219,7 @@ export class FirmwareCommand {
       return;
     }
     this.results.set(document.uri.toString(), report);
-    const counts = report.instructions !== undefined ? `${Number(report.instructions).toLocaleString('en')} instructions` : report.cycles !== undefined ? `${Number(report.cycles).toLocaleString('en')} cycles` : `${report.runMicros} µs`;
-    const same = report.matchesReference ? 'the same bytes as the reference' : `DIFFERENT bytes from the reference (${report.checksum} vs ${report.referenceChecksum})`;
-    const text = `${report.model} on ${report.board}: ${same}; arena ${report.measuredArenaBytes} of ${report.predictedArenaBytes} B predicted; ${counts}.`;
+    const text = resultText(report);
     const show = result.code === 0 ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     const choice = await show(`Patchwise: ${text}${message ? ` ${message}` : ''}`, 'Open Project', 'Show Memory Chart');
     if (choice === 'Open Project') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path.join(outDir, 'README.md')));

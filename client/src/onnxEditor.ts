@@ -44,6 +44,8 @@ class OnnxEditor implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Bumped per request: a slow answer must not overwrite a newer one. */
   private generation = 0;
+  /** The size a dynamic input is analysed at, once the page's input form set it. */
+  private input: { h: number; w: number } | undefined;
 
   constructor(
     private readonly uri: vscode.Uri,
@@ -80,6 +82,9 @@ class OnnxEditor implements vscode.Disposable {
         return this.refresh();
       case 'createScheduleFile':
         return this.createScheduleFile();
+      case 'setInput':
+        this.input = { h: message.h, w: message.w };
+        return this.refresh();
       case 'log':
         return this.log(`${message.level}: ${message.text}`);
       // 'reveal' and 'applySchedule': an .onnx file has no lines to go to and no schedule to edit.
@@ -92,7 +97,7 @@ class OnnxEditor implements vscode.Disposable {
     if (!view) return;
     const messages: HostMessage[] = [
       { type: 'data', data: view.data },
-      { type: 'onnxModel', note: view.note, diagnostics: view.diagnostics, canCreate: view.scheduleFile !== null },
+      { type: 'onnxModel', note: view.note, diagnostics: view.diagnostics, canCreate: view.scheduleFile !== null, dynamicInput: view.dynamicInput },
     ];
     for (const message of messages) void this.panel.webview.postMessage(message);
   }
@@ -101,7 +106,7 @@ class OnnxEditor implements vscode.Disposable {
     const client = this.client();
     if (client?.state !== State.Running) return null;
     const generation = ++this.generation;
-    const params: OnnxModelParams = { uri: this.uri.toString() };
+    const params: OnnxModelParams = { uri: this.uri.toString(), ...(this.input ? { input: this.input } : {}) };
     try {
       const view = await client.sendRequest<OnnxModelResult>(onnxModelRequest, params);
       return generation === this.generation ? view : null;

@@ -1,10 +1,8 @@
 import * as vscode from 'vscode';
 import type { StatusParams } from '../../server/src/protocol';
+import { statusText } from './statusText';
 
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)}`;
-const budget = (bytes: number) => (bytes % 1024 === 0 ? `${bytes / 1024}` : kib(bytes));
-
-/** "Peak 171.5 / 320 KiB" for the active .pnet editor; red when over the budget. */
+/** "Peak 171.5 / 320 KiB" for the active .pnet editor; red when over the SRAM or the flash budget. */
 export class PeakStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('patchwise.peak', vscode.StatusBarAlignment.Right, 100);
   private readonly latest = new Map<string, StatusParams>();
@@ -32,15 +30,10 @@ export class PeakStatus implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    if (status.peakBytes === null || status.budgetBytes === null) {
-      this.item.text = '$(warning) Peak: no model';
-      this.item.tooltip = 'Patchwise cannot analyse this file yet: see the Problems panel.';
-      this.item.backgroundColor = undefined;
-    } else {
-      this.item.text = `${status.fits ? '' : '$(error) '}Peak ${kib(status.peakBytes)} / ${budget(status.budgetBytes)} KiB`;
-      this.item.tooltip = `Peak activation memory ${kib(status.peakBytes)} KiB of a ${budget(status.budgetBytes)} KiB SRAM budget${status.fits ? '' : ' — over budget'}. Click for the memory report.`;
-      this.item.backgroundColor = status.fits ? undefined : new vscode.ThemeColor('statusBarItem.errorBackground');
-    }
+    const shown = statusText(status);
+    this.item.text = shown.text;
+    this.item.tooltip = shown.tooltip;
+    this.item.backgroundColor = shown.over ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.show();
   }
 

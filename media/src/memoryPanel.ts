@@ -40,7 +40,9 @@ let flashChart: Chart<'line'> | undefined;
 
 let measured: Measured | null = null;
 
-const host = connect<State>({ view: 'both', hidden: [] }, (message) => {
+// The scheduled bars first: beside the layer-by-layer ones (1,372 KiB for MobileNetV2) they are a
+// sliver; the headline keeps the layer-by-layer peak as context, and the view select shows both.
+const host = connect<State>({ view: 'scheduled', hidden: [] }, (message) => {
   if (message.type === 'data') {
     data = message.data;
     render();
@@ -72,7 +74,8 @@ onThemeChange(() => {
 
 function partColors(): Record<Part, string> {
   const p = theme.palette;
-  return { inputBytes: p.blue, outputBytes: p.green, keptBytes: p.purple, stageBytes: p.orange, scratchBytes: p.yellow };
+  // Scratch in the theme's muted grey: yellow beside the stage buffer's orange read as one colour.
+  return { inputBytes: p.blue, outputBytes: p.green, keptBytes: p.purple, stageBytes: p.orange, scratchBytes: theme.muted };
 }
 
 function render(): void {
@@ -90,7 +93,9 @@ function render(): void {
   const peak = schedule
     ? `peak ${formatKiB(model.peakBytes)} with ${scheduleName(schedule.patch, schedule.untilBlock)} (layer by layer ${formatKiB(model.layerByLayerPeakBytes)})`
     : `peak ${formatKiB(model.peakBytes)} layer by layer (no schedule)`;
-  showHeader(`Memory: ${model.name}`, `${peak} · SRAM ${formatKiB(model.sramBytes)} (${model.target}): ${fits} · flash ${formatBytes(model.weightsBytes)} of ${formatBytes(model.flashBytes)}${measuredSummary()}`, data.problem);
+  // A model fits only when its weights fit the flash too: the headline says so beside the SRAM.
+  const flash = model.weightsBytes <= model.flashBytes ? 'fits' : `over by ${formatBytes(model.weightsBytes - model.flashBytes)}: no firmware fits`;
+  showHeader(`Memory: ${model.name}`, `${peak} · SRAM ${formatKiB(model.sramBytes)} (${model.target}): ${fits} · flash: weights ${formatBytes(model.weightsBytes)} of ${formatBytes(model.flashBytes)}: ${flash}${measuredSummary()}`, data.problem);
   viewSelect.parentElement!.hidden = !schedule;
   applyChartTheme(theme);
   drawLegend(data);
@@ -180,7 +185,7 @@ function drawMemory(data: PanelData): void {
           },
         },
         annotations: {
-          lines: [{ axis: 'y' as const, value: kib(model.sramBytes), color: theme.danger, label: `SRAM budget ${formatKiB(model.sramBytes)} (${model.target})` }, ...measuredLines()],
+          lines: [{ axis: 'y' as const, value: kib(model.sramBytes), color: theme.danger, label: `SRAM budget ${formatKiB(model.sramBytes)} (${model.target})`, labelBackground: withAlpha(theme.background, 0.85) }, ...measuredLines()],
           bands: memoryBands(data),
           labels: memoryLabels(data, datasets),
         },
@@ -207,7 +212,7 @@ function drawMemory(data: PanelData): void {
  */
 function measuredLines() {
   if (!measured || !data?.model || measured.predictedPeakBytes !== data.model.peakBytes) return [];
-  return [{ axis: 'y' as const, value: kib(measured.measuredArenaBytes), color: theme.palette.green, label: `measured ${formatKiB(measured.measuredArenaBytes)}` }];
+  return [{ axis: 'y' as const, value: kib(measured.measuredArenaBytes), color: theme.palette.green, label: `arena measured ${formatKiB(measured.measuredArenaBytes)}`, labelBackground: withAlpha(theme.background, 0.85) }];
 }
 
 /** The last firmware run in words, for the summary line (the chart line's label stays short). */

@@ -56,7 +56,7 @@ function render(): void {
   const schedule = model.schedule;
   const overlap = data.overlap;
   const summary = schedule
-    ? `${scheduleName(schedule.patch, schedule.untilBlock)}: ${schedule.patch[0] * schedule.patch[1]} patches, an interior patch reads ${schedule.inputPatch[0]}×${schedule.inputPatch[1]} input pixels; the stage computes ${percent(schedule.overheadStage)} more MACs than layer by layer (${percent(schedule.overheadTotal)} overall)`
+    ? `${scheduleName(schedule.patch, schedule.untilBlock)}: ${schedule.patch[0] * schedule.patch[1]} patches, the largest patch reads ${schedule.inputPatch[0]}×${schedule.inputPatch[1]} input pixels; the stage computes ${percent(schedule.overheadStage)} more MACs than layer by layer (${percent(schedule.overheadTotal)} overall)`
     : 'Layer by layer: no patches.';
   const noSchedule = 'The model has no schedule line: add one (e.g. schedule patch=4x4 until=block4), or pick one in the Schedule Explorer, to see its patches.';
   showHeader(`Patch overlap: ${model.name}`, summary, [data.problem, overlap ? null : noSchedule].filter(Boolean).join(' ') || null);
@@ -85,6 +85,8 @@ function showTensor(): void {
   if (!overlap) return;
   const tensor = currentTensor(overlap);
   setText('tensorLabel', `${Number(slider.value) + 1}/${overlap.tensors.length}: ${tensor.label}`);
+  // One line, cut with an ellipsis (the whole label on hover): a wrapping label moved the picture.
+  byId('tensorLabel').title = tensor.label;
   regions.show(tensor, theme);
   if (rfChart && data) drawRf(data);
 }
@@ -160,7 +162,7 @@ function drawRf(data: PanelData): void {
             label: (item: TooltipItem<'bar' | 'line'>) => (item.datasetIndex === 0 ? `receptive field ${item.parsed.y ?? 0} px` : `recomputes ${(item.parsed.y ?? 0).toFixed(2)}×`),
           },
         },
-        annotations: { bands, lines: [{ axis: 'y' as const, value: model.input[0], color: theme.muted, label: `input ${model.input[0]} px` }] },
+        annotations: { bands, lines: [{ axis: 'y' as const, value: model.input[0], color: theme.muted, label: `input ${model.input[0]} px`, labelAt: 'start' as const }] },
       },
       onClick: (event: { native: Event | null }) => {
         if (!rfChart || !event.native || !overlap) return;

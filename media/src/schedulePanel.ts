@@ -1,4 +1,4 @@
-import { Chart, LinearScale, LineElement, PointElement, ScatterController, Tooltip, TooltipItem } from 'chart.js';
+import { Chart, LinearScale, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip, TooltipItem } from 'chart.js';
 import type { PanelData, ScheduleSpace } from '../../server/src/core/services/panelTypes';
 import { maxOf, minOf } from '../../server/src/core/arrays';
 import { formatKiB, formatMacs } from '../../server/src/core/units';
@@ -13,7 +13,7 @@ import { onThemeChange, readTheme, Theme, withAlpha } from './common/theme';
 // the document's schedule and the best fitting one marked. Clicking a point (or a row of the front's
 // table) asks the extension to write that schedule into the model.
 
-Chart.register(ScatterController, PointElement, LineElement, LinearScale, Tooltip, annotations);
+Chart.register(ScatterController, PointElement, LineElement, LinearScale, LogarithmicScale, Tooltip, annotations);
 
 type YAxis = 'macs' | 'overhead';
 /** 'front': the vertical range around the Pareto front, where the choices are; 'all': every point. */
@@ -73,7 +73,7 @@ function render(): void {
     return;
   }
   showCharts(true);
-  const best = space.best >= 0 ? `best that fits: ${nameOf(space, space.best)} (${formatKiB(space.peakBytes[space.best])}, ${overhead(space, space.macs[space.best])} MACs)` : 'nothing fits';
+  const best = space.best >= 0 ? `best that fits (fewest MACs): ${nameOf(space, space.best)} (${formatKiB(space.peakBytes[space.best])}, ${overhead(space, space.macs[space.best])} MACs)` : 'nothing fits';
   showHeader(`Schedules: ${model.name}`, `${space.patchRows.length} schedules · SRAM budget ${formatKiB(space.budgetBytes)} · ${best}`, data.problem);
   applyChartTheme(theme);
   drawScatter(data, space);
@@ -90,8 +90,16 @@ function overhead(space: ScheduleSpace, macs: number): string {
   return `${percent >= 0 ? '+' : ''}${percent.toFixed(1)}%`;
 }
 
+/**
+ * Every schedule spans orders of magnitude of MACs (a late split on a fine grid costs 35× a good one):
+ * that view is logarithmic, and its overhead axis reads MACs as a percentage of layer by layer (100 %
+ * is layer by layer), which a log scale can show; the front's view stays linear in overhead.
+ */
+const logView = () => host.state.range === 'all';
+
 function yValue(space: ScheduleSpace, macs: number): number {
-  return host.state.yAxis === 'macs' ? macs / 1e6 : (100 * macs) / space.macsLayerByLayer - 100;
+  if (host.state.yAxis === 'macs') return macs / 1e6;
+  return logView() ? (100 * macs) / space.macsLayerByLayer : (100 * macs) / space.macsLayerByLayer - 100;
 }
 
 function point(space: ScheduleSpace, i: number): Point {
@@ -109,7 +117,7 @@ function currentPoint(data: PanelData, space: ScheduleSpace): Point {
  * the MACs of any sensible choice, and on a full axis they squash the front into one line.
  */
 function frontRange(points: Point[]): { min?: number; max?: number } {
-  if (host.state.range === 'all' || points.length === 0) return {};
+  if (points.length === 0) return {};
   const ys = points.map((p) => p.y);
   const lo = minOf(ys);
   const hi = maxOf(ys);
@@ -123,8 +131,8 @@ function drawScatter(data: PanelData, space: ScheduleSpace): void {
   const all = space.peakBytes.map((_, i) => point(space, i));
   const colors = { fits: theme.palette.blue, over: withAlpha(theme.muted, 0.45), front: theme.palette.green, current: theme.palette.orange, best: theme.palette.purple };
   const datasets = [
-    { label: 'document schedule', data: [currentPoint(data, space)], pointStyle: 'rectRot' as const, pointRadius: 9, pointHoverRadius: 11, backgroundColor: colors.current, borderColor: theme.foreground, borderWidth: 1, order: 0 },
-    { label: 'best that fits', data: space.best >= 0 ? [point(space, space.best)] : [], pointStyle: 'triangle' as const, pointRadius: 8, pointHoverRadius: 10, backgroundColor: colors.best, borderColor: theme.foreground, borderWidth: 1, order: 1 },
+    { label: 'current schedule', data: [currentPoint(data, space)], pointStyle: 'rectRot' as const, pointRadius: 9, pointHoverRadius: 11, backgroundColor: colors.current, borderColor: theme.foreground, borderWidth: 1, order: 0 },
+    { label: 'best that fits (fewest MACs)', data: space.best >= 0 ? [point(space, space.best)] : [], pointStyle: 'triangle' as const, pointRadius: 8, pointHoverRadius: 10, backgroundColor: colors.best, borderColor: theme.foreground, borderWidth: 1, order: 1 },
     { label: 'Pareto front', data: space.pareto.map((i) => all[i]), showLine: true, borderColor: colors.front, backgroundColor: colors.front, pointRadius: 3, borderWidth: 2, order: 2 },
     { label: 'fits the budget', data: all.filter((p) => space.peakBytes[p.candidate] <= space.budgetBytes), backgroundColor: withAlpha(colors.fits, 0.6), borderWidth: 0, pointRadius: 2.5, order: 3 },
     { label: 'over budget', data: all.filter((p) => space.peakBytes[p.candidate] > space.budgetBytes), backgroundColor: colors.over, borderWidth: 0, pointRadius: 2.5, order: 4 },
@@ -133,18 +141,19 @@ function drawScatter(data: PanelData, space: ScheduleSpace): void {
     { label: 'fits the budget', color: colors.fits, marker: 'point' },
     { label: 'over budget', color: colors.over, marker: 'point' },
     { label: 'Pareto front', color: colors.front, marker: 'line' },
-    { label: 'document schedule', color: colors.current, marker: 'box' },
-    { label: 'best that fits', color: colors.best, marker: 'box' },
+    { label: 'current schedule', color: colors.current, marker: 'box' },
+    { label: 'best that fits (fewest MACs)', color: colors.best, marker: 'box' },
     { label: 'SRAM budget', color: theme.danger, marker: 'line' },
   ];
   renderLegend(byId('scatterLegend'), legend);
-  const yTitle = host.state.yAxis === 'macs' ? 'MACs (millions)' : 'MAC overhead vs layer by layer (%)';
+  const log = logView() ? ', log scale' : '';
+  const yTitle = host.state.yAxis === 'macs' ? `MACs (millions${log})` : logView() ? 'MACs vs layer by layer (%, log scale; 100 = layer by layer)' : 'MAC overhead vs layer by layer (%)';
   const options = {
     parsing: false as const,
     interaction: { mode: 'nearest' as const, intersect: true },
     scales: {
       x: { type: 'linear' as const, beginAtZero: true, title: { display: true, text: 'peak SRAM (KiB)' } },
-      y: { type: 'linear' as const, ...frontRange([...datasets[2].data, ...datasets[0].data]), title: { display: true, text: yTitle } },
+      y: logView() ? { type: 'logarithmic' as const, title: { display: true, text: yTitle } } : { type: 'linear' as const, ...frontRange([...datasets[2].data, ...datasets[0].data]), title: { display: true, text: yTitle } },
     },
     plugins: {
       legend: { display: false },

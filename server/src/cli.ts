@@ -319,10 +319,15 @@ function firmware(options: Options, text: string): Exit {
   } else {
     write(`${r.model} on ${r.board}: checksum ${r.checksum} (${r.matchesReference ? 'the same bytes as the reference' : `the reference has ${r.referenceChecksum}: DIFFERENT`})`);
     write(`arena    measured ${r.measuredArenaBytes} B of the predicted ${r.predictedArenaBytes} B (activation peak ${r.predictedPeakBytes} B + scratch ${r.scratchBytes} B)${within ? '' : ' — OVER'}`);
-    if (r.instructions !== undefined || r.cycles !== undefined) {
+    if (r.cycles === null) {
+      write(`cycles   not measured (Renode models no DWT cycle counter); stack ${r.stackBytes} B`);
+    } else if (r.instructions !== undefined || r.cycles !== undefined) {
       const unit = r.instructions !== undefined ? 'instructions' : 'cycles';
       const split = r.split as { stage: number; later: number };
-      write(`${unit.padEnd(8)} ${r[unit]} (patch stage ${split.stage}, the rest ${split.later}); stack ${r.stackBytes} B`);
+      // Instructions are not cycles: their time at the board's 216 MHz is an estimate, and says so.
+      const ms = ((1000 * Number(r[unit])) / 216e6).toFixed(2);
+      const time = unit === 'instructions' ? `≈ ${ms} ms at 216 MHz, estimated at one instruction a cycle` : `${ms} ms at 216 MHz`;
+      write(`${unit.padEnd(8)} ${r[unit]} (patch stage ${split.stage}, the rest ${split.later}; ${time}); stack ${r.stackBytes} B`);
     } else {
       write(`time     ${r.runMicros} µs on this machine`);
     }
@@ -331,6 +336,7 @@ function firmware(options: Options, text: string): Exit {
     if (result.size) write(`size     flash ${result.size.flashBytes} B, RAM ${result.size.ramBytes} B (arena ${result.size.arenaBytes} B, data ${result.size.dataBytes} B, stack ${result.size.stackReservedBytes} B)`);
     if (result.outDir) write(`project  ${result.outDir}`);
   }
+  for (const note of (r.notes as string[] | undefined) ?? []) process.stderr.write(`patchwise: note: ${note}\n`);
   if (!r.matchesReference) process.stderr.write(`patchwise: the firmware's output (${r.checksum}) differs from the reference (${r.referenceChecksum})\n`);
   return r.matchesReference && within ? Exit.Fits : Exit.Over;
 }

@@ -24,7 +24,7 @@ export function formatReport(r: AnalysisReport): string {
   out.push(`${r.model}: input ${r.input.h}×${r.input.w}×${r.input.c} (${r.input.placement === 'stream' ? 'streamed, not in SRAM' : 'held in SRAM'}), target ${r.target.name} (${formatKiB(r.target.sramBytes)} SRAM, ${formatBytes(r.target.flashBytes)} flash)`);
   const s = r.schedule;
   if (s) {
-    out.push(`schedule patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}: blocks 0-${s.untilBlock} run patch by patch on ${s.inputPatch[0]}×${s.inputPatch[1]} input patches`);
+    out.push(`schedule patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}: blocks 0-${s.untilBlock} run patch by patch; the largest patch reads ${s.inputPatch[0]}×${s.inputPatch[1]} input pixels`);
   }
   out.push('');
   // The last layer of each block, in one pass (layers come in block order): filtering all layers

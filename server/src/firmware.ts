@@ -22,7 +22,7 @@ import { isTflite } from './core/import/tflite/tflite';
 import { readCalibrationFolder } from './calibration';
 import { readInputFile } from './inputFile';
 import { nodeFileSystem } from './nodeFileSystem';
-import { buildProject, ToolPaths } from './firmwareBuild';
+import { buildProject, predictOverflow, ToolPaths } from './firmwareBuild';
 import { runtimeDefines } from './core/codegen/runtimeDefines';
 import { runProject, RunTarget } from './firmwareRun';
 
@@ -138,6 +138,8 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   if (analysis.hasErrors || !analysis.model || !analysis.report) return { analysis, diagnostics: analysis.diagnostics.filter((d) => d.severity === 'error') };
   const unsupported = checkRuntimeSupport(analysis.model);
   if (unsupported.length > 0) return { analysis, diagnostics: unsupported };
+  const overflow = (request.board ?? 'host') === 'host' ? undefined : predictOverflow(analysis.report);
+  if (overflow) return { analysis, diagnostics: [], failure: overflow };
   const quantized = quantizeForFirmware(analysis, request);
   if (!quantized.qm) return { analysis, diagnostics: quantized.diagnostics };
   return { analysis, diagnostics: [], ...firmwareOfQModel(quantized.qm, analysis.report, request) };
@@ -163,6 +165,8 @@ export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, req
   const files = [...sources.files, ...boardSpecific, ...runtimeFiles()];
   const keep = request.outDir !== undefined;
   const dir = keep ? path.resolve(request.outDir!) : fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-fw-'));
+  // A project that cannot fit is no project: a folder made for it goes again (one that was there stays).
+  const madeHere = keep && !fs.existsSync(dir);
   try {
     for (const f of files) {
       fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
@@ -172,6 +176,10 @@ export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, req
     if (!request.run && !request.build) return result;
     request.onProgress?.('build');
     const built = buildProject(dir, board, files, analysisReport, request, defines);
+    if (built.failure?.kind === 'overflow' && madeHere) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      return { reference, failure: built.failure };
+    }
     if (built.failure) return { ...result, failure: built.failure, ...(built.size ? { size: built.size } : {}) };
     if (!request.run) return { ...result, ...(built.size ? { size: built.size } : {}) };
     request.onProgress?.(request.run);

@@ -57,22 +57,37 @@ export function buildProject(dir: string, board: Board, files: GeneratedFile[], 
   return { binary: path.join(dir, 'firmware.elf'), ...(size ? { size } : {}) };
 }
 
+/** The SRAM refusal: the arena (activation peak + scratch) beside the stack and the program's data. */
+function sramMessage(report: AnalysisReport, linker?: string): string {
+  const arena = report.peakBytes + report.scratchBytes;
+  const over = linker === undefined ? `, over by ${arena - report.target.sramBytes} B before the stack and data` : linker;
+  return `the firmware does not fit the ${kib(report.target.sramBytes)} of SRAM${over}: its arena needs ${arena} B (the activation peak of ${report.peakBytes} B at block ${report.peakBlock} + ${report.scratchBytes} B of scratch), beside ${kib(stackBytes)} of stack and the program's data. ${report.schedule ? 'Try a finer patch grid or another split' : 'Add a patch schedule'}: \`patchwise optimize\` finds one that fits.`;
+}
+
+function flashMessage(report: AnalysisReport, overBy: number): string {
+  return `the firmware does not fit the ${kib(report.target.flashBytes)} of flash, over by ${overBy} B: the weights alone need ${report.weightsBytes} B. A smaller model (fewer channels, a smaller classifier) is needed; no schedule changes flash.`;
+}
+
+/**
+ * What the analysis already knows cannot link for an MCU board: weights past the flash, or an arena
+ * past the SRAM. Refused before anything is generated, so no build runs and no folder is left.
+ */
+export function predictOverflow(report: AnalysisReport): FirmwareFailure | undefined {
+  if (report.weightsBytes > report.target.flashBytes) return { kind: 'overflow', message: flashMessage(report, report.weightsBytes - report.target.flashBytes) };
+  if (report.peakBytes + report.scratchBytes > report.target.sramBytes) return { kind: 'overflow', message: sramMessage(report) };
+  return undefined;
+}
+
 /** The linker's overflow messages in Patchwise's words: which memory, by how much, and why. */
 function explainLinkFailure(stderr: string, report: AnalysisReport): FirmwareFailure {
   const ram = /region `RAM' overflowed by (\d+) bytes/.exec(stderr);
   const flash = /region `FLASH' overflowed by (\d+) bytes/.exec(stderr);
   const assert = /Patchwise: data \+ arena \+ stack do not fit/.test(stderr);
-  const arena = report.peakBytes + report.scratchBytes;
   if (ram || assert) {
-    const over = ram ? `, over by ${ram[1]} B` : '';
-    return {
-      kind: 'overflow',
-      message: `the firmware does not fit the ${kib(report.target.sramBytes)} of SRAM${over}: its arena needs ${arena} B (the activation peak of ${report.peakBytes} B at block ${report.peakBlock} + ${report.scratchBytes} B of scratch), beside ${kib(stackBytes)} of stack and the program's data. ${report.schedule ? 'Try a finer patch grid or another split' : 'Add a patch schedule'}: \`patchwise optimize\` finds one that fits.\n(linker: ${stderr.trim().split('\n').filter((l) => /overflowed|Patchwise/.test(l)).join(' ')})`,
-    };
+    const linker = stderr.trim().split('\n').filter((l) => /overflowed|Patchwise/.test(l)).join(' ');
+    return { kind: 'overflow', message: `${sramMessage(report, ram ? `, over by ${ram[1]} B` : '')}\n(linker: ${linker})` };
   }
-  if (flash) {
-    return { kind: 'overflow', message: `the firmware does not fit the ${kib(report.target.flashBytes)} of flash, over by ${flash[1]} B: the weights alone need ${report.weightsBytes} B. A smaller model (fewer channels, a smaller classifier) is needed; no schedule changes flash.` };
-  }
+  if (flash) return { kind: 'overflow', message: flashMessage(report, Number(flash[1])) };
   return { kind: 'build', message: `the build failed:\n${stderr}` };
 }
 

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FirmwareFailure, FirmwareRequest } from './firmware';
+import { runRenode } from './firmwareRenode';
 
 export type RunTarget = 'host' | 'qemu' | 'renode' | 'board';
 
@@ -65,21 +66,18 @@ export function runProject(dir: string, target: RunTarget, request: FirmwareRequ
     return ran;
   }
   if (target === 'renode') {
-    const renode = tools.renode ?? 'renode';
-    const probe = spawnSync(renode, ['--version'], { encoding: 'utf8', timeout: 60_000 });
-    if (missing(probe.error as NodeJS.ErrnoException | undefined)) {
-      return { failure: { kind: 'tool', message: `Renode is missing: ${renode} was not found (Debian has no package; install Renode's release for your system). Put renode on PATH or set patchwise.renodePath (CLI: --renode PATH).` } };
+    const ran = runRenode(dir, tools.renode ?? 'renode', timeout);
+    if (ran.failure) return { failure: ran.failure };
+    const result = reportFrom(ran.uart, 0, 'the firmware in Renode');
+    if (result.report) {
+      // Renode's STM32F746 has no DWT: the counter reads 0, which is no measurement.
+      if (result.report.cycles === 0) {
+        result.report.cycles = null;
+        ran.notes.push('cycles are not measured in Renode: its STM32F746 has no DWT cycle counter (QEMU counts instructions exactly; the board counts cycles)');
+      }
+      if (ran.notes.length > 0) result.report.notes = ran.notes;
     }
-    fs.rmSync(path.join(dir, 'uart.txt'), { force: true });
-    const run = spawnSync(renode, ['--console', '--disable-xwt', '--plain', path.join(dir, 'run.resc')], { cwd: dir, encoding: 'utf8', timeout, killSignal: 'SIGKILL' });
-    if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') return { failure: { kind: 'timeout', message: `Renode did not finish within ${timeout / 1000} s` } };
-    const uart = fs.existsSync(path.join(dir, 'uart.txt')) ? fs.readFileSync(path.join(dir, 'uart.txt'), 'utf8') : '';
-    const renodeTest = spawnSync('renode-test', ['--version'], { encoding: 'utf8' });
-    if (!renodeTest.error) {
-      const robot = spawnSync('renode-test', [path.join(dir, 'firmware.robot')], { cwd: dir, encoding: 'utf8', timeout, killSignal: 'SIGKILL' });
-      if (robot.status !== 0) return { failure: { kind: 'run', message: `renode-test firmware.robot failed:\n${excerpt(robot.stdout + robot.stderr)}` } };
-    }
-    return reportFrom(uart, 0, 'the firmware in Renode');
+    return result;
   }
   return runOnBoard(dir, binary, tools, timeout);
 }

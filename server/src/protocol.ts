@@ -43,6 +43,8 @@ export interface OptimizeResult {
   pareto: Candidate[];
   /** Why nothing fits, when nothing does. */
   reason?: string;
+  /** When no schedule fits: the model changes that make one fit (input, width, target), each analysed. */
+  changes: OptimizeChoice[];
   /** Set when the document has errors or no model. */
   error?: string;
   /** Set when the search stopped at its work or time bound (PW6007): the choices are the best of what it tried. */
@@ -67,6 +69,8 @@ export const onnxModelRequest = 'patchwise/onnxModel';
 export interface OnnxModelParams {
   /** A `file:` URI of the .onnx file. */
   uri: string;
+  /** Height and width to analyse a dynamic input at (the page's input form); default 224×224. */
+  input?: { h: number; w: number };
 }
 /** Null for a URI that is not a file. */
 export type OnnxModelResult = OnnxModelView | null;
@@ -79,13 +83,17 @@ export interface StatusParams {
   /** Activation peak with the schedule; null without a model. */
   peakBytes: number | null;
   budgetBytes: number | null;
+  /** The peak within the SRAM budget. */
   fits: boolean;
+  /** Weights bytes and the flash they must fit; null without a model. */
+  weightsBytes: number | null;
+  flashBytes: number | null;
   hasErrors: boolean;
 }
 
 /** Options the client passes at start-up (`initializationOptions`). */
 export interface InitializationOptions {
-  settings?: { target?: string; sramBudget?: string; flashBudget?: string };
+  settings?: { target?: string; sramBudget?: string; flashBudget?: string; codeLens?: { blocks?: boolean }; inlayHints?: { shapes?: boolean } };
   /** Delay between the last edit and validation, ms (default 100). */
   debounceMs?: number;
 }

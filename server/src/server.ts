@@ -17,6 +17,7 @@ import { nodeFileSystem } from './nodeFileSystem';
 import { formatReport } from './cliFormat';
 import { fromDiagnostic, toCodeAction, toCompletionItem, toDiagnostic, toDocumentSymbol } from './convert';
 import { budgetOverride } from './core/services/document';
+import { describeFitChange } from './core/services/fitChanges';
 import { describeCandidate } from './core/services/codeActions';
 import { DocumentAnalysis, getLanguageService, Settings } from './core/services/languageService';
 import { onnxModelView } from './core/services/onnxModel';
@@ -91,6 +92,8 @@ function validate(document: TextDocument): void {
       peakBytes: report?.peakBytes ?? null,
       budgetBytes: report?.target.sramBytes ?? null,
       fits: report?.fitsSram ?? false,
+      weightsBytes: report?.weightsBytes ?? null,
+      flashBytes: report?.target.flashBytes ?? null,
       hasErrors: doc.analysis.hasErrors,
     };
     void connection.sendNotification(protocol.statusNotification, status);
@@ -115,6 +118,9 @@ async function updateSettings(pushed: unknown): Promise<void> {
   budgetOverride(settings, problems);
   for (const problem of problems) void connection.window.showWarningMessage(`Patchwise: ${problem}`);
   for (const document of documents.all()) scheduleValidation(document.uri);
+  // Lenses and hints follow their settings: the editor asks again only when told to.
+  void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  void connection.languages.inlayHint.refresh().catch(() => undefined);
 }
 
 connection.onInitialize((params): InitializeResult => {
@@ -176,7 +182,7 @@ connection.onCodeAction((params, token) =>
 
 connection.onCodeLens((params, token) =>
   withDocument('code lenses', params.textDocument.uri, token, [], (doc) =>
-    service.findCodeLenses(doc).flatMap((lens) => [
+    service.findCodeLenses(doc, settings).flatMap((lens) => [
       { range: lens.range, command: { title: lens.title, command: 'patchwise.showMemoryReport', arguments: [params.textDocument.uri, lens.block] } },
       { range: lens.range, command: { title: '$(graph) chart', command: 'patchwise.showMemoryChart', arguments: [params.textDocument.uri, lens.block] } },
     ]),
@@ -190,7 +196,7 @@ connection.onDocumentSymbol((params, token) =>
 connection.languages.inlayHint.on((params, token) =>
   withDocument('inlay hints', params.textDocument.uri, token, [], (doc) =>
     service
-      .findInlayHints(doc)
+      .findInlayHints(doc, settings)
       .filter((h) => h.position.line >= params.range.start.line && h.position.line <= params.range.end.line)
       .map((h) => ({ position: h.position, label: h.label, tooltip: h.tooltip, paddingLeft: true })),
   ),
@@ -212,7 +218,7 @@ connection.onRequest(protocol.optimizeRequest, async (params: protocol.OptimizeP
   if (!document) return null;
   try {
     const doc = analysisOf(document);
-    const base = { uri: document.uri, version: document.version, budgetBytes: doc.analysis.report?.target.sramBytes ?? 0, choices: [], pareto: [] };
+    const base = { uri: document.uri, version: document.version, budgetBytes: doc.analysis.report?.target.sramBytes ?? 0, choices: [], pareto: [], changes: [] };
     const model = doc.analysis.model;
     if (!model || doc.analysis.hasErrors) return { ...base, error: 'The model has errors; fix them first (see the Problems panel).' };
     let search = doc.searchIfDone;
@@ -235,7 +241,9 @@ connection.onRequest(protocol.optimizeRequest, async (params: protocol.OptimizeP
       doc.adoptSearch(search);
     }
     const choices = search.choices.map((c): protocol.OptimizeChoice => ({ title: describeCandidate(c), candidate: c, edits: [scheduleEdit(doc.analysis.ast, doc.text, c)] }));
-    return { ...base, choices, pareto: search.pareto, ...(search.reason ? { reason: search.reason } : {}), ...(search.bounded ? { bounded: search.bounded } : {}) };
+    // No schedule fits: the changes to the model that make one fit (input, width, target).
+    const changes = doc.fitChanges.map((c): protocol.OptimizeChoice => ({ title: describeFitChange(c), candidate: c.schedule, edits: c.edits }));
+    return { ...base, choices, pareto: search.pareto, changes, ...(search.reason ? { reason: search.reason } : {}), ...(search.bounded ? { bounded: search.bounded } : {}) };
   } catch (error) {
     connection.console.error(`patchwise: optimize failed: ${(error as Error).stack ?? String(error)}`);
     return null;
@@ -263,7 +271,8 @@ connection.onRequest(protocol.panelDataRequest, (params: protocol.PanelDataParam
 connection.onRequest(protocol.onnxModelRequest, (params: protocol.OnnxModelParams, token) =>
   runSafe<protocol.OnnxModelResult>('onnx model', token, null, () => {
     const file = filePath(params.uri);
-    return file ? onnxModelView(nodeFileSystem, file, params.uri, settings) : null;
+    const input = params.input && [params.input.h, params.input.w].every((n) => Number.isInteger(n) && n >= 1 && n <= 8192) ? params.input : undefined;
+    return file ? onnxModelView(nodeFileSystem, file, params.uri, settings, input) : null;
   }),
 );
 

@@ -32,6 +32,8 @@ export interface CodeServer {
   url: string;
   /** What `--install-extension` printed. */
   installOutput: string;
+  /** The user settings.json: VS Code applies an edit of it live (a theme switch, for screenshots). */
+  settingsFile: string;
   stop(): Promise<void>;
 }
 
@@ -92,7 +94,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(options.workspace)}`;
     await page.goto(url);
-    return { page, url, installOutput: installed.stdout + installed.stderr, stop };
+    return { page, url, installOutput: installed.stdout + installed.stderr, settingsFile: path.join(dirs.data, 'User', 'settings.json'), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -91,10 +91,11 @@ describe('chart panels, end to end (code-server)', function () {
 
   it('a click on a bar moves the editor cursor to that layer\'s line, and the cursor highlights its bars', async () => {
     const frame = await frameWith(page, '#memoryChart');
-    // Layer 3, block 2's expand conv, on line 11; the click lands on its solid (scheduled) bar.
+    // Layer 3, block 2's expand conv, on line 11; the click lands on its output bar (the chart opens
+    // on the scheduled bars: input, output, kept, stage buffer, scratch).
     const at = await frame.evaluate(() => {
       const chart = (globalThis as unknown as { patchwiseCharts: { memory: { canvas: { getBoundingClientRect(): { left: number; top: number } }; getDatasetMeta(i: number): { data: { x: number; y: number }[] } } } }).patchwiseCharts.memory;
-      const bar = chart.getDatasetMeta(6).data[3];
+      const bar = chart.getDatasetMeta(1).data[3];
       return { x: bar.x, y: bar.y + 4 };
     });
     // The bounding box of an element in a frame is in page coordinates.
@@ -147,7 +148,7 @@ describe('chart panels, end to end (code-server)', function () {
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'the same bytes as the reference' });
     await toast.first().waitFor({ timeout: 180_000 });
     const text = await toast.first().innerText();
-    assert.match(text, /vww-mbv1-0\.25-96 on qemu-mps2-an500: the same bytes as the reference; arena 30300 of 30300 B predicted; [\d,]+ instructions/);
+    assert.match(text, /vww-mbv1-0\.25-96 on qemu-mps2-an500: the same bytes as the reference; arena 29\.6 KiB of 29\.6 KiB predicted \(30,300 of 30,300 B\); [\d,]+ instructions \(≈ [\d.]+ ms at 216 MHz, estimated at one instruction a cycle\)/);
     await screenshot(page, '05-firmware-result');
     assert.ok(fs.existsSync(path.join(workspaceDir, 'vww-mbv1-0.25-96-firmware-qemu-mps2-an500', 'firmware.elf')), 'the project next to the model');
     // The memory chart follows the model and draws the measurement against the prediction.
@@ -156,7 +157,7 @@ describe('chart panels, end to end (code-server)', function () {
     const frame = await frameWith(page, '#memoryChart');
     const lines = () => frame.evaluate(() => (globalThis as unknown as { patchwiseCharts: { memory: { options: { plugins: { annotations: { lines: { label: string }[] } } } } } }).patchwiseCharts.memory.options.plugins.annotations.lines.map((l) => l.label));
     const labels = await waitUntil(lines, (l) => l.length === 2, 'the measured line in the memory chart');
-    assert.equal(labels[1], 'measured 29.6 KiB');
+    assert.equal(labels[1], 'arena measured 29.6 KiB');
     assert.match(await frame.locator('#summary').innerText(), /measured on qemu-mps2-an500: arena 29\.6 KiB of 29\.6 KiB predicted, the same bytes as the reference/);
     await screenshot(page, '06-memory-chart-measured');
   });

@@ -62,7 +62,7 @@ describe('STM32F746 firmware: arm-none-eabi-gcc and QEMU', function () {
     assert.equal(again.instructions, fw.instructions);
   });
 
-  it('without the schedule shows the layer-by-layer peak, and a model that cannot fit fails to link, saying why', () => {
+  it('without the schedule shows the layer-by-layer peak, and a model that cannot fit is refused before the build, saying why', () => {
     const lbl = patchwise(['firmware', 'examples/mbv2-w0.35-r144.pnet', '--board', 'qemu-mps2-an500', '--run', 'qemu', '--no-schedule', '--json']);
     assert.equal(lbl.status, 0, lbl.stderr);
     assert.equal(lbl.json!.predictedPeakBytes, 290_304);

@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import { CodeAction, Diagnostic, Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { applyEdits, TextEdit } from '../../server/src/core/engine';
 import { getLanguageService } from '../../server/src/core/services/languageService';
+import { optimizeRequest, OptimizeResult } from '../../server/src/protocol';
 import { readExample } from '../helpers';
 import { codes, LspClient } from './lspClient';
 
@@ -60,7 +61,12 @@ describe('language server over stdio', function () {
     assert.match(block, /Memory layer by layer 1372\.0 KiB at `block2\.expand` \(in 196\.0 KiB \+ out 1176\.0 KiB \+ kept 0\.0 KiB\)/);
     assert.match(block, /\*\*Receptive field\*\* 11×11 px · jump 4 · start −5/);
     // The expand conv of block 2 reads a 35×35 region per interior patch: 35 − 112/4 = 7 rows of halo.
-    assert.match(block, /\| `block2\.expand` \| 112×112×96 \| 19\.3M \| 196\.0 KiB \/ 1176\.0 KiB \/ 0\.0 KiB \| 7 \/ 2 \/ −3 \| 35×35 \| \+7\/\+7 \| ×1\.\d\d \|/);
+    // Two tables of at most five columns (an eight-column one was clipped by the hover's width).
+    assert.match(block, /\| `block2\.expand` \| 112×112×96 \| 19\.3M \| 196\.0 KiB \/ 1176\.0 KiB \/ 0\.0 KiB \| 7 \/ 2 \/ −3 \|$/m);
+    assert.match(block, /\| `block2\.expand` \| 35×35 \| \+7\/\+7 \| ×1\.\d\d \|/);
+    // The depthwise conv writes over its input: its output is 'in place', not 0.0 KiB.
+    assert.match(block, /\| `block2\.dw` \| 56×56×96 \| [\d.]+[kM] \| [\d.]+ KiB \/ in place \/ 0\.0 KiB \|/);
+    assert.ok(block.split('\n').filter((l) => l.startsWith('|')).every((l) => l.split('|').length - 2 <= 5), 'no table wider than five columns');
     assert.match(block, /Also from this line: block 3 → 56×56×24/);
     const schedule = hoverText(await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: scheduleLine, character: 2 } }));
     assert.match(schedule, /Input patch 75×75 px/);
@@ -73,12 +79,26 @@ describe('language server over stdio', function () {
     assert.equal(comment, null);
   });
 
-  it('offers no schedule under 128 KiB, and says why', async () => {
+  it('under 128 KiB no schedule fits: it offers the input and width that do, as enabled quick fixes', async () => {
     await client.open(uri, text);
     const { diagnostics } = await client.diagnostics(uri);
     const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: diagnostics[0].range, context: { diagnostics: errors(diagnostics) } });
-    assert.equal(actions.length, 1);
-    assert.match(actions[0].disabled?.reason ?? '', /No schedule fits 128 KiB: block 5 \(mbconv e6 k3 s1\) needs 171\.5 KiB layer by layer even with the best patch stage/);
+    assert.deepEqual(actions.map((a) => /^Make it fit 128 KiB: (input|width)/.exec(a.title)?.[1]), ['input', 'width'], JSON.stringify(actions.map((a) => a.title)));
+    assert.ok(actions.every((a) => a.disabled === undefined && a.edit !== undefined));
+    // The budget comes from the settings: a target line in the file would not change it.
+    assert.ok(!actions.some((a) => /target/.test(a.title)));
+  });
+
+  it('Optimize Schedule under 128 KiB: no schedule, and the model changes that fit, each with its edits', async () => {
+    await client.open(uri, text);
+    await client.diagnostics(uri);
+    const result = await client.request<OptimizeResult>(optimizeRequest, { uri });
+    assert.deepEqual(result.choices, []);
+    assert.deepEqual(result.changes.map((c) => /^(input|width)/.exec(c.title)?.[1]), ['input', 'width'], JSON.stringify(result.changes.map((c) => c.title)));
+    for (const change of result.changes) {
+      const changed = applyEdits(text, change.edits);
+      assert.ok(getLanguageService().analyze(changed, { sramBudget: '128KiB' }).analysis.report!.fitsSram, change.title);
+    }
   });
 
   it('follows the budget setting, and the quick fix\'s edit makes the budget errors go away', async () => {

@@ -20,9 +20,9 @@ describe('panel messages', () => {
 
   it('refuses anything else, naming what is wrong', () => {
     const problems = [
-      [null, 'message.type: expected one of ready, reveal, applySchedule, createScheduleFile, log'],
-      [{ type: 'runCommand', command: 'rm' }, 'message.type: expected one of ready, reveal, applySchedule, createScheduleFile, log'],
-      [{ type: 'toString' }, 'message.type: expected one of ready, reveal, applySchedule, createScheduleFile, log'],
+      [null, 'message.type: expected one of ready, reveal, applySchedule, createScheduleFile, setInput, log'],
+      [{ type: 'runCommand', command: 'rm' }, 'message.type: expected one of ready, reveal, applySchedule, createScheduleFile, setInput, log'],
+      [{ type: 'toString' }, 'message.type: expected one of ready, reveal, applySchedule, createScheduleFile, setInput, log'],
       [{ type: 'reveal', line: 0 }, 'message.line: expected 1..10000000'],
       [{ type: 'reveal', line: 2.5 }, 'message.line: expected an integer'],
       [{ type: 'reveal', line: 3, uri: 'file:///etc/passwd' }, 'message.uri: unexpected field'],
@@ -38,9 +38,11 @@ describe('panel messages', () => {
     assert.deepEqual(parseHostMessage({ type: 'highlight', line: null }), { ok: true, value: { type: 'highlight', line: null } });
     assert.deepEqual(parseHostMessage({ type: 'highlight', line: -1 }), { ok: false, problem: 'message.line: expected 1..10000000' });
     assert.deepEqual(parseHostMessage({ type: 'data', data: [] }), { ok: false, problem: 'message.data: expected an object' });
-    const onnxModel = { type: 'onnxModel', note: null, diagnostics: ["PW5008 Resize node 'up' is not supported yet"], canCreate: false };
+    const onnxModel = { type: 'onnxModel', note: null, diagnostics: ["PW5008 Resize node 'up' is not supported yet"], canCreate: false, dynamicInput: { h: 48, w: 192 } };
     assert.deepEqual(parseHostMessage(onnxModel), { ok: true, value: onnxModel });
     assert.deepEqual(parseHostMessage({ ...onnxModel, canCreate: 'yes' }), { ok: false, problem: 'message.canCreate: expected a boolean' });
+    assert.deepEqual(parsePageMessage({ type: 'setInput', h: 48, w: 192 }), { ok: true, value: { type: 'setInput', h: 48, w: 192 } });
+    assert.equal(parsePageMessage({ type: 'setInput', h: 0, w: 192 }).ok, false);
   });
 
   it('describes a dropped message briefly, whatever it is', () => {

@@ -128,4 +128,21 @@ describe('firmware on the host: the same bytes as the TypeScript reference', fun
     assert.match(dw.stderr, /:2:1: error PW4001 .*depthwise k=9/);
     assert.equal(fs.existsSync(out), false, 'no partial output directory');
   });
+
+  it('refuses at once a model whose weights exceed the board\'s flash or whose arena exceeds its SRAM: no build, no folder', () => {
+    const out = path.join(dir, 'never-mcu');
+    // A toolchain that does not exist: reaching the build would fail with exit 3, not 1.
+    const cli = (file: string, text: string) => {
+      fs.writeFileSync(path.join(dir, file), text);
+      return spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'patchwise'), 'firmware', path.join(dir, file), '--board', 'stm32f746', '--build', '--out', out, '--toolchain', '/nonexistent/arm-none-eabi-'], { encoding: 'utf8' });
+    };
+    const mbv2 = cli('mobilenetv2.pnet', readExample('mobilenetv2.pnet'));
+    assert.equal(mbv2.status, 1, mbv2.stderr);
+    assert.match(mbv2.stderr, /^patchwise: the firmware does not fit the 1024\.0 KiB of flash, over by \d+ B: the weights alone need \d+ B/m);
+    assert.equal(fs.existsSync(out), false, 'no partial output directory');
+    const big = cli('big.pnet', readExample('mbv2-w0.35-r144.pnet').replace('input 144x144x3', 'input 176x176x3').replace(/^schedule .*$/m, ''));
+    assert.equal(big.status, 1, big.stderr);
+    assert.match(big.stderr, /the firmware does not fit the 320\.0 KiB of SRAM, over by \d+ B before the stack and data: its arena needs \d+ B .*patchwise optimize/);
+    assert.equal(fs.existsSync(out), false, 'no partial output directory');
+  });
 });

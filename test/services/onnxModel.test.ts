@@ -48,9 +48,19 @@ describe('onnx model view (the .onnx editor)', () => {
 
   it('analyses a dynamic input at 224×224 with its own channels, says so, and writes the input line', () => {
     const v = view(overBudgetChain(['batch', 3, 'height', 'width']));
-    assert.equal(v.note, "The model's input is dynamic (batch×3×height×width): analysed at 224×224×3; the schedule file's input line sets the size.");
+    assert.equal(v.note, "The model's input is dynamic (N×C×H×W = ?×3×?×?): analysed at 224×224×3 until you set its size; the schedule file's input line keeps it.");
     assert.match(v.scheduleFile!, /^model net_v2 from "net-v2\.onnx"\ninput 224x224x3\ntarget stm32f746\nschedule patch=/);
     assert.deepEqual(v.data.model!.input, [224, 224, 3]);
+    assert.deepEqual(v.dynamicInput, { h: 224, w: 224 });
+  });
+
+  it('analyses a dynamic input at the size the page sets (the PP-OCR classifier runs at 48×192)', () => {
+    const bytes = overBudgetChain(['batch', 3, 'height', 'width']);
+    const v = onnxModelView(memoryFs({ [onnxPath]: bytes }), onnxPath, 'file:///models/net-v2.onnx', {}, { h: 48, w: 192 });
+    assert.equal(v.note, "The model's input is dynamic (N×C×H×W = ?×3×?×?): analysed at 48×192×3; the schedule file's input line keeps it.");
+    assert.deepEqual(v.data.model!.input, [48, 192, 3]);
+    assert.match(v.scheduleFile!, /^model net_v2 from "net-v2\.onnx"\ninput 48x192x3\n/);
+    assert.deepEqual(view(overBudgetChain([1, 3, 160, 160])).dynamicInput, null, 'a static input has no form');
   });
 
   it('lists what the importer cannot express, naming the node, and offers no file', () => {

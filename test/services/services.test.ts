@@ -66,15 +66,22 @@ describe('outline, code lenses and inlay hints', () => {
     assert.deepEqual(symbols.filter((s) => s.kind === 'statement').map((s) => s.name), ['input', 'target', 'schedule']);
   });
 
-  it('puts one lens per block line with the peak and its share of the budget', () => {
-    const lenses = service.findCodeLenses(doc);
+  it('is quiet by default: one summary lens on the model line, the lenses of blocks over budget, no hints', () => {
+    assert.deepEqual(service.findCodeLenses(doc).map((l) => [l.range.start.line, l.title]), [[4, 'peak 171.5 KiB · 54% of budget (block 5)']]);
+    assert.deepEqual(service.findInlayHints(doc), []);
+    const over = service.analyze(readExample('mobilenetv2.pnet').replace('patch=4x4', 'patch=2x2'));
+    assert.deepEqual(service.findCodeLenses(over).map((l) => l.title), ['peak 431.5 KiB · 135% of budget (block 2)', 'blocks 2–3: peak 431.5 KiB · 135% of budget · patch stage · over budget']);
+  });
+
+  it('puts one lens per block line with the peak and its share of the budget (codeLens.blocks)', () => {
+    const lenses = service.findCodeLenses(doc, { codeLens: { blocks: true } });
     assert.equal(lenses.length, 11);
     assert.equal(lenses[2].title, 'blocks 2–3: peak 158.5 KiB · 50% of budget · patch stage');
     assert.equal(lenses[3].title, 'blocks 4–6: peak 171.5 KiB · 54% of budget · block 4 in the patch stage');
   });
 
-  it('shows the output shape at the end of each block line', () => {
-    const hints = service.findInlayHints(doc);
+  it('shows the output shape at the end of each block line (inlayHints.shapes)', () => {
+    const hints = service.findInlayHints(doc, { inlayHints: { shapes: true } });
     assert.equal(hints[0].label, ' → 112×112×32');
     assert.equal(hints[hints.length - 1].label, ' → 1×1×1000');
   });

@@ -48,6 +48,7 @@ describe('memory panel page (headless Chromium)', function () {
     run = await browser.open('memory', 'dark');
     assert.deepEqual(await run.posted(), [{ type: 'ready' }]);
     await run.send(dataMessage('memory'));
+    await run.page.selectOption('#view', 'both');
     const memory = await plotInk('memory');
     assert.ok(memory.colored > memory.total * 0.03, `bars drawn in the plot area: ${JSON.stringify(memory)}`);
     const flash = await plotInk('flash');
@@ -67,7 +68,7 @@ describe('memory panel page (headless Chromium)', function () {
     assert.ok(ticks.includes('block0.conv'), ticks.join(', '));
     const annotations = await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations');
     assert.deepEqual(JSON.parse(JSON.stringify(annotations)).labels.map((l: { text: string }) => l.text), ['peak 171.5 KiB', 'layer by layer 1372.0 KiB']);
-    assert.match(await run.page.locator('#summary').innerText(), /^peak 171\.5 KiB with patch=4x4 until=block4 \(layer by layer 1372\.0 KiB\) · SRAM 320\.0 KiB \(stm32f746\): fits · flash 3\.38 MiB of 1\.00 MiB$/);
+    assert.match(await run.page.locator('#summary').innerText(), /^peak 171\.5 KiB with patch=4x4 until=block4 \(layer by layer 1372\.0 KiB\) · SRAM 320\.0 KiB \(stm32f746\): fits · flash: weights 3\.38 MiB of 1\.00 MiB: over by 2\.38 MiB: no firmware fits$/);
     assert.equal(await run.page.locator('#problem').isHidden(), true);
     await run.screenshot('memory-dark');
     assert.deepEqual(run.problems, []);
@@ -89,6 +90,8 @@ describe('memory panel page (headless Chromium)', function () {
   it('reveals the clicked layer and highlights the cursor line', async () => {
     run = await browser.open('memory', 'light');
     await run.send(dataMessage('memory'));
+    await run.screenshot('memory-scheduled-first-light');
+    await run.page.selectOption('#view', 'both');
     // Block 2's expand conv (layer 3) is on line 11 of the example.
     const at = await run.probe<{ x: number; y: number }>('pointAt("memory", 6, 3)');
     await run.click(at.x, at.y + 5);
@@ -109,8 +112,11 @@ describe('memory panel page (headless Chromium)', function () {
     const lines = await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations.lines.map((l) => [l.value, l.label])');
     assert.deepEqual(lines, [
       [320, 'SRAM budget 320.0 KiB (stm32f746)'],
-      [176_985 / 1024, 'measured 172.8 KiB'],
+      [176_985 / 1024, 'arena measured 172.8 KiB'],
     ]);
+    // Both labels sit on a patch of the page's background: legible where they cross tall bars.
+    const backgrounds = await run.page.evaluate('window.patchwiseCharts.memory.options.plugins.annotations.lines.map((l) => typeof l.labelBackground)');
+    assert.deepEqual(backgrounds, ['string', 'string']);
     assert.match(await run.page.locator('#summary').innerText(), / · measured on qemu-mps2-an500: arena 172\.8 KiB of 172\.8 KiB predicted, the same bytes as the reference, 2,490,000,000 instructions$/);
     // A measurement of another version of the model (another peak) is not drawn.
     await run.send({ type: 'measured', measured: { ...measured, predictedPeakBytes: 1 } });
@@ -127,6 +133,12 @@ describe('memory panel page (headless Chromium)', function () {
   it('keeps its view across hide and show, and redraws when the theme changes', async () => {
     run = await browser.open('memory', 'dark');
     await run.send(dataMessage('memory'));
+    // The scheduled view first; layer by layer is in the headline and one choice away.
+    assert.equal(await run.page.locator('#view').inputValue(), 'scheduled');
+    assert.deepEqual(await run.page.evaluate('window.patchwiseCharts.memory.data.datasets.map((d) => d.stack).filter((s, i, a) => a.indexOf(s) === i)'), ['scheduled']);
+    assert.match(await run.page.locator('#summary').innerText(), /\(layer by layer 1372\.0 KiB\)/);
+    await run.screenshot('memory-scheduled-first-dark');
+    await run.page.selectOption('#view', 'both');
     await run.page.selectOption('#view', 'scheduled');
     const state = await run.probe('state()');
     // Beside the UI state, the model the data came from: VS Code gives it back after a window reload.

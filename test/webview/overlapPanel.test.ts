@@ -28,10 +28,35 @@ describe('overlap panel page (headless Chromium)', function () {
     assert.equal(await run.page.locator('#tensorLabel').innerText(), '1/13: input 224×224×3');
     assert.deepEqual(await run.probe('legend("rfLegend")'), ['receptive field (input pixels, rows)', 'recomputation in the patch stage (× the layer-by-layer work)']);
     assert.deepEqual(await run.probe('axisTitles("rf")'), { x: 'layer', y: 'receptive field (px)', y1: 'recomputation (×)' });
-    assert.match(await run.page.locator('#summary').innerText(), /^patch=4x4 until=block4: 16 patches, an interior patch reads 75×75 input pixels; the stage computes \+30\.6% more MACs than layer by layer \(\+9\.3% overall\)$/);
+    assert.match(await run.page.locator('#summary').innerText(), /^patch=4x4 until=block4: 16 patches, the largest patch reads 75×75 input pixels; the stage computes \+30\.6% more MACs than layer by layer \(\+9\.3% overall\)$/);
     assert.match(await run.page.locator('#patchInfo').innerText(), /^4×4 patches on input 224×224×3\.\nTogether they cover 1\.\d\d× its pixels/);
     await run.screenshot('overlap-dark');
     assert.deepEqual(run.problems, []);
+  });
+
+  it('keeps its layout while the slider walks the tensors, shows the chart above the fold, and labels the input line clear of the curve', async () => {
+    for (const theme of ['dark', 'light'] as const) {
+      run = await browser.open('overlap', theme);
+      // A panel beside the editor: narrow enough for a long tensor label to wrap.
+      await run.page.setViewportSize({ width: 520, height: 760 });
+      await run.send(dataMessage('overlap'));
+      const tops = new Set<number>();
+      const count = Number(await run.page.locator('#tensor').getAttribute('max')) + 1;
+      for (let i = 0; i < count; i++) {
+        await run.page.locator('#tensor').fill(String(i));
+        tops.add(Math.round((await run.page.locator('#regionsCanvas').boundingBox())!.y));
+      }
+      assert.equal(tops.size, 1, `the picture stays put whatever the tensor label: tops ${[...tops].join(', ')}`);
+      const viewport = run.page.viewportSize()!;
+      const chart = (await run.page.locator('#rfChart').boundingBox())!;
+      assert.ok(chart.y + chart.height * 0.5 < viewport.height, `the receptive-field chart is in view (top ${chart.y}, viewport ${viewport.height})`);
+      const lines = await run.page.evaluate('window.patchwiseCharts.rf.options.plugins.annotations.lines') as { label: string; labelAt?: string }[];
+      assert.deepEqual(lines.map((l) => [l.label, l.labelAt]), [['input 224 px', 'start']]);
+      await run.page.locator('#tensor').fill('5');
+      await run.screenshot(`overlap-layout-${theme}`);
+      assert.deepEqual(run.problems, []);
+      if (theme === 'dark') await run.close();
+    }
   });
 
   it('shows a hovered patch\'s region, own share and halo; a border patch is clipped', async () => {

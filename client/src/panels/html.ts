@@ -64,6 +64,8 @@ ${bodies[page.kind]}
 
 /** The memory page as the .onnx editor (hidden until the host sends 'onnxModel'). */
 const onnxModelHeader = `  <div id="onnxActions" class="controls" hidden><button id="createScheduleFile" type="button">Create schedule file</button></div>
+  <form id="inputForm" class="controls" hidden><label>Input height <input id="inputH" type="number" min="1" max="8192" required></label>
+    <label>width <input id="inputW" type="number" min="1" max="8192" required></label> <button type="submit">Analyse at this size</button></form>
   <p id="note" class="info" hidden></p>
   <ul id="diagnostics" class="diagnostics" hidden></ul>
 `;

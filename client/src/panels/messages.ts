@@ -16,7 +16,7 @@ export type HostMessage =
   /** What the last firmware run of the followed model measured (Generate Firmware); null: none yet. */
   | { type: 'measured'; measured: Measured | null }
   /** The memory page shows an .onnx file (the custom editor): its note, its import problems, and the button. */
-  | { type: 'onnxModel'; note: string | null; diagnostics: string[]; canCreate: boolean };
+  | { type: 'onnxModel'; note: string | null; diagnostics: string[]; canCreate: boolean; dynamicInput: { h: number; w: number } | null };
 
 /** A firmware run's memory against the prediction. Bytes; `count` is instructions or cycles. */
 export interface Measured {
@@ -41,6 +41,8 @@ export type PageMessage =
   | { type: 'applySchedule'; version: number; patch: [number, number] | null; untilBlock: number | null }
   /** "Create schedule file" (the .onnx editor): write the .pnet next to the model. */
   | { type: 'createScheduleFile' }
+  /** The .onnx editor's input form: analyse a dynamic input at this height and width. */
+  | { type: 'setInput'; h: number; w: number }
   /** Something the page dropped or could not draw, for the Patchwise output channel. */
   | { type: 'log'; level: 'warn' | 'error'; text: string };
 
@@ -142,7 +144,7 @@ export const hostMessageSchema: Schema<HostMessage> = tagged<HostMessage>({
   data: object({ type: literal('data'), data: panelDataSchema }),
   highlight: object({ type: literal('highlight'), line: nullable(line) }),
   measured: object({ type: literal('measured'), measured: nullable(measuredSchema) }),
-  onnxModel: object({ type: literal('onnxModel'), note: nullable(str), diagnostics: arrayOf(str), canCreate: bool }),
+  onnxModel: object({ type: literal('onnxModel'), note: nullable(str), diagnostics: arrayOf(str), canCreate: bool, dynamicInput: nullable(object({ h: range(1, 8192), w: range(1, 8192) })) }),
 });
 
 export const pageMessageSchema: Schema<PageMessage> = tagged<PageMessage>({
@@ -150,6 +152,7 @@ export const pageMessageSchema: Schema<PageMessage> = tagged<PageMessage>({
   reveal: object({ type: literal('reveal'), line }),
   applySchedule: object({ type: literal('applySchedule'), version: int, patch: nullable(patchGrid), untilBlock: nullable(range(0, 1_000_000)) }),
   createScheduleFile: object({ type: literal('createScheduleFile') }),
+  setInput: object({ type: literal('setInput'), h: range(1, 8192), w: range(1, 8192) }),
   log: object({ type: literal('log'), level: literal('warn', 'error'), text: str }),
 });
 

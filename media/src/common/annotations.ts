@@ -10,6 +10,10 @@ export interface GuideLine {
   color: string;
   label: string;
   dash?: number[];
+  /** Where a horizontal line's label sits: 'end' (right, the default) or 'start' (left, clear of a curve rising to the right). */
+  labelAt?: 'start' | 'end';
+  /** Painted behind the label, so that it stays legible over the bars it crosses (the page's background). */
+  labelBackground?: string;
 }
 
 export interface Band {
@@ -101,9 +105,21 @@ export const annotations: Plugin = {
         ctx.moveTo(area.left, at);
         ctx.lineTo(area.right, at);
         ctx.stroke();
-        ctx.textAlign = 'right';
-        ctx.textBaseline = 'bottom';
-        ctx.fillText(line.label, area.right - 4, at - 3);
+        const start = line.labelAt === 'start';
+        ctx.textAlign = start ? 'left' : 'right';
+        // Below the line at the start: the curve that climbs to it from the left stays above the text.
+        ctx.textBaseline = start ? 'top' : 'bottom';
+        const x = start ? area.left + 4 : area.right - 4;
+        const y = start ? at + 3 : at - 3;
+        if (line.labelBackground) {
+          const width = ctx.measureText(line.label).width;
+          const height = 14;
+          ctx.save();
+          ctx.fillStyle = line.labelBackground;
+          ctx.fillRect(start ? x - 2 : x - width - 2, start ? y - 1 : y - height, width + 4, height + 1);
+          ctx.restore();
+        }
+        ctx.fillText(line.label, x, y);
       } else {
         if (at < area.left || at > area.right) continue;
         ctx.moveTo(at, area.top);

@@ -7,6 +7,13 @@ import { byId } from './page';
 
 export function wireOnnxModel(post: (message: PageMessage) => void): void {
   byId<HTMLButtonElement>('createScheduleFile').addEventListener('click', () => post({ type: 'createScheduleFile' }));
+  // A dynamic input: the size to analyse it at (the schedule file then writes it as its input line).
+  byId<HTMLFormElement>('inputForm').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const h = Number(byId<HTMLInputElement>('inputH').value);
+    const w = Number(byId<HTMLInputElement>('inputW').value);
+    if (Number.isInteger(h) && Number.isInteger(w) && h >= 1 && w >= 1 && h <= 8192 && w <= 8192) post({ type: 'setInput', h, w });
+  });
 }
 
 export function showOnnxModel(message: Extract<HostMessage, { type: 'onnxModel' }>): void {
@@ -14,6 +21,12 @@ export function showOnnxModel(message: Extract<HostMessage, { type: 'onnxModel' 
   const note = byId('note');
   note.textContent = message.note ?? '';
   note.hidden = !message.note;
+  const form = byId<HTMLFormElement>('inputForm');
+  form.hidden = !message.dynamicInput;
+  if (message.dynamicInput) {
+    byId<HTMLInputElement>('inputH').value = String(message.dynamicInput.h);
+    byId<HTMLInputElement>('inputW').value = String(message.dynamicInput.w);
+  }
   const list = byId<HTMLUListElement>('diagnostics');
   list.replaceChildren(...message.diagnostics.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
   list.hidden = message.diagnostics.length === 0;

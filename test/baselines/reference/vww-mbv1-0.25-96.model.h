@@ -16,7 +16,7 @@
 #define PW_STAGE_LAYERS 9
 #define PW_LAYERS 29
 /* The schedule as in the analysis report (null: layer by layer). */
-#define PW_SCHEDULE_JSON "{\"patch\":[2,2],\"untilBlock\":8,\"inputPatch\":[67,67],\"stageOutputBytes\":9216,\"perPatchPeakBytes\":20184,\"perPatchPeakBlock\":2,\"perPatchPeakLayer\":\"block2.conv\",\"stagePeakBytes\":29400,\"laterPeakBytes\":18432,\"laterPeakBlock\":10,\"overheadStage\":0.1797619047619048,\"overheadTotal\":0.05265463779260027}"
+#define PW_SCHEDULE_JSON "{\"patch\":[2,2],\"untilBlock\":8,\"inputPatch\":[61,61],\"stageOutputBytes\":9216,\"perPatchPeakBytes\":20184,\"perPatchPeakBlock\":2,\"perPatchPeakLayer\":\"block2.conv\",\"stagePeakBytes\":29400,\"laterPeakBytes\":18432,\"laterPeakBlock\":10,\"overheadStage\":0.1797619047619048,\"overheadTotal\":0.05265463779260027}"
 
 /* Runs the model on `input` (HWC int8); the output is at arena + PW_OUTPUT_OFFSET. */
 pw_status pw_model_run(int8_t *arena, const int8_t *input);

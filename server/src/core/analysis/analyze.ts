@@ -3,8 +3,8 @@ import { Diagnostic } from '../language/diagnostics';
 import { Model } from '../model/ir';
 import { macs, weightBytes } from '../model/ops';
 import { layerByLayer, peakOf, StepMemory } from './memory';
-import { evaluatePatchStage, PatchLayer, PatchStage } from './patch';
-import { LayerReceptiveField, receptiveFields, spanOf } from './receptiveField';
+import { axisRegions, evaluatePatchStage, PatchLayer, PatchStage } from './patch';
+import { LayerReceptiveField, receptiveFields } from './receptiveField';
 
 /** Everything the analysis knows about one model; the CLI's `--json` prints it as is. */
 export interface AnalysisReport {
@@ -43,7 +43,10 @@ export interface AnalysisReport {
 export interface ScheduleReport {
   patch: [number, number];
   untilBlock: number;
-  /** Input pixels an interior (largest) patch reads, rows × columns (at most the whole input). */
+  /**
+   * Input pixels the largest patch reads, rows × columns: the regions as the stage computes them,
+   * clipped at the input's borders (a 1×2 grid's patch is never taller than the input).
+   */
   inputPatch: [number, number];
   stageOutputBytes: number;
   perPatchPeakBytes: number;
@@ -122,7 +125,7 @@ export function analyzeModel(model: Model, diagnostics: Diagnostic[] = []): Anal
       scheduled: scheduledMacs,
     },
     perLayer: { peakBytes: perLayerPeak.bytes, peakBlock: model.layers[perLayerPeak.layer].block, peakLayer: model.layers[perLayerPeak.layer].name },
-    schedule: stage && later ? scheduleReport(model, stage, later, rfs, totalMacs, scheduledMacs) : null,
+    schedule: stage && later ? scheduleReport(model, stage, later, totalMacs, scheduledMacs) : null,
     peakBytes,
     peakBlock: model.layers[peakLayer].block,
     scratchBytes: scratch,
@@ -153,14 +156,20 @@ export function analyzeModel(model: Model, diagnostics: Diagnostic[] = []): Anal
   };
 }
 
-function scheduleReport(model: Model, stage: PatchStage, later: { bytes: number; layer: number }, rfs: LayerReceptiveField[], totalMacs: number, scheduledMacs: number): ScheduleReport {
+/** The widest input region (rows or columns) any of the stage's `parts` patches reads. */
+function largestInputSpan(model: Model, endLayer: number, axis: 'rows' | 'cols', parts: number): number {
+  const regions = axisRegions(model, endLayer, axis, parts);
+  let widest = 0;
+  for (let i = 0; i < parts; i++) widest = Math.max(widest, regions.inHi[i] - regions.inLo[i] + 1);
+  return widest;
+}
+
+function scheduleReport(model: Model, stage: PatchStage, later: { bytes: number; layer: number }, totalMacs: number, scheduledMacs: number): ScheduleReport {
   const [P, Q] = stage.patch;
-  const out = model.layers[stage.endLayer - 1].output;
-  const rf = rfs[stage.endLayer - 1];
   return {
     patch: [P, Q],
     untilBlock: stage.untilBlock,
-    inputPatch: [Math.min(model.input.shape.h, spanOf(rf.rows, Math.ceil(out.h / P))), Math.min(model.input.shape.w, spanOf(rf.cols, Math.ceil(out.w / Q)))],
+    inputPatch: [largestInputSpan(model, stage.endLayer, 'rows', P), largestInputSpan(model, stage.endLayer, 'cols', Q)],
     stageOutputBytes: stage.stageOutputBytes,
     perPatchPeakBytes: stage.perPatchPeakBytes,
     perPatchPeakBlock: model.layers[stage.peakLayer].block,

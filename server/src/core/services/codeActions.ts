@@ -3,6 +3,7 @@ import { scheduleEdit } from '../engine';
 import { Diagnostic } from '../language/diagnostics';
 import { formatBudget, formatKiB, formatPercent } from '../units';
 import { DocumentAnalysis } from './document';
+import { describeFitChange } from './fitChanges';
 import { CodeAction } from './types';
 
 /** Diagnostics a schedule can fix. */
@@ -25,6 +26,12 @@ export function doCodeActions(doc: DocumentAnalysis, diagnostics: Diagnostic[]):
   const search = doc.search;
   if (!search) return [];
   if (search.choices.length === 0) {
+    // VS Code hides disabled actions from the Ctrl+. menu: what the user sees are the model changes
+    // that fit (input, width, target), each with its schedule.
+    const changes = doc.fitChanges;
+    if (changes.length > 0) {
+      return changes.map((c, i): CodeAction => ({ title: `Make it fit ${formatBudget(search.budgetBytes)}: ${describeFitChange(c)}`, kind: 'quickfix', diagnostics: relevant, edits: c.edits, isPreferred: i === 0 }));
+    }
     const reason = `No schedule fits ${formatBudget(search.budgetBytes)}: ${search.reason}`;
     return [{ title: 'Find a schedule that fits', kind: 'quickfix', diagnostics: relevant, edits: [], disabled: reason }];
   }

@@ -1,7 +1,8 @@
 import { SearchResult, searchSchedules } from '../analysis/search';
-import { analyzeText, Analysis, FileSystem } from '../engine';
+import { analyzeText, Analysis, AnalyzeOptions, FileSystem } from '../engine';
 import { BudgetOverride } from '../model/build';
 import { parseSize } from '../units';
+import { FitChange, findFitChanges } from './fitChanges';
 import { Settings } from './types';
 
 /**
@@ -10,9 +11,11 @@ import { Settings } from './types';
  */
 export class DocumentAnalysis {
   private searched: SearchResult | null | undefined;
+  private changes: FitChange[] | undefined;
   readonly lines: string[];
 
-  constructor(readonly text: string, readonly analysis: Analysis) {
+  /** `options`: how the text was analysed, to analyse changed versions of it the same way. */
+  constructor(readonly text: string, readonly analysis: Analysis, readonly options: AnalyzeOptions = {}) {
     this.lines = text.split(/\r\n|\r|\n/);
   }
 
@@ -24,6 +27,18 @@ export class DocumentAnalysis {
   /** The search if it was made already (undefined: not yet). */
   get searchIfDone(): SearchResult | null | undefined {
     return this.searched;
+  }
+
+  /**
+   * When no schedule fits, the changes to the model that make one fit (input, width, target);
+   * empty otherwise. Computed on first use: each is a few analyses and searches.
+   */
+  get fitChanges(): FitChange[] {
+    if (this.changes === undefined) {
+      const search = this.search;
+      this.changes = search && !search.best ? findFitChanges(this.text, this.analysis.ast, this.options) : [];
+    }
+    return this.changes;
   }
 
   /** Null when there is no model to search. */
@@ -52,5 +67,6 @@ export function budgetOverride(settings: Settings, problems: string[] = []): Bud
 
 /** `source`: the document's file system and path, so that `from "file.onnx"` is read. */
 export function analyzeDocument(text: string, settings: Settings = {}, source?: { fs: FileSystem; path: string }): DocumentAnalysis {
-  return new DocumentAnalysis(text, analyzeText(text, { override: budgetOverride(settings), ...(source ? { fs: source.fs, basePath: source.path } : {}) }));
+  const options: AnalyzeOptions = { override: budgetOverride(settings), ...(source ? { fs: source.fs, basePath: source.path } : {}) };
+  return new DocumentAnalysis(text, analyzeText(text, options), options);
 }

@@ -61,7 +61,7 @@ function blockSection(doc: DocumentAnalysis, block: BlockReport, layers: LayerRe
     '',
     `Output ${dims(block.out)} · ${formatMacs(block.macs)} MACs · weights ${formatKiB(block.weightsBytes)}`,
     '',
-    `Memory layer by layer ${formatKiB(block.peakBytesLayerByLayer)} at \`${peakLayer.name}\` (in ${formatKiB(m.inputBytes)} + out ${formatKiB(m.outputBytes)} + kept ${formatKiB(m.keptBytes)}) of ${budget}`,
+    `Memory layer by layer ${formatKiB(block.peakBytesLayerByLayer)} at \`${peakLayer.name}\` (in ${formatKiB(m.inputBytes)} + out ${m.outputBytes === 0 && m.inputBytes > 0 ? 'in place' : formatKiB(m.outputBytes)} + kept ${formatKiB(m.keptBytes)}) of ${budget}`,
   ];
   if (block.inPatchStage && s) {
     lines.push('', `With the schedule ${formatKiB(block.peakBytes)}: the largest patch + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes)} stage buffers`);
@@ -70,25 +70,28 @@ function blockSection(doc: DocumentAnalysis, block: BlockReport, layers: LayerRe
   return lines.join('\n');
 }
 
+/** `in 12.3 / out 4.5 / kept 0.0 KiB`, or `out in place` for a layer that writes over its input. */
+function memoryCell(m: LayerReport['memory']): string {
+  const out = m.outputBytes === 0 && m.inputBytes > 0 ? 'in place' : formatKiB(m.outputBytes);
+  return `${formatKiB(m.inputBytes)} / ${out} / ${formatKiB(m.keptBytes)}`;
+}
+
+/**
+ * The block's layers, in tables of at most five columns (an eight-column table is clipped by the
+ * hover's width): memory and receptive field, then for a patch stage each layer's patch.
+ */
 function layerTable(doc: DocumentAnalysis, layers: LayerReport[]): string {
   const s = doc.analysis.report!.schedule;
-  const staged = layers.some((l) => l.patch) && s;
-  const header = ['layer', 'output', 'MACs', 'in / out / kept', 'RF'];
-  if (staged) header.push('patch input', 'halo', 'recompute');
-  const rows = layers.map((l) => {
-    const m = l.memory;
-    const row = [`\`${l.name}\``, dims(l.out), formatMacs(l.macs), `${formatKiB(m.inputBytes)} / ${formatKiB(m.outputBytes)} / ${formatKiB(m.keptBytes)}`, `${l.rf.size} / ${l.rf.jump} / ${signed(l.rf.start)}`];
-    if (staged && l.patch) {
-      const shareRows = Math.ceil(l.in[0] / s.patch[0]);
-      const shareCols = Math.ceil(l.in[1] / s.patch[1]);
-      row.push(dims(l.patch.maxInput), `+${l.patch.maxInput[0] - shareRows}/+${l.patch.maxInput[1] - shareCols}`, `×${l.patch.recompute.toFixed(2)}`);
-    } else if (staged) {
-      row.push('', '', '');
-    }
-    return row;
-  });
-  const legend = staged ? 'RF: size / jump / start in input pixels. Halo: extra rows/columns a patch reads beyond its share.' : 'RF: size / jump / start in input pixels.';
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), '', legend].join('\n');
+  const table = (header: string[], rows: string[][]) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const main = table(['layer', 'output', 'MACs', 'in / out / kept', 'RF'], layers.map((l) => [`\`${l.name}\``, dims(l.out), formatMacs(l.macs), memoryCell(l.memory), `${l.rf.size} / ${l.rf.jump} / ${signed(l.rf.start)}`]));
+  const staged = s ? layers.filter((l) => l.patch) : [];
+  if (!s || staged.length === 0) return [main, '', 'RF: size / jump / start in input pixels. Memory in KiB.'].join('\n');
+  const patches = table(['layer', 'patch input', 'halo', 'recompute'], staged.map((l) => {
+    const shareRows = Math.ceil(l.in[0] / s.patch[0]);
+    const shareCols = Math.ceil(l.in[1] / s.patch[1]);
+    return [`\`${l.name}\``, dims(l.patch!.maxInput), `+${l.patch!.maxInput[0] - shareRows}/+${l.patch!.maxInput[1] - shareCols}`, `×${l.patch!.recompute.toFixed(2)}`];
+  }));
+  return [main, '', 'RF: size / jump / start in input pixels. Memory in KiB.', '', patches, '', 'Halo: extra rows/columns a patch reads beyond its share.'].join('\n');
 }
 
 function scheduleHover(doc: DocumentAnalysis): string | undefined {
@@ -100,7 +103,7 @@ function scheduleHover(doc: DocumentAnalysis): string | undefined {
   return [
     `**schedule** patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}: blocks 0–${s.untilBlock} run patch by patch`,
     '',
-    `Input patch ${dims(s.inputPatch)} px (an interior patch) · stage output ${formatKiB(s.stageOutputBytes)}`,
+    `Input patch ${dims(s.inputPatch)} px (the largest patch) · stage output ${formatKiB(s.stageOutputBytes)}`,
     '',
     `Patch stage ${formatKiB(s.stagePeakBytes)} (${formatKiB(s.perPatchPeakBytes)} per patch at block ${s.perPatchPeakBlock} + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes)} stage buffers); ${later}`,
     '',

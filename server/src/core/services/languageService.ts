@@ -19,9 +19,11 @@ export interface LanguageService {
   doHover(doc: DocumentAnalysis, position: Position): Hover | null;
   doComplete(doc: DocumentAnalysis, position: Position): CompletionItem[];
   doCodeActions(doc: DocumentAnalysis, diagnostics: Diagnostic[]): CodeAction[];
-  findCodeLenses(doc: DocumentAnalysis): CodeLens[];
+  /** `settings`: `codeLens.blocks` for a lens on every block line. */
+  findCodeLenses(doc: DocumentAnalysis, settings?: Settings): CodeLens[];
   findDocumentSymbols(doc: DocumentAnalysis): DocumentSymbol[];
-  findInlayHints(doc: DocumentAnalysis): InlayHint[];
+  /** `settings`: `inlayHints.shapes` for the output shapes. */
+  findInlayHints(doc: DocumentAnalysis, settings?: Settings): InlayHint[];
 }
 
 export interface LanguageServiceOptions {

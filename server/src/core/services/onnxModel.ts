@@ -52,6 +52,8 @@ export interface OnnxModelView {
   data: PanelData;
   /** Says that the input is dynamic and what size it was analysed at; null for a static input. */
   note: string | null;
+  /** A dynamic input's height and width as analysed (the page's input form); null for a static input. */
+  dynamicInput: { h: number; w: number } | null;
   /** The import's errors and warnings, `PW5008 Resize node 'up' is not supported yet`. */
   diagnostics: string[];
   /** The .pnet to write; null when the model cannot be imported. */
@@ -62,22 +64,22 @@ export interface OnnxModelView {
  * Analyses the .onnx file at `path` (read through `fs`) as its schedule file would. `uri` only
  * labels the panel data. Never throws on a bad file: its problems are in `diagnostics`.
  */
-export function onnxModelView(fs: FileSystem, path: string, uri: string, settings: Settings = {}): OnnxModelView {
+export function onnxModelView(fs: FileSystem, path: string, uri: string, settings: Settings = {}, input?: { h: number; w: number }): OnnxModelView {
   const onnxFile = path.split(/[\\/]/).pop() ?? path;
   const file: ScheduleFile = { name: modelNameOf(onnxFile), onnxFile, input: null, target: settings.target || defaultTarget.name, schedule: null };
   if (/["\r\n]/.test(onnxFile)) {
     const data: PanelData = { uri, version: 0, model: null, problem: 'A .pnet cannot name this file: its name has a quote or a line break.', errorCount: 1, layers: [], overlap: null, schedules: null };
-    return { data, note: null, diagnostics: [], scheduleFile: null };
+    return { data, note: null, dynamicInput: null, diagnostics: [], scheduleFile: null };
   }
   // The base is the .onnx itself: `from` paths resolve against its folder, as the .pnet's would.
   const analyze = () => analyzeDocument(scheduleFileText(file), settings, { fs, path });
   let doc = analyze();
   let note: string | null = null;
   if (doc.analysis.diagnostics.some((d) => d.code === 'PW5012')) {
-    const dynamic = dynamicInput(fs.readFile(path));
+    const dynamic = dynamicInput(fs.readFile(path), input);
     if (dynamic) {
       file.input = dynamic.fix;
-      note = `The model's input is dynamic (${dynamic.dims}): analysed at ${dynamic.fix.h}×${dynamic.fix.w}×${dynamic.fix.c}; the schedule file's input line sets the size.`;
+      note = `The model's input is dynamic (N×C×H×W = ${dynamic.dims}): analysed at ${dynamic.fix.h}×${dynamic.fix.w}×${dynamic.fix.c}${input ? '' : ' until you set its size'}; the schedule file's input line keeps it.`;
       doc = analyze();
     }
   }
@@ -87,7 +89,7 @@ export function onnxModelView(fs: FileSystem, path: string, uri: string, setting
     file.schedule = best;
     doc = analyze();
   }
-  return { data: chartData(doc, uri), note, diagnostics: doc.analysis.diagnostics.filter((d) => d.severity !== 'info').map(describe), scheduleFile: doc.analysis.hasErrors ? null : scheduleFileText(file) };
+  return { data: chartData(doc, uri), note, dynamicInput: file.input && { h: file.input.h, w: file.input.w }, diagnostics: doc.analysis.diagnostics.filter((d) => d.severity !== 'info').map(describe), scheduleFile: doc.analysis.hasErrors ? null : scheduleFileText(file) };
 }
 
 function chartData(doc: DocumentAnalysis, uri: string): PanelData {
@@ -102,11 +104,15 @@ function describe(d: Diagnostic): string {
   return `${d.code} ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`;
 }
 
-/** The NCHW input with its dynamic H/W set to {@link dynamicSide} (C to 3), or undefined when that is not the problem. */
-function dynamicInput(bytes: Uint8Array | undefined): { fix: InputFix; dims: string } | undefined {
+/**
+ * The NCHW input with its dynamic H/W set to `size` (default {@link dynamicSide}; C to 3), or undefined
+ * when that is not the problem. `dims` names the dynamic ones `?` (an exporter's names such as
+ * `p2o.DynamicDimension.0` say nothing to a reader).
+ */
+function dynamicInput(bytes: Uint8Array | undefined, size?: { h: number; w: number }): { fix: InputFix; dims: string } | undefined {
   const graph = bytes && readGraph(bytes, new Reporter(rangeOf(0, 0, 0)));
   const dims = graph?.inputs.length === 1 ? graph.inputs[0].dims : undefined;
   if (!dims || dims.length !== 4) return undefined;
   const at = (i: number, fallback: number) => (typeof dims[i] === 'number' ? (dims[i] as number) : fallback);
-  return { fix: { h: at(2, dynamicSide), w: at(3, dynamicSide), c: at(1, 3) }, dims: dims.join('×') };
+  return { fix: { h: at(2, size?.h ?? dynamicSide), w: at(3, size?.w ?? dynamicSide), c: at(1, 3) }, dims: dims.map((d) => (typeof d === 'number' ? String(d) : '?')).join('×') };
 }

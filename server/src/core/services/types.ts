@@ -11,6 +11,10 @@ export interface Settings {
   /** `256KiB`, `262144`; empty: the target's. */
   sramBudget?: string;
   flashBudget?: string;
+  /** `patchwise.codeLens.blocks`: a lens on every block line (default: only the model's summary and blocks over budget). */
+  codeLens?: { blocks?: boolean };
+  /** `patchwise.inlayHints.shapes`: the output shape at the end of each block line (default off). */
+  inlayHints?: { shapes?: boolean };
 }
 
 export interface Hover {

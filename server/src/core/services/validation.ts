@@ -1,13 +1,21 @@
+import { checkRuntimeSupport } from '../codegen/support';
 import { Diagnostic, diagnostic, MessageId, Range, rangeOf } from '../language/diagnostics';
 import { Model } from '../model/ir';
 import { formatBudget, formatBytes, formatKiB } from '../units';
+import { describeCandidate } from './codeActions';
 import { DocumentAnalysis } from './document';
+import { describeFitChange } from './fitChanges';
 
-/** Syntax and model diagnostics, then the budget's: what the editor underlines. */
+/**
+ * Syntax and model diagnostics, then the budget's, then what the firmware runtime cannot run: what
+ * the editor underlines. The last come from the same check Generate Firmware makes, so that its
+ * refusals are in Problems before the command is run (an ONNX layer's are on the `from` line and
+ * name the node).
+ */
 export function doValidation(doc: DocumentAnalysis): Diagnostic[] {
   const { analysis } = doc;
   if (!analysis.model || !analysis.report || analysis.hasErrors) return analysis.diagnostics;
-  return [...analysis.diagnostics, ...budgetDiagnostics(doc, analysis.model)];
+  return [...analysis.diagnostics, ...budgetDiagnostics(doc, analysis.model), ...checkRuntimeSupport(analysis.model)];
 }
 
 /** The range of a line's statement: from its first character to the end of code (comment excluded). */
@@ -29,6 +37,20 @@ function pair(id: MessageId, at: [Range, string], other: [Range, string]): Diagn
   return [first, second];
 }
 
+/**
+ * What to do about a budget error, computed: the schedule that fits, or when none does, the changes
+ * to the model that make one fit (each a quick fix), or why nothing the analysis tried helps.
+ */
+function nextStep(doc: DocumentAnalysis): string {
+  const search = doc.search;
+  if (!search) return 'see Optimize Schedule';
+  if (search.best) return `${describeCandidate(search.best)} fits (quick fix)`;
+  const changes = doc.fitChanges;
+  const none = `no schedule fits ${formatBudget(search.budgetBytes)}`;
+  if (changes.length === 0) return `${none} (${search.reason}), and no smaller input, narrower width or larger built-in target makes one fit`;
+  return `${none}; what would: ${changes.map(describeFitChange).join('; or ')} (quick fixes)`;
+}
+
 function budgetDiagnostics(doc: DocumentAnalysis, model: Model): Diagnostic[] {
   const report = doc.analysis.report!;
   const budgetBytes = report.target.sramBytes;
@@ -41,17 +63,17 @@ function budgetDiagnostics(doc: DocumentAnalysis, model: Model): Diagnostic[] {
     if (s.stagePeakBytes > budgetBytes) {
       const held = report.input.placement === 'sram' ? ` + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes - s.stageOutputBytes)} input` : '';
       const block = `${blockTitle(model, s.perPatchPeakBlock)}: patch stage needs ${formatKiB(s.perPatchPeakBytes)} per patch + ${formatKiB(s.stageOutputBytes)} stage output${held} = ${formatKiB(s.stagePeakBytes)} > ${budget}`;
-      const line = `${schedule}: the patch stage needs ${formatKiB(s.stagePeakBytes)} > ${budget}, at ${blockTitle(model, s.perPatchPeakBlock)}`;
+      const line = `${schedule}: the patch stage needs ${formatKiB(s.stagePeakBytes)} > ${budget}, at ${blockTitle(model, s.perPatchPeakBlock)}; ${nextStep(doc)}`;
       result.push(...pair('stageOverBudget', [scheduleRange, line], [statementRange(doc, model.blocks[s.perPatchPeakBlock].line), block]));
     }
     if (s.laterPeakBlock >= 0 && s.laterPeakBytes > budgetBytes) {
       const block = `${blockTitle(model, s.laterPeakBlock)}: needs ${formatKiB(s.laterPeakBytes)} layer by layer after the patch stage > ${budget}`;
-      const line = `${schedule}: ${blockTitle(model, s.laterPeakBlock)} after the stage needs ${formatKiB(s.laterPeakBytes)} layer by layer > ${budget}; a later split may help`;
+      const line = `${schedule}: ${blockTitle(model, s.laterPeakBlock)} after the stage needs ${formatKiB(s.laterPeakBytes)} layer by layer > ${budget}; ${nextStep(doc)}`;
       result.push(...pair('laterOverBudget', [scheduleRange, line], [statementRange(doc, model.blocks[s.laterPeakBlock].line), block]));
     }
   } else if (report.perLayer.peakBytes > budgetBytes) {
     const block = report.perLayer.peakBlock;
-    const message = `${blockTitle(model, block)} needs ${formatKiB(report.perLayer.peakBytes)} layer by layer > ${budget}; a patch schedule can lower the peak (quick fix)`;
+    const message = `${blockTitle(model, block)} needs ${formatKiB(report.perLayer.peakBytes)} layer by layer > ${budget}; ${nextStep(doc)}`;
     result.push(diagnostic('noScheduleOverBudget', statementRange(doc, model.blocks[block].line), message));
   }
   if (!report.fitsFlash) {
