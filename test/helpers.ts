@@ -1,6 +1,8 @@
+import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeText, Analysis, AnalyzeOptions } from '../server/src/core/engine';
+import { Diagnostic, Range } from '../server/src/core/language/diagnostics';
 
 /** The repository root: tests run compiled from out/test/. */
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -16,4 +18,29 @@ export function analyzeOk(text: string, options?: AnalyzeOptions): Required<Pick
     throw new Error(`expected a valid model, got:\n${analysis.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n')}`);
   }
   return analysis as Required<Pick<Analysis, 'model' | 'report'>> & Analysis;
+}
+
+/** The source text a diagnostic's range covers (single-line ranges). */
+export function covered(text: string, range: Range): string {
+  return text.split('\n')[range.start.line].slice(range.start.character, range.end.character);
+}
+
+/** The one diagnostic with `code` the analysis of `text` gives; fails the test unless there is exactly one. */
+export function onlyDiagnostic(text: string, code: string): Diagnostic {
+  const all = analyzeText(text).diagnostics;
+  const found = all.filter((d) => d.code === code);
+  assert.equal(found.length, 1, `expected one ${code}, got ${JSON.stringify(all.map((d) => `${d.code} ${d.message}`))}`);
+  return found[0];
+}
+
+/** One test per [what, lines after `header`, code, text the diagnostic's range covers]. */
+export function diagnosticCases(header: string, cases: readonly (readonly [string, string, string, string])[]): void {
+  for (const [what, body, code, text] of cases) {
+    it(`${code} ${what}`, () => {
+      const source = header + body + '\n';
+      const d = onlyDiagnostic(source, code);
+      assert.equal(covered(source, d.range), text);
+      assert.ok(d.message.length > 10, d.message);
+    });
+  }
 }

@@ -1,8 +1,11 @@
 import { Diagnostic } from '../language/diagnostics';
-import { Model } from '../model/ir';
+import { isSingleStage, Model } from '../model/ir';
 import { macs, weightBytes } from '../model/ops';
+import { CacheMode } from '../language/ast';
 import { layerByLayer, peakOf, StepMemory } from './memory';
-import { evaluatePatchStage, PatchLayer, PatchStage } from './patch';
+import { PatchLayer } from './patch';
+import { evaluatePlan, PlanResult, stageSpecs } from './plan';
+import { StageResult } from './stage';
 import { LayerReceptiveField, receptiveFields, spanOf } from './receptiveField';
 
 /** Everything the analysis knows about one model; the CLI's `--json` prints it as is. */
@@ -57,6 +60,33 @@ export interface ScheduleReport {
   overheadStage: number;
   /** Scheduled MACs ÷ layer-by-layer MACs of the whole network − 1. */
   overheadTotal: number;
+  /**
+   * Only for schedules beyond MCUNetV2's single stage (caches, a later start, several stages):
+   * every patch stage, the first one first. Its figures are also the fields above, except that
+   * `stagePeakBytes` is then the largest stage peak and `laterPeakBytes` the peak of all the
+   * layers outside the stages.
+   */
+  stages?: StageReport[];
+}
+
+/** One patch stage of a schedule with its caches. */
+export interface StageReport {
+  patch: [number, number];
+  fromBlock: number;
+  untilBlock: number;
+  cache: CacheMode;
+  /** The stage's input when held whole (the previous layer's output, or the input in SRAM). */
+  heldInputBytes: number;
+  stageOutputBytes: number;
+  /** Row caches and column caches, all layers together. */
+  rowCacheBytes: number;
+  colCacheBytes: number;
+  perPatchPeakBytes: number;
+  perPatchPeakBlock: number;
+  stagePeakBytes: number;
+  macs: number;
+  macsLayerByLayer: number;
+  overheadStage: number;
 }
 
 export interface BlockReport {
@@ -102,13 +132,14 @@ export function analyzeModel(model: Model, diagnostics: Diagnostic[] = []): Anal
   const layerMacs = model.layers.map(macs);
   const totalMacs = sum(layerMacs);
   const weightsBytes = sum(model.layers.map(weightBytes));
-  const stage = model.schedule ? evaluatePatchStage(model, model.schedule.untilBlock, [...model.schedule.patch]) : undefined;
-  const later = stage ? peakOf(steps, stage.endLayer) : undefined;
-  const peakBytes = stage ? Math.max(stage.stagePeakBytes, later!.bytes) : perLayerPeak.bytes;
-  const peakLayer = !stage ? perLayerPeak.layer : later!.bytes > stage.stagePeakBytes ? later!.layer : stage.peakLayer;
-  const scheduledMacs = stage ? totalMacs - stage.macsLayerByLayer + stage.macs : totalMacs;
-  let scratch = stage?.scratchBytes ?? 0;
-  for (let i = stage?.endLayer ?? 0; i < steps.length; i++) scratch = Math.max(scratch, steps[i].scratchBytes);
+  const plan = model.stages?.length ? evaluatePlan(model, stageSpecs(model), steps) : undefined;
+  const stage = plan?.stages[0];
+  const later = plan?.outside;
+  const peakBytes = plan ? plan.peakBytes : perLayerPeak.bytes;
+  const peakLayer = plan ? plan.peakLayer : perLayerPeak.layer;
+  const scheduledMacs = plan ? plan.macs : totalMacs;
+  const scratch = plan ? plan.scratchBytes : Math.max(0, ...steps.map((s) => s.scratchBytes));
+  const stageOf = (i: number) => plan?.stages.find((s) => i >= s.startLayer && i < s.endLayer);
   const { sramBytes, flashBytes } = model.target;
   return {
     model: model.name,
@@ -121,7 +152,7 @@ export function analyzeModel(model: Model, diagnostics: Diagnostic[] = []): Anal
       scheduled: scheduledMacs,
     },
     perLayer: { peakBytes: perLayerPeak.bytes, peakBlock: model.layers[perLayerPeak.layer].block, peakLayer: model.layers[perLayerPeak.layer].name },
-    schedule: stage && later ? scheduleReport(model, stage, later, rfs, totalMacs, scheduledMacs) : null,
+    schedule: plan && stage && later ? scheduleReport(model, plan, rfs, totalMacs) : null,
     peakBytes,
     peakBlock: model.layers[peakLayer].block,
     scratchBytes: scratch,
@@ -131,7 +162,7 @@ export function analyzeModel(model: Model, diagnostics: Diagnostic[] = []): Anal
     sramMarginBytes: sramBytes - peakBytes,
     flashMarginBytes: flashBytes - weightsBytes,
     weightsBytes,
-    blocks: blockReports(model, steps, layerMacs, stage),
+    blocks: blockReports(model, steps, layerMacs, plan?.stages ?? []),
     layers: model.layers.map((layer, i) => ({
       name: layer.name,
       block: layer.block,
@@ -145,14 +176,16 @@ export function analyzeModel(model: Model, diagnostics: Diagnostic[] = []): Anal
       weightsBytes: weightBytes(layer),
       memory: steps[i],
       rf: rfReport(rfs[i]),
-      inPatchStage: stage !== undefined && i < stage.endLayer,
-      ...(stage && i < stage.endLayer ? { patch: stage.layers[i] } : {}),
+      inPatchStage: stageOf(i) !== undefined,
+      ...(stageOf(i) ? { patch: stageOf(i)!.layers[i - stageOf(i)!.startLayer] } : {}),
     })),
     diagnostics,
   };
 }
 
-function scheduleReport(model: Model, stage: PatchStage, later: { bytes: number; layer: number }, rfs: LayerReceptiveField[], totalMacs: number, scheduledMacs: number): ScheduleReport {
+function scheduleReport(model: Model, plan: PlanResult, rfs: LayerReceptiveField[], totalMacs: number): ScheduleReport {
+  const stage = plan.stages[0];
+  const later = plan.outside;
   const [P, Q] = stage.patch;
   const out = model.layers[stage.endLayer - 1].output;
   const rf = rfs[stage.endLayer - 1];
@@ -164,20 +197,41 @@ function scheduleReport(model: Model, stage: PatchStage, later: { bytes: number;
     perPatchPeakBytes: stage.perPatchPeakBytes,
     perPatchPeakBlock: model.layers[stage.peakLayer].block,
     perPatchPeakLayer: model.layers[stage.peakLayer].name,
-    stagePeakBytes: stage.stagePeakBytes,
+    stagePeakBytes: Math.max(...plan.stages.map((s) => s.stagePeakBytes)),
     laterPeakBytes: later.layer < 0 ? 0 : later.bytes,
     laterPeakBlock: later.layer < 0 ? -1 : model.layers[later.layer].block,
     overheadStage: stage.macs / stage.macsLayerByLayer - 1,
-    overheadTotal: scheduledMacs / totalMacs - 1,
+    overheadTotal: plan.macs / totalMacs - 1,
+    ...(isSingleStage(model) ? {} : { stages: plan.stages.map((s) => stageReport(model, s)) }),
   };
 }
 
-function blockReports(model: Model, steps: StepMemory[], layerMacs: number[], stage: PatchStage | undefined): BlockReport[] {
+function stageReport(model: Model, s: StageResult): StageReport {
+  return {
+    patch: [s.patch[0], s.patch[1]],
+    fromBlock: s.fromBlock,
+    untilBlock: s.untilBlock,
+    cache: s.cache,
+    heldInputBytes: s.heldInputBytes,
+    stageOutputBytes: s.stageOutputBytes,
+    rowCacheBytes: s.caches.rowBytes,
+    colCacheBytes: s.caches.colBytes,
+    perPatchPeakBytes: s.perPatchPeakBytes,
+    perPatchPeakBlock: model.layers[s.peakLayer].block,
+    stagePeakBytes: s.stagePeakBytes,
+    macs: s.macs,
+    macsLayerByLayer: s.macsLayerByLayer,
+    overheadStage: s.macs / s.macsLayerByLayer - 1,
+  };
+}
+
+function blockReports(model: Model, steps: StepMemory[], layerMacs: number[], stages: readonly StageResult[]): BlockReport[] {
   return model.blocks.map((block) => {
-    const inStage = stage !== undefined && block.index <= stage.untilBlock;
+    const stage = stages.find((s) => block.index >= s.fromBlock && block.index <= s.untilBlock);
     const range = steps.slice(block.firstLayer, block.endLayer);
     const lblPeak = Math.max(...range.map((s) => s.totalBytes));
-    const stagePeak = inStage ? stage!.stageOutputBytes + stage!.heldInputBytes + Math.max(...stage!.layers.slice(block.firstLayer, block.endLayer).map((l) => l.peakBytes)) : 0;
+    const buffers = stage ? stage.stageOutputBytes + stage.heldInputBytes + stage.cacheBytes : 0;
+    const stagePeak = stage ? buffers + Math.max(...stage.layers.slice(block.firstLayer - stage.startLayer, block.endLayer - stage.startLayer).map((l) => l.peakBytes)) : 0;
     return {
       index: block.index,
       ...(block.name ? { name: block.name } : {}),
@@ -189,8 +243,8 @@ function blockReports(model: Model, steps: StepMemory[], layerMacs: number[], st
       macs: sum(layerMacs.slice(block.firstLayer, block.endLayer)),
       weightsBytes: sum(model.layers.slice(block.firstLayer, block.endLayer).map(weightBytes)),
       peakBytesLayerByLayer: lblPeak,
-      inPatchStage: inStage,
-      peakBytes: inStage ? stagePeak : lblPeak,
+      inPatchStage: stage !== undefined,
+      peakBytes: stage ? stagePeak : lblPeak,
     };
   });
 }

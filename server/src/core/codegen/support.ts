@@ -1,5 +1,5 @@
 import { Diagnostic, diagnostic } from '../language/diagnostics';
-import { Model } from '../model/ir';
+import { isSingleStage, Model } from '../model/ir';
 
 const graphOps: Partial<Record<Model['layers'][number]['kind'], string>> = {
   add: 'an add of two tensors',
@@ -30,5 +30,23 @@ export function checkRuntimeSupport(model: Model): Diagnostic[] {
     if (layer.sources !== undefined) say(layer.range, `${where}: ${graphOps[layer.kind] ?? 'a layer that reads other than the layer before it'} (the runtime runs chains of layers with fused shortcuts)`);
     if (layer.output.h > 32767 || layer.output.w > 32767) say(layer.range, `${where}: maps larger than 32767 pixels a side`);
   }
+  if (!isSingleStage(model)) say(scheduleRange(model), beyondSingleStage(model));
   return problems;
+}
+
+/** What the patch executor cannot run yet of a schedule beyond MCUNetV2's single stage. */
+function beyondSingleStage(model: Model): string {
+  const stages = model.stages ?? [];
+  const what: string[] = [];
+  if (stages.length > 1) what.push(`${stages.length} patch stages`);
+  if (stages.some((s) => (s.fromBlock ?? 0) > 0) && stages.length === 1) what.push('a patch stage that starts after block 0');
+  if (stages.some((s) => (s.cache ?? 'none') !== 'none')) what.push('cached rows or columns');
+  if ((model.streams ?? []).length > 0) what.push('streamed blocks');
+  return `${what.join(', ')} (the analysis counts them; the patch executor runs one stage from block 0 with recomputed borders)`;
+}
+
+function scheduleRange(model: Model): Diagnostic['range'] {
+  const stages = model.stages ?? [];
+  const odd = stages.find((s, i) => i > 0 || (s.fromBlock ?? 0) > 0 || (s.cache ?? 'none') !== 'none') ?? model.streams?.[0];
+  return (odd ?? model.schedule!).range;
 }
