@@ -118,9 +118,9 @@ describe('chart panels, end to end (code-server)', function () {
     await waitUntil(() => frame.locator('#front tr.current').innerText(), (t) => t.startsWith('patch=3x3 until=block4'), 'the explorer marking the new schedule');
     await screenshot(page, '03-schedule-explorer-applied');
     await focusEditor(page, example);
-    await saved(page, (now) => now[line - 1].startsWith('schedule patch=3x3 until=block4 '), 'the picked schedule on disk (its comment kept)');
+    await saved(page, (now) => (now[line - 1] ?? '').startsWith('schedule patch=3x3 until=block4 '), 'the picked schedule on disk (its comment kept)');
     await page.keyboard.press('Control+Z');
-    await saved(page, (now) => now[line - 1].startsWith('schedule patch=2x2 until=block4 '), 'the edit undone in one step');
+    await saved(page, (now) => (now[line - 1] ?? '').startsWith('schedule patch=2x2 until=block4 '), 'the edit undone in one step');
   });
 
   it('the overlap panel opens on the same model and draws its patches', async () => {

@@ -104,7 +104,7 @@ describe('VS Code extension, end to end (code-server)', function () {
     for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+ArrowRight');
     await page.keyboard.type('2x2');
     await page.keyboard.press('Escape');
-    await saved(page, workspace!, (now) => now[line - 1].startsWith('schedule patch=2x2 until=block4'), 'the edited schedule line on disk');
+    await saved(page, workspace!, (now) => (now[line - 1] ?? '').startsWith('schedule patch=2x2 until=block4'), 'the edited schedule line on disk');
     const errors = await waitUntil(async () => (await problems(page)).filter((p) => p.severity === 'Error'),
       (e) => e.filter((p) => p.code === 'PW3001').length >= 2, 'two PW3001 errors in Problems');
     assert.ok(errors.every((p) => p.code === 'PW3001' && p.source === 'patchwise'), JSON.stringify(errors));
@@ -140,7 +140,7 @@ describe('VS Code extension, end to end (code-server)', function () {
     await page.keyboard.press('Enter'); // the first entry is focused: the preferred fix
     await waitUntil(() => page.locator('.action-widget').isVisible(), (shown) => !shown, 'the quick fix menu to close');
     const fixed = titles[0].replace(/^Use /, 'schedule ').replace(/ \(.*$/, '');
-    await saved(page, workspace!, (now) => now[line - 1].startsWith(`${fixed} `), `'${fixed}' on disk`);
+    await saved(page, workspace!, (now) => (now[line - 1] ?? '').startsWith(`${fixed} `), `'${fixed}' on disk`);
     await waitUntil(() => problemCounts(page), (c) => c.errors === 0, 'no errors after the quick fix');
     await waitUntil(() => page.locator('.monaco-editor .squiggly-error').count(), (n) => n === 0, 'no error squiggles');
     await waitUntil(() => peakStatus(page), (text) => /^Peak [\d.]+ \/ 320 KiB$/.test(text) && parseFloat(text.slice(5)) <= 320, 'a peak within budget in the status bar');
