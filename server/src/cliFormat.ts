@@ -69,7 +69,12 @@ function summary(r: AnalysisReport): string[] {
 }
 
 function candidateRow(c: Candidate, budget: number): string[] {
-  return [formatKiB(c.peakBytes), formatMacs(c.macs), formatPercent(c.overheadTotal), c.peakBytes <= budget ? 'fits' : '', c.patch ? scheduleText(c).replace('schedule ', '') : 'layer by layer'];
+  return [formatKiB(c.peakBytes), formatMacs(c.macs), formatPercent(c.overheadTotal), c.peakBytes <= budget ? 'fits' : '', c.patch ? oneLine(scheduleText(c)).replace(/schedule /g, '') : 'layer by layer'];
+}
+
+/** Several schedule lines (stages) on one table row or message line. */
+function oneLine(text: string): string {
+  return text.replace(/\n/g, ' ; ');
 }
 
 /** The readable result of `patchwise optimize`. */
@@ -85,7 +90,7 @@ export function formatSearch(model: string, r: SearchResult, current: AnalysisRe
     out.push(`current  patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}: peak ${formatKiB(current.peakBytes)}, ${formatMacs(current.macs.scheduled)} MACs (${formatPercent(s.overheadTotal)})`);
   }
   if (r.best) {
-    const what = r.best.patch ? scheduleText(r.best) : 'no schedule: the model fits layer by layer';
+    const what = r.best.patch ? oneLine(scheduleText(r.best)) : 'no schedule: the model fits layer by layer';
     out.push(`best     ${what}: peak ${formatKiB(r.best.peakBytes)}, ${formatMacs(r.best.macs)} MACs (${formatPercent(r.best.overheadTotal)}), the fewest MACs within ${formatKiB(r.budgetBytes)}`);
   } else {
     out.push(`nothing fits: ${r.reason}`);

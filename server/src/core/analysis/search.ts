@@ -3,6 +3,7 @@ import { macs, sourcesOf, stageBlocker } from '../model/ops';
 import { formatKiB } from '../units';
 import { layerByLayer, StepMemory } from './memory';
 import { axisRegions, AxisRegions, evaluatePatchStage } from './patch';
+import { Plan, searchStagePlans, StageChoice, StageSearchOptions } from './searchStages';
 
 /** One point of the schedule space; `patch` and `untilBlock` are null for plain layer-by-layer. */
 export interface Candidate {
@@ -18,11 +19,21 @@ export interface Candidate {
   /** The block where the peak is reached, and whether it is in the patch stage. */
   peakBlock: number;
   limitedBy: 'stage' | 'later';
+  /**
+   * Only for schedules beyond MCUNetV2's (the `beyond` search): every stage, with its first block
+   * and its cache; `patch` and `untilBlock` are then the first stage's.
+   */
+  stages?: StageChoice[];
 }
 
 export interface SearchOptions {
   /** Largest patch count per side (the issue's 1..8). */
   maxPatches?: number;
+  /**
+   * Also search row and column caches and several stages (searchStages.ts). Off by default: the
+   * firmware runs MCUNetV2's single stage only, and quick fixes offer what it can run.
+   */
+  beyond?: boolean | StageSearchOptions;
 }
 
 export interface SearchResult {
@@ -106,6 +117,7 @@ export function searchSchedules(model: Model, budgetBytes = model.target.sramByt
       }
     }
   }
+  if (options.beyond) candidates.push(...beyondCandidates(model, steps, totalMacs, options.beyond === true ? {} : options.beyond));
   const pareto = paretoFront(candidates);
   const fitting = pareto.filter((c) => c.peakBytes <= budgetBytes).sort((a, b) => a.macs - b.macs || a.peakBytes - b.peakBytes);
   const best = fitting[0] ?? null;
@@ -113,6 +125,23 @@ export function searchSchedules(model: Model, budgetBytes = model.target.sramByt
   const result: SearchResult = { budgetBytes, layerByLayer: lbl, candidates, pareto, best, choices };
   if (!best) result.reason = explain(model, pareto[0], budgetBytes);
   return result;
+}
+
+/** The plans of several stages or with caches, as candidates (MCUNetV2's own are already there). */
+function beyondCandidates(model: Model, steps: StepMemory[], totalMacs: number, options: StageSearchOptions): Candidate[] {
+  const plain = (p: Plan) => p.stages.length === 0 || (p.stages.length === 1 && p.stages[0].fromBlock === 0 && p.stages[0].cache === 'none');
+  return searchStagePlans(model, steps, options).plans.filter((p) => !plain(p)).map((p) => ({
+    patch: p.stages[0].patch,
+    untilBlock: p.stages[0].untilBlock,
+    peakBytes: p.peakBytes,
+    stagePeakBytes: p.stagePeakBytes,
+    laterPeakBytes: p.laterPeakBytes,
+    macs: totalMacs + p.extraMacs,
+    overheadTotal: p.extraMacs / totalMacs,
+    peakBlock: p.peakBlock,
+    limitedBy: p.limitedBy,
+    stages: p.stages,
+  }));
 }
 
 /** Candidates no other beats on both peak and MACs, by rising peak (ties: fewer patches first). */
