@@ -22,10 +22,14 @@ export function formatReport(r: AnalysisReport): string {
   const out: string[] = [];
   out.push(`${r.model}: input ${r.input.h}×${r.input.w}×${r.input.c} (${r.input.placement === 'stream' ? 'streamed, not in SRAM' : 'held in SRAM'}), target ${r.target.name} (${formatKiB(r.target.sramBytes)} SRAM, ${formatBytes(r.target.flashBytes)} flash)`);
   const s = r.schedule;
-  if (s) {
+  if (s?.stages) {
+    out.push(`schedule: ${s.stages.length} patch stage${s.stages.length > 1 ? 's' : ''}, the other blocks layer by layer`);
+    s.stages.forEach((x, i) => out.push(`  stage ${i + 1}  blocks ${x.fromBlock}-${x.untilBlock} patch=${x.patch[0]}x${x.patch[1]}${x.cache !== 'none' ? ` cache=${x.cache}` : ''}`));
+  } else if (s) {
     out.push(`schedule patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}: blocks 0-${s.untilBlock} run patch by patch on ${s.inputPatch[0]}×${s.inputPatch[1]} input patches`);
   }
   out.push('');
+  const stageOf = (block: number) => s?.stages?.findIndex((x) => block >= x.fromBlock && block <= x.untilBlock) ?? -1;
   const rows = r.blocks.map((b) => {
     const last = r.layers.filter((l) => l.block === b.index).pop()!;
     return [
@@ -37,7 +41,7 @@ export function formatReport(r: AnalysisReport): string {
       formatKiB(b.weightsBytes),
       formatKiB(b.peakBytesLayerByLayer),
       s ? formatKiB(b.peakBytes) : '',
-      s && b.inPatchStage ? 'patch' : '',
+      s && b.inPatchStage ? (s.stages ? `stage ${stageOf(b.index) + 1}` : 'patch') : '',
       `${last.rf.size}/${last.rf.jump}`,
     ];
   });
@@ -57,7 +61,15 @@ function summary(r: AnalysisReport): string[] {
   lines.push(`MACs     ${macs}`);
   const verdict = r.fitsSram ? `fits, ${formatKiB(r.sramMarginBytes)} free` : `does not fit, over by ${formatKiB(-r.sramMarginBytes)}`;
   lines.push(`SRAM     peak ${formatKiB(r.peakBytes)} at block ${r.peakBlock} of ${formatKiB(r.target.sramBytes)}: ${verdict}`);
-  if (s) {
+  if (s?.stages) {
+    for (const [i, x] of s.stages.entries()) {
+      const caches = x.rowCacheBytes + x.colCacheBytes;
+      const held = x.heldInputBytes > 0 ? `held input ${formatKiB(x.heldInputBytes)} + ` : '';
+      lines.push(`         stage ${i + 1}: ${formatKiB(x.perPatchPeakBytes)} per patch (block ${x.perPatchPeakBlock}) + ${held}output ${formatKiB(x.stageOutputBytes)} + caches ${formatKiB(caches)} = ${formatKiB(x.stagePeakBytes)}, ${formatPercent(x.overheadStage)} MACs`);
+    }
+    lines.push(`         outside the stages: ${s.laterPeakBlock < 0 ? 'nothing' : `${formatKiB(s.laterPeakBytes)} (block ${s.laterPeakBlock})`}`);
+    lines.push(`         without the schedule: ${formatKiB(r.perLayer.peakBytes)} at block ${r.perLayer.peakBlock} (${r.perLayer.peakLayer})`);
+  } else if (s) {
     const after = s.laterPeakBlock < 0 ? 'the stage is the whole network' : `after it ${formatKiB(s.laterPeakBytes)} (block ${s.laterPeakBlock})`;
     lines.push(`         patch stage ${formatKiB(s.perPatchPeakBytes)} per patch (block ${s.perPatchPeakBlock}) + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes)} stage buffers = ${formatKiB(s.stagePeakBytes)}; ${after}`);
     lines.push(`         without the schedule: ${formatKiB(r.perLayer.peakBytes)} at block ${r.perLayer.peakBlock} (${r.perLayer.peakLayer})`);

@@ -16,7 +16,7 @@ export interface AnalysisReport {
   macs: {
     /** The whole network run layer by layer. */
     total: number;
-    /** The patch stage with the schedule (clipped border patches); 0 without a schedule. */
+    /** The patch stage (all stages together) with the schedule (clipped border patches); 0 without a schedule. */
     patchStage: number;
     /** The same layers run layer by layer; 0 without a schedule. */
     patchStageLayerByLayer: number;
@@ -147,8 +147,8 @@ export function analyzeModel(model: Model, diagnostics: Diagnostic[] = []): Anal
     target: { name: model.target.name, sramBytes, flashBytes, source: model.targetSource },
     macs: {
       total: totalMacs,
-      patchStage: stage?.macs ?? 0,
-      patchStageLayerByLayer: stage?.macsLayerByLayer ?? 0,
+      patchStage: sum((plan?.stages ?? []).map((x) => x.macs)),
+      patchStageLayerByLayer: sum((plan?.stages ?? []).map((x) => x.macsLayerByLayer)),
       scheduled: scheduledMacs,
     },
     perLayer: { peakBytes: perLayerPeak.bytes, peakBlock: model.layers[perLayerPeak.layer].block, peakLayer: model.layers[perLayerPeak.layer].name },
@@ -200,7 +200,7 @@ function scheduleReport(model: Model, plan: PlanResult, rfs: LayerReceptiveField
     stagePeakBytes: Math.max(...plan.stages.map((s) => s.stagePeakBytes)),
     laterPeakBytes: later.layer < 0 ? 0 : later.bytes,
     laterPeakBlock: later.layer < 0 ? -1 : model.layers[later.layer].block,
-    overheadStage: stage.macs / stage.macsLayerByLayer - 1,
+    overheadStage: sum(plan.stages.map((x) => x.macs)) / sum(plan.stages.map((x) => x.macsLayerByLayer)) - 1,
     overheadTotal: plan.macs / totalMacs - 1,
     ...(isSingleStage(model) ? {} : { stages: plan.stages.map((s) => stageReport(model, s)) }),
   };

@@ -57,12 +57,25 @@ interface State {
   laterPeak: number;
   peakBlock: number;
   limitedBy: 'stage' | 'later';
-  stages: StageChoice[];
+  /** The plan's last stage and the stages before it (a list shared between states). */
+  stages: Chain | null;
+  count: number;
+}
+
+interface Chain {
+  stage: StageChoice;
+  before: Chain | null;
+}
+
+function stagesOf(chain: Chain | null): StageChoice[] {
+  const out: StageChoice[] = [];
+  for (let c = chain; c; c = c.before) out.push(c.stage);
+  return out.reverse();
 }
 
 /** Keeps the states no other beats on both peak and extra MACs. */
 function prune(states: State[]): State[] {
-  states.sort((a, b) => a.peak - b.peak || a.extra - b.extra || a.stages.length - b.stages.length);
+  states.sort((a, b) => a.peak - b.peak || a.extra - b.extra || a.count - b.count);
   const front: State[] = [];
   let best = Infinity;
   for (const s of states) {
@@ -138,7 +151,7 @@ export function searchStagePlans(model: Model, steps: readonly StepMemory[], opt
     stagesFrom.get(a)!.push({ until: e, options: front });
   }
   const fronts: State[][] = Array.from({ length: B + 1 }, () => []);
-  fronts[0] = [{ peak: 0, extra: 0, stagePeak: 0, laterPeak: 0, peakBlock: -1, limitedBy: 'later', stages: [] }];
+  fronts[0] = [{ peak: 0, extra: 0, stagePeak: 0, laterPeak: 0, peakBlock: -1, limitedBy: 'later', stages: null, count: 0 }];
   for (let b = 0; b < B; b++) {
     const here = prune(fronts[b]);
     for (const s of here) {
@@ -155,13 +168,14 @@ export function searchStagePlans(model: Model, steps: readonly StepMemory[], opt
             laterPeak: s.laterPeak,
             peakBlock: takesStage ? o.peakBlock : s.peakBlock,
             limitedBy: takesStage ? 'stage' : s.limitedBy,
-            stages: [...s.stages, o.choice],
+            stages: { stage: o.choice, before: s.stages },
+            count: s.count + 1,
           });
         }
       }
     }
     fronts[b] = [];
   }
-  const plans = prune(fronts[B]).map((s) => ({ stages: s.stages, peakBytes: s.peak, extraMacs: s.extra, stagePeakBytes: s.stagePeak, laterPeakBytes: s.laterPeak, peakBlock: s.peakBlock, limitedBy: s.limitedBy }));
+  const plans = prune(fronts[B]).map((s) => ({ stages: stagesOf(s.stages), peakBytes: s.peak, extraMacs: s.extra, stagePeakBytes: s.stagePeak, laterPeakBytes: s.laterPeak, peakBlock: s.peakBlock, limitedBy: s.limitedBy }));
   return { plans, evaluated, thinned };
 }

@@ -42,10 +42,11 @@ export interface StageCaches {
  * columns it shares, over the rows of the region (including the lines it takes from the row cache,
  * which the patch before it has already replaced by the lines of the next patch row).
  */
-export function stageCaches(model: Model, spec: StageSpec, regions: StageRegions): StageCaches {
+export function stageCaches(model: Model, spec: StageSpec, regions: StageRegions, detail = true): StageCaches {
   const start = model.blocks[spec.fromBlock].firstLayer;
   const end = model.blocks[spec.untilBlock].endLayer;
-  const caches: StageCaches = { perLayer: new Float64Array(end), rowBytes: 0, colBytes: 0 };
+  // The search needs only the totals: no per-layer array for each of its evaluations.
+  const caches: StageCaches = { perLayer: detail ? new Float64Array(end) : noLayers, rowBytes: 0, colBytes: 0 };
   if (spec.cache === 'none') return caches;
   const rows = regions.rows as CachedAxisRegions;
   const { cols } = regions;
@@ -64,12 +65,14 @@ export function stageCaches(model: Model, spec: StageSpec, regions: StageRegions
       for (let i = 0; i < rows.parts; i++) height = Math.max(height, rows.inHi[l * rows.parts + i] - rows.inLo[l * rows.parts + i] + 1);
       colBytes = (cols as CachedAxisRegions).carried[l] * height * c;
     }
-    caches.perLayer[l] = rowBytes + colBytes;
+    if (detail) caches.perLayer[l] = rowBytes + colBytes;
     caches.rowBytes += rowBytes;
     caches.colBytes += colBytes;
   }
   return caches;
 }
+
+const noLayers = new Float64Array(0);
 
 export interface StageResult extends PatchStage {
   cache: CacheMode;
@@ -81,8 +84,11 @@ export interface StageResult extends PatchStage {
  * input and output buffers: stage peak = held input + stage output + caches + per-patch peak.
  */
 export function evaluateStage(model: Model, spec: StageSpec, regions = stageRegions(model, spec), detail = true): StageResult {
-  const stage = evaluateRegions(model, spec.fromBlock, spec.untilBlock, spec.patch, regions.rows, regions.cols, detail);
-  const caches = stageCaches(model, spec, regions);
-  const cacheBytes = caches.rowBytes + caches.colBytes;
-  return { ...stage, cacheBytes, stagePeakBytes: stage.stagePeakBytes + cacheBytes, cache: spec.cache, caches };
+  const stage = evaluateRegions(model, spec.fromBlock, spec.untilBlock, spec.patch, regions.rows, regions.cols, detail) as StageResult;
+  const caches = stageCaches(model, spec, regions, detail);
+  stage.cacheBytes = caches.rowBytes + caches.colBytes;
+  stage.stagePeakBytes += stage.cacheBytes;
+  stage.cache = spec.cache;
+  stage.caches = caches;
+  return stage;
 }
