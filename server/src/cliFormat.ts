@@ -25,11 +25,13 @@ export function formatReport(r: AnalysisReport): string {
   if (s?.stages) {
     out.push(`schedule: ${s.stages.length} patch stage${s.stages.length > 1 ? 's' : ''}, the other blocks layer by layer`);
     s.stages.forEach((x, i) => out.push(`  stage ${i + 1}  blocks ${x.fromBlock}-${x.untilBlock} patch=${x.patch[0]}x${x.patch[1]}${x.cache !== 'none' ? ` cache=${x.cache}` : ''}`));
+    s.streams?.forEach((x) => out.push(`  stream   blocks ${x.fromBlock}-${x.untilBlock} in ${x.bands} bands of ${x.band} row${x.band > 1 ? 's' : ''}`));
   } else if (s) {
     out.push(`schedule patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}: blocks 0-${s.untilBlock} run patch by patch on ${s.inputPatch[0]}×${s.inputPatch[1]} input patches`);
   }
   out.push('');
   const stageOf = (block: number) => s?.stages?.findIndex((x) => block >= x.fromBlock && block <= x.untilBlock) ?? -1;
+  const streamed = (block: number) => s?.streams?.some((x) => block >= x.fromBlock && block <= x.untilBlock) ?? false;
   const rows = r.blocks.map((b) => {
     const last = r.layers.filter((l) => l.block === b.index).pop()!;
     return [
@@ -41,7 +43,7 @@ export function formatReport(r: AnalysisReport): string {
       formatKiB(b.weightsBytes),
       formatKiB(b.peakBytesLayerByLayer),
       s ? formatKiB(b.peakBytes) : '',
-      s && b.inPatchStage ? (s.stages ? `stage ${stageOf(b.index) + 1}` : 'patch') : '',
+      s && b.inPatchStage ? (s.stages ? `stage ${stageOf(b.index) + 1}` : 'patch') : streamed(b.index) ? 'stream' : '',
       `${last.rf.size}/${last.rf.jump}`,
     ];
   });
@@ -66,6 +68,9 @@ function summary(r: AnalysisReport): string[] {
       const caches = x.rowCacheBytes + x.colCacheBytes;
       const held = x.heldInputBytes > 0 ? `held input ${formatKiB(x.heldInputBytes)} + ` : '';
       lines.push(`         stage ${i + 1}: ${formatKiB(x.perPatchPeakBytes)} per patch (block ${x.perPatchPeakBlock}) + ${held}output ${formatKiB(x.stageOutputBytes)} + caches ${formatKiB(caches)} = ${formatKiB(x.stagePeakBytes)}, ${formatPercent(x.overheadStage)} MACs`);
+    }
+    for (const x of s.streams ?? []) {
+      lines.push(`         stream blocks ${x.fromBlock}-${x.untilBlock}: ${formatKiB(x.peakBytes)} at band ${x.peakBand + 1} of ${x.bands} (block ${x.peakBlock}), row caches ${formatKiB(x.rowCacheBytes)}, every row computed once`);
     }
     lines.push(`         outside the stages: ${s.laterPeakBlock < 0 ? 'nothing' : `${formatKiB(s.laterPeakBytes)} (block ${s.laterPeakBlock})`}`);
     lines.push(`         without the schedule: ${formatKiB(r.perLayer.peakBytes)} at block ${r.perLayer.peakBlock} (${r.perLayer.peakLayer})`);

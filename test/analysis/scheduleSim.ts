@@ -16,6 +16,9 @@ export interface SimStage {
 }
 
 export interface SimStageResult {
+  /** Each patch's largest working step, in raster order, and its walk. */
+  patchPeaks: number[];
+  walks: PatchWalk[];
   macs: number;
   /** Largest working step of any patch (caches, held input and stage output not included). */
   stepPeakBytes: number;
@@ -148,16 +151,48 @@ export function simulateStage(model: Model, stage: SimStage): SimStageResult {
   settleRegions(model, stage, start, end, walks);
   const cacheBytes = simulateCaches(model, stage, start, end, walks);
   let macs = 0;
-  let stepPeak = 0;
-  for (const walk of walks) {
+  const patchPeaks = walks.map((walk) => {
+    let peak = 0;
     for (let l = start; l < end; l++) {
       macs += walk.compute[l].count * macsPerPixel(model.layers[l]);
-      stepPeak = Math.max(stepPeak, stepBytes(model, walk, l, start, end, held));
+      peak = Math.max(peak, stepBytes(model, walk, l, start, end, held));
     }
-  }
+    return peak;
+  });
+  const stepPeak = Math.max(...patchPeaks);
   const heldInputBytes = !held ? 0 : start > 0 ? bytesOf(model.layers[start - 1].output) : bytesOf(model.input.shape);
   const stageOutputBytes = bytesOf(outShape);
-  return { macs, stepPeakBytes: stepPeak, cacheBytes, heldInputBytes, stageOutputBytes, stagePeakBytes: heldInputBytes + stageOutputBytes + cacheBytes + stepPeak };
+  return { macs, stepPeakBytes: stepPeak, cacheBytes, heldInputBytes, stageOutputBytes, stagePeakBytes: heldInputBytes + stageOutputBytes + cacheBytes + stepPeak, patchPeaks, walks };
+}
+
+export interface SimStream {
+  fromBlock: number;
+  untilBlock: number;
+  band: number;
+}
+
+/**
+ * A streamed run: full-width bands of `band` output rows with row caches, its input and output
+ * sharing memory: at each band, the input rows this band or a later one reads are still held
+ * (when the input is in SRAM at all), and the output rows of this band and those before it.
+ */
+export function simulateStream(model: Model, stream: SimStream): { macs: number; peakBytes: number } {
+  const start = model.blocks[stream.fromBlock].firstLayer;
+  const end = model.blocks[stream.untilBlock].endLayer;
+  const out = model.layers[end - 1].output;
+  const input = start > 0 ? model.layers[start - 1].output : model.input.shape;
+  const held = start > 0 || model.input.placement === 'sram';
+  const bands = Math.ceil(out.h / stream.band);
+  const run = simulateStage(model, { fromBlock: stream.fromBlock, untilBlock: stream.untilBlock, patch: [bands, 1], cache: 'rows' });
+  let peak = 0;
+  for (let b = 0; b < bands; b++) {
+    let lowest = input.h;
+    for (let later = b; later < bands; later++) for (const [r] of run.walks[later].need[start].each()) lowest = Math.min(lowest, r);
+    const inputRows = held ? input.h - lowest : 0;
+    const outputRows = partRange(out.h, bands, b)[1];
+    peak = Math.max(peak, inputRows * input.w * input.c + outputRows * out.w * out.c + run.cacheBytes + run.patchPeaks[b]);
+  }
+  return { macs: run.macs, peakBytes: peak };
 }
 
 /**
@@ -299,11 +334,12 @@ function layerStep(model: Model, i: number): number {
   return (inPlace ? Math.max(inBytes, outBytes) : inBytes + outBytes) + kept;
 }
 
-/** A whole schedule: its stages simulated, every other layer a layer-by-layer step. */
-export function simulateSchedule(model: Model, stages: SimStage[]): SimResult {
+/** A whole schedule: its stages and streamed runs simulated, every other layer a layer-by-layer step. */
+export function simulateSchedule(model: Model, stages: SimStage[], streams: SimStream[] = []): SimResult {
   const results = stages.map((s) => simulateStage(model, s));
+  const streamed = streams.map((s) => simulateStream(model, s));
   const inStage = new Set<number>();
-  stages.forEach((s) => {
+  [...stages, ...streams].forEach((s) => {
     for (let i = model.blocks[s.fromBlock].firstLayer; i < model.blocks[s.untilBlock].endLayer; i++) inStage.add(i);
   });
   let macs = 0;
@@ -316,6 +352,10 @@ export function simulateSchedule(model: Model, stages: SimStage[]): SimResult {
   for (const r of results) {
     macs += r.macs;
     peak = Math.max(peak, r.stagePeakBytes);
+  }
+  for (const r of streamed) {
+    macs += r.macs;
+    peak = Math.max(peak, r.peakBytes);
   }
   return { stages: results, macs, peakBytes: peak };
 }

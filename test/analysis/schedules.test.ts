@@ -2,10 +2,10 @@ import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import { analyzeText } from '../../server/src/core/engine';
 import { evaluatePatchStage } from '../../server/src/core/analysis/patch';
-import { evaluateStage } from '../../server/src/core/analysis/stage';
-import { Cache, simulateSchedule, SimStage } from './scheduleSim';
+import { evaluateStage, evaluateStream } from '../../server/src/core/analysis/stage';
+import { Cache, simulateSchedule, SimStage, SimStream, simulateStream } from './scheduleSim';
 
-// Row caches and several patch stages against a plain pixel-by-pixel simulation (scheduleSim.ts),
+// Row caches, several patch stages and streamed runs against a plain pixel-by-pixel simulation (scheduleSim.ts),
 // on random conv/dwconv/mbconv chains with random schedules. Windows have k ≥ s, so that every
 // input pixel is read by some output (with k=1 s=2 the engine still computes the pixels nobody
 // reads, as layer by layer does, and a dependency walk would not).
@@ -39,7 +39,7 @@ const scheduled = fc
     sram: fc.boolean(),
     blocks: fc.array(blockSpec, { minLength: 2, maxLength: 5 }),
     cuts: fc.array(fc.nat(), { minLength: 3, maxLength: 6 }),
-    grids: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...caches)), { minLength: 3, maxLength: 3 }),
+    grids: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...caches, 'stream' as const)), { minLength: 3, maxLength: 3 }),
   })
   .map(({ h, w, c, sram, blocks, cuts, grids }) => {
     const text = ['model random', `input ${h}x${w}x${c}${sram ? ' sram' : ''}`, ...blocks.map(line), ''].join('\n');
@@ -49,16 +49,24 @@ const scheduled = fc
     // Sorted distinct block indices, paired as [from, until] of each stage.
     const marks = [...new Set(cuts.map((x) => x % model.blocks.length))].sort((a, b) => a - b);
     const stages: SimStage[] = [];
-    for (let i = 0; i < marks.length && stages.length < 3; i += 2) {
+    const streams: SimStream[] = [];
+    const lines: string[] = [];
+    for (let i = 0, n = 0; i < marks.length && n < 3; i += 2, n++) {
       const from = marks[i];
       const until = marks[i + 1] ?? from;
       const out = model.blocks[until].output;
-      const [p, q, cache] = grids[stages.length];
-      stages.push({ fromBlock: from, untilBlock: until, patch: [1 + (p % Math.min(6, out.h)), 1 + (q % Math.min(6, out.w))], cache });
+      const [p, q, cache] = grids[n];
+      if (cache === 'stream') {
+        streams.push({ fromBlock: from, untilBlock: until, band: 1 + (p % Math.min(4, out.h)) });
+        lines.push(`schedule stream from=block${from} until=block${until} band=${streams[streams.length - 1].band}`);
+      } else {
+        stages.push({ fromBlock: from, untilBlock: until, patch: [1 + (p % Math.min(6, out.h)), 1 + (q % Math.min(6, out.w))], cache });
+        const s = stages[stages.length - 1];
+        lines.push(`schedule patch=${s.patch[0]}x${s.patch[1]} from=block${from} until=block${until} cache=${cache}`);
+      }
     }
-    const lines = stages.map((s) => `schedule patch=${s.patch[0]}x${s.patch[1]} from=block${s.fromBlock} until=block${s.untilBlock} cache=${s.cache}`);
     const full = text + lines.join('\n') + '\n';
-    return { text: full, model, stages, [fc.toStringMethod]: () => JSON.stringify(full) };
+    return { text: full, model, stages, streams, [fc.toStringMethod]: () => JSON.stringify(full) };
   })
   .filter((x) => x !== undefined);
 
@@ -68,15 +76,23 @@ describe('row caches and several stages against a pixel-by-pixel simulation (ran
     let nets = 0;
     let severalStages = 0;
     fc.assert(
-      fc.property(scheduled, ({ text, stages }) => {
+      fc.property(scheduled, ({ text, stages, streams }) => {
         nets++;
-        if (stages.length > 1) severalStages++;
+        if (stages.length + streams.length > 1) severalStages++;
+        if (streams.length > 0) kinds.add('stream');
         const analysis = analyzeText(text);
         assert.equal(analysis.diagnostics.filter((d) => d.severity === 'error').length, 0, JSON.stringify(analysis.diagnostics));
         const model = analysis.model!;
         const report = analysis.report!;
-        assert.equal(model.stages!.length, stages.length);
-        const sim = simulateSchedule(model, stages);
+        assert.equal((model.stages ?? []).length, stages.length);
+        assert.equal((model.streams ?? []).length, streams.length);
+        const sim = simulateSchedule(model, stages, streams);
+        streams.forEach((s) => {
+          const engine = evaluateStream(model, s);
+          const expected = simulateStream(model, s);
+          assert.equal(engine.macs, expected.macs, `stream ${s.fromBlock}-${s.untilBlock} MACs`);
+          assert.equal(engine.peakBytes, expected.peakBytes, `stream ${s.fromBlock}-${s.untilBlock} band=${s.band} peak`);
+        });
         stages.forEach((s, i) => {
           kinds.add(s.cache);
           const engine = evaluateStage(model, { ...s });
@@ -93,13 +109,13 @@ describe('row caches and several stages against a pixel-by-pixel simulation (ran
       }),
       runs,
     );
-    assert.deepEqual([...kinds].sort(), ['none', 'rows', 'rows+cols']);
+    assert.deepEqual([...kinds].sort(), ['none', 'rows', 'rows+cols', 'stream']);
     assert.ok(nets >= 200 && severalStages >= 50, `${nets} nets, ${severalStages} with several stages`);
   });
 
   it('a stage from block 0 without caches is MCUNetV2\'s stage, to the byte', () => {
     fc.assert(
-      fc.property(scheduled, ({ model, stages }) => {
+      fc.property(scheduled.filter((x) => x.stages.length > 0), ({ model, stages }) => {
         const s = { ...stages[0], fromBlock: 0, cache: 'none' as const };
         const general = evaluateStage(model, s);
         const today = evaluatePatchStage(model, s.untilBlock, s.patch);

@@ -107,6 +107,7 @@ export function scheduleText(candidate: Pick<Candidate, 'patch' | 'untilBlock'> 
       .map((s) => {
         const from = s.fromBlock !== next ? ` from=block${s.fromBlock}` : '';
         next = s.untilBlock + 1;
+        if (s.band !== undefined) return `schedule stream${from} until=block${s.untilBlock} band=${s.band}`;
         return `schedule patch=${s.patch[0]}x${s.patch[1]}${from} until=block${s.untilBlock}${s.cache !== 'none' ? ` cache=${s.cache}` : ''}`;
       })
       .join('\n');

@@ -1,11 +1,11 @@
 import { Diagnostic } from '../language/diagnostics';
-import { isSingleStage, Model } from '../model/ir';
+import { bytesOf, isSingleStage, Model } from '../model/ir';
 import { macs, weightBytes } from '../model/ops';
 import { CacheMode } from '../language/ast';
 import { layerByLayer, peakOf, StepMemory } from './memory';
 import { PatchLayer } from './patch';
-import { evaluatePlan, PlanResult, stageSpecs } from './plan';
-import { StageResult } from './stage';
+import { evaluatePlan, PlanResult, stageSpecs, streamSpecs } from './plan';
+import { StageResult, StreamResult } from './stage';
 import { LayerReceptiveField, receptiveFields, spanOf } from './receptiveField';
 
 /** Everything the analysis knows about one model; the CLI's `--json` prints it as is. */
@@ -67,6 +67,22 @@ export interface ScheduleReport {
    * layers outside the stages.
    */
   stages?: StageReport[];
+  /** Streamed runs, when the schedule has `schedule stream` lines. */
+  streams?: StreamReport[];
+}
+
+/** One streamed run of blocks. */
+export interface StreamReport {
+  fromBlock: number;
+  untilBlock: number;
+  band: number;
+  bands: number;
+  rowCacheBytes: number;
+  /** Input rows still to read + output rows so far + caches + the band's largest step, at its worst band. */
+  peakBytes: number;
+  peakBand: number;
+  peakBlock: number;
+  macs: number;
 }
 
 /** One patch stage of a schedule with its caches. */
@@ -132,7 +148,7 @@ export function analyzeModel(model: Model, diagnostics: Diagnostic[] = []): Anal
   const layerMacs = model.layers.map(macs);
   const totalMacs = sum(layerMacs);
   const weightsBytes = sum(model.layers.map(weightBytes));
-  const plan = model.stages?.length ? evaluatePlan(model, stageSpecs(model), steps) : undefined;
+  const plan = model.stages?.length || model.streams?.length ? evaluatePlan(model, stageSpecs(model), steps, true, streamSpecs(model)) : undefined;
   const stage = plan?.stages[0];
   const later = plan?.outside;
   const peakBytes = plan ? plan.peakBytes : perLayerPeak.bytes;
@@ -152,7 +168,7 @@ export function analyzeModel(model: Model, diagnostics: Diagnostic[] = []): Anal
       scheduled: scheduledMacs,
     },
     perLayer: { peakBytes: perLayerPeak.bytes, peakBlock: model.layers[perLayerPeak.layer].block, peakLayer: model.layers[perLayerPeak.layer].name },
-    schedule: plan && stage && later ? scheduleReport(model, plan, rfs, totalMacs) : null,
+    schedule: plan && stage && later ? scheduleReport(model, plan, rfs, totalMacs) : plan && later ? streamsOnlyReport(model, plan, totalMacs) : null,
     peakBytes,
     peakBlock: model.layers[peakLayer].block,
     scratchBytes: scratch,
@@ -162,7 +178,7 @@ export function analyzeModel(model: Model, diagnostics: Diagnostic[] = []): Anal
     sramMarginBytes: sramBytes - peakBytes,
     flashMarginBytes: flashBytes - weightsBytes,
     weightsBytes,
-    blocks: blockReports(model, steps, layerMacs, plan?.stages ?? []),
+    blocks: blockReports(model, steps, layerMacs, plan?.stages ?? [], plan?.streams ?? []),
     layers: model.layers.map((layer, i) => ({
       name: layer.name,
       block: layer.block,
@@ -203,6 +219,34 @@ function scheduleReport(model: Model, plan: PlanResult, rfs: LayerReceptiveField
     overheadStage: sum(plan.stages.map((x) => x.macs)) / sum(plan.stages.map((x) => x.macsLayerByLayer)) - 1,
     overheadTotal: plan.macs / totalMacs - 1,
     ...(isSingleStage(model) ? {} : { stages: plan.stages.map((s) => stageReport(model, s)) }),
+    ...(plan.streams.length > 0 ? { streams: plan.streams.map((s) => streamReport(model, s)) } : {}),
+  };
+}
+
+function streamReport(model: Model, s: StreamResult): StreamReport {
+  return { ...s.spec, bands: s.bands, rowCacheBytes: s.cacheBytes, peakBytes: s.peakBytes, peakBand: s.peakBand, peakBlock: model.layers[s.peakLayer].block, macs: s.macs };
+}
+
+/** A schedule of streamed runs only: the stage fields describe the first run. */
+function streamsOnlyReport(model: Model, plan: PlanResult, totalMacs: number): ScheduleReport {
+  const first = plan.streams[0];
+  const later = plan.outside;
+  const out = model.layers[first.endLayer - 1].output;
+  return {
+    patch: [first.bands, 1],
+    untilBlock: first.spec.untilBlock,
+    inputPatch: [model.input.shape.h, model.input.shape.w],
+    stageOutputBytes: bytesOf(out),
+    perPatchPeakBytes: 0,
+    perPatchPeakBlock: model.layers[first.peakLayer].block,
+    perPatchPeakLayer: model.layers[first.peakLayer].name,
+    stagePeakBytes: Math.max(...plan.streams.map((s) => s.peakBytes)),
+    laterPeakBytes: later.layer < 0 ? 0 : later.bytes,
+    laterPeakBlock: later.layer < 0 ? -1 : model.layers[later.layer].block,
+    overheadStage: 0,
+    overheadTotal: plan.macs / totalMacs - 1,
+    stages: [],
+    streams: plan.streams.map((s) => streamReport(model, s)),
   };
 }
 
@@ -225,9 +269,10 @@ function stageReport(model: Model, s: StageResult): StageReport {
   };
 }
 
-function blockReports(model: Model, steps: StepMemory[], layerMacs: number[], stages: readonly StageResult[]): BlockReport[] {
+function blockReports(model: Model, steps: StepMemory[], layerMacs: number[], stages: readonly StageResult[], streams: readonly StreamResult[]): BlockReport[] {
   return model.blocks.map((block) => {
     const stage = stages.find((s) => block.index >= s.fromBlock && block.index <= s.untilBlock);
+    const stream = streams.find((s) => block.index >= s.spec.fromBlock && block.index <= s.spec.untilBlock);
     const range = steps.slice(block.firstLayer, block.endLayer);
     const lblPeak = Math.max(...range.map((s) => s.totalBytes));
     const buffers = stage ? stage.stageOutputBytes + stage.heldInputBytes + stage.cacheBytes : 0;
@@ -244,7 +289,8 @@ function blockReports(model: Model, steps: StepMemory[], layerMacs: number[], st
       weightsBytes: sum(model.layers.slice(block.firstLayer, block.endLayer).map(weightBytes)),
       peakBytesLayerByLayer: lblPeak,
       inPatchStage: stage !== undefined,
-      peakBytes: stage ? stagePeak : lblPeak,
+      // A streamed block: the run's peak (its bands are not split by block).
+      peakBytes: stage ? stagePeak : stream ? stream.peakBytes : lblPeak,
     };
   });
 }

@@ -129,7 +129,7 @@ export function searchSchedules(model: Model, budgetBytes = model.target.sramByt
 
 /** The plans of several stages or with caches, as candidates (MCUNetV2's own are already there). */
 function beyondCandidates(model: Model, steps: StepMemory[], totalMacs: number, options: StageSearchOptions): Candidate[] {
-  const plain = (p: Plan) => p.stages.length === 0 || (p.stages.length === 1 && p.stages[0].fromBlock === 0 && p.stages[0].cache === 'none');
+  const plain = (p: Plan) => p.stages.length === 0 || (p.stages.length === 1 && p.stages[0].fromBlock === 0 && p.stages[0].cache === 'none' && p.stages[0].band === undefined);
   return searchStagePlans(model, steps, options).plans.filter((p) => !plain(p)).map((p) => ({
     patch: p.stages[0].patch,
     untilBlock: p.stages[0].untilBlock,

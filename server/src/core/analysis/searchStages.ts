@@ -4,14 +4,15 @@ import { stageBlocker } from '../model/ops';
 import { CachedAxisRegions, cachedAxisRegions } from './cachedRegions';
 import { StepMemory } from './memory';
 import { axisRegions, AxisRegions } from './patch';
-import { evaluateStage, StageSpec } from './stage';
+import { evaluateStage, evaluateStream, StageSpec } from './stage';
 
-/** One stage of a plan the search found. */
+/** One stage of a plan the search found; with `band`, a streamed run (`patch` is then bands × 1). */
 export interface StageChoice {
   fromBlock: number;
   untilBlock: number;
   patch: [number, number];
   cache: CacheMode;
+  band?: number;
 }
 
 /** A plan over the whole network: its stages (the other blocks run layer by layer) and its cost. */
@@ -137,6 +138,14 @@ export function searchStagePlans(model: Model, steps: readonly StepMemory[], opt
       const stage = evaluateStage(model, spec, { rows: regions('rows', patch[0], cache !== 'none'), cols: regions('cols', patch[1], cache === 'rows+cols') }, false);
       evaluated++;
       found.push({ choice: { fromBlock: a, untilBlock: e, patch, cache }, peak: stage.stagePeakBytes, extra: stage.macs - stage.macsLayerByLayer, peakBlock: model.layers[stage.peakLayer].block });
+    }
+    // Streamed runs of 1, 2 and 4 rows a band: every row once, input and output sharing memory.
+    for (const band of [1, 2, 4]) {
+      if (band > out.h || evaluated >= budget) continue;
+      const stream = evaluateStream(model, { fromBlock: a, untilBlock: e, band });
+      evaluated++;
+      const choice: StageChoice = { fromBlock: a, untilBlock: e, patch: [stream.bands, 1], cache: 'rows', band };
+      found.push({ choice, peak: stream.peakBytes, extra: stream.macs - stream.macsLayerByLayer, peakBlock: model.layers[stream.peakLayer].block });
     }
     found.sort((x, y) => x.peak - y.peak || x.extra - y.extra);
     const front = [];

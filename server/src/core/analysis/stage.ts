@@ -92,3 +92,83 @@ export function evaluateStage(model: Model, spec: StageSpec, regions = stageRegi
   stage.caches = caches;
   return stage;
 }
+
+/** Blocks fromBlock..untilBlock run band by band of `band` output rows (a streamed run). */
+export interface StreamSpec {
+  fromBlock: number;
+  untilBlock: number;
+  band: number;
+}
+
+export interface StreamResult {
+  spec: StreamSpec;
+  /** Bands: ⌈output rows / band⌉, split as evenly as patch rows are. */
+  bands: number;
+  startLayer: number;
+  endLayer: number;
+  /** Row caches of every layer inside the run (the full width: one column of patches). */
+  cacheBytes: number;
+  /** max over bands of: input rows still to be read + output rows written so far + caches + the band's largest step. */
+  peakBytes: number;
+  peakBand: number;
+  peakLayer: number;
+  macs: number;
+  macsLayerByLayer: number;
+  scratchBytes: number;
+}
+
+/**
+ * A streamed run: a stage of full-width row bands with row caches, whose input and output share
+ * the memory they leave. The input rows no later band reads are freed after each band, and each
+ * band's output rows are allocated when the band starts; the network input, when streamed, costs
+ * nothing. Every row is computed once, so the MACs are the layer-by-layer ones.
+ */
+export function evaluateStream(model: Model, spec: StreamSpec): StreamResult {
+  const start = model.blocks[spec.fromBlock].firstLayer;
+  const end = model.blocks[spec.untilBlock].endLayer;
+  const input = start > 0 ? model.layers[start - 1].output : model.input.shape;
+  const output = model.layers[end - 1].output;
+  const bands = Math.ceil(output.h / spec.band);
+  const rows = cachedAxisRegions(model, start, end, 'rows', bands);
+  const cols = axisRegions(model, end, 'cols', 1, start);
+  const stageSpec: StageSpec = { fromBlock: spec.fromBlock, untilBlock: spec.untilBlock, patch: [bands, 1], cache: 'rows' };
+  const caches = stageCaches(model, stageSpec, { rows, cols }, false);
+  const cacheBytes = caches.rowBytes + caches.colBytes;
+  const held = start > 0 || model.input.placement === 'sram';
+  const result: StreamResult = { spec, bands, startLayer: start, endLayer: end, cacheBytes, peakBytes: 0, peakBand: 0, peakLayer: start, macs: 0, macsLayerByLayer: 0, scratchBytes: 0 };
+  const band = bandView(rows);
+  for (let b = 0; b < bands; b++) {
+    band.pick(b);
+    const steps = evaluateRegions(model, spec.fromBlock, spec.untilBlock, [1, 1], band.regions, cols, false);
+    const inputRows = held ? input.h - rows.inLo[start * bands + b] : 0;
+    const outputRows = rows.outHi[(end - 1) * bands + b] + 1;
+    const total = inputRows * input.w * input.c + outputRows * output.w * output.c + cacheBytes + steps.perPatchPeakBytes;
+    if (total > result.peakBytes) {
+      result.peakBytes = total;
+      result.peakBand = b;
+      result.peakLayer = steps.peakLayer;
+    }
+    result.macs += steps.macs;
+    result.macsLayerByLayer = steps.macsLayerByLayer;
+    result.scratchBytes = Math.max(result.scratchBytes, steps.scratchBytes);
+  }
+  return result;
+}
+
+/** One band of cached row regions seen as a one-part axis, reusing its arrays. */
+function bandView(rows: CachedAxisRegions): { regions: AxisRegions; pick(b: number): void } {
+  const n = rows.layers;
+  const regions: AxisRegions = { parts: 1, layers: n, inLo: new Int32Array(n), inHi: new Int32Array(n), outLo: new Int32Array(n), outHi: new Int32Array(n) };
+  return {
+    regions,
+    pick(b: number) {
+      for (let l = 0; l < n; l++) {
+        const at = l * rows.parts + b;
+        regions.inLo[l] = rows.inLo[at];
+        regions.inHi[l] = rows.inHi[at];
+        regions.outLo[l] = rows.outLo[at];
+        regions.outHi[l] = rows.outHi[at];
+      }
+    },
+  };
+}

@@ -72,7 +72,6 @@ export const messages = {
   cacheNoEffect: { code: 'PW2017', severity: 'warning', text: 'cache={0} on a grid of {1}: there is no patch {2} to share with, so nothing is cached' },
   stageAfterGlobal: { code: 'PW2018', severity: 'error', text: 'a patch stage from block {0} comes after {1} (block {2}), which leaves a 1×1 map: there is nothing to split' },
   fromAfterUntil: { code: 'PW2019', severity: 'error', text: 'from={0} is after until={1}: a stage runs blocks {2} to {3}, so from must not be later than until' },
-  streamNotAnalysed: { code: 'PW2020', severity: 'warning', text: 'streamed blocks are not analysed yet: blocks {0} to {1} are counted layer by layer' },
   scheduleConflict: { code: 'PW2021', severity: 'error', text: '{0}' },
   fcNotLast: { code: 'PW2013', severity: 'warning', text: "'{0}' after 'fc' works on a 1x1 map; is that intended?" },
   unsupportedByRuntime: { code: 'PW4001', severity: 'error', text: 'the firmware runtime cannot run {0}' },

@@ -36,7 +36,7 @@ export function resolveSchedules(lines: readonly ScheduleAst[], model: Model, di
     }
     previous = { from, until };
     if (line.stream) {
-      report('streamNotAnalysed', line.stream, from, until);
+      if (!streamable(line, from, until, model, report)) continue;
       streams.push({ fromBlock: from, untilBlock: until, band: line.band ?? 1, line: line.line, range: line.range });
       continue;
     }
@@ -50,6 +50,25 @@ export function resolveSchedules(lines: readonly ScheduleAst[], model: Model, di
 }
 
 type Report = (id: Parameters<typeof diagnostic>[0], range: Range, ...args: (string | number)[]) => void;
+
+/** A streamed run is a chain of windowed layers, like a stage, and runs on a map of several rows. */
+function streamable(line: ScheduleAst, from: number, until: number, model: Model, report: Report): boolean {
+  const global = globalBefore(model, from);
+  if (global) {
+    report('stageAfterGlobal', line.from?.range ?? line.range, from, model.blocks[global.block].label, global.block);
+    return false;
+  }
+  const blocker = stageBlocker(model, until, from);
+  if (blocker && blocker.why !== 'tapped') {
+    report(blocker.why === 'global' ? 'notPatchable' : 'graphInStage', line.until!.range, line.until!.text, `${model.blocks[blocker.layer.block].label} (block ${blocker.layer.block})`, blocker.layer.block);
+    return false;
+  }
+  if (blocker) {
+    report('stageTapped', line.until!.range, line.until!.text, blocker.reader.name, blocker.layer ? `the output of ${blocker.layer.name}` : 'the network input', blocker.layer ? blocker.layer.block + 1 : 0);
+    return false;
+  }
+  return true;
+}
 
 function resolveStage(line: ScheduleAst, from: number, until: number, model: Model, report: Report): Schedule | undefined {
   const untilRange = line.until!.range;
