@@ -1,4 +1,4 @@
-import { isSingleStage, Model } from '../model/ir';
+import { Model } from '../model/ir';
 import { macs as macsOf } from '../model/ops';
 import { layerByLayer, Peak, StepMemory } from './memory';
 import { evaluatePatchStage } from './patch';
@@ -54,15 +54,9 @@ export function evaluatePlan(model: Model, specs: readonly StageSpec[], steps: r
   }
   let peakBytes = outside.bytes;
   let peakLayer = outside.layer;
-  for (const s of stages) {
-    scratch = Math.max(scratch, s.scratchBytes);
-    macs += s.macs - s.macsLayerByLayer;
-    if (s.stagePeakBytes > peakBytes || (s.stagePeakBytes === peakBytes && s.peakLayer < peakLayer)) {
-      peakBytes = s.stagePeakBytes;
-      peakLayer = s.peakLayer;
-    }
-  }
-  for (const s of streams) {
+  // Stages and streamed runs alike: their peak, where it is, their MACs and their scratch.
+  const runs = [...stages.map((s) => ({ ...s, peakBytes: s.stagePeakBytes })), ...streams];
+  for (const s of runs) {
     scratch = Math.max(scratch, s.scratchBytes);
     macs += s.macs - s.macsLayerByLayer;
     if (s.peakBytes > peakBytes || (s.peakBytes === peakBytes && s.peakLayer < peakLayer)) {
@@ -73,4 +67,3 @@ export function evaluatePlan(model: Model, specs: readonly StageSpec[], steps: r
   return { stages, streams, outside, peakBytes, peakLayer, macs, scratchBytes: scratch };
 }
 
-export { isSingleStage };
