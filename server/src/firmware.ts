@@ -12,6 +12,7 @@ import { Diagnostic, diagnostic, rangeOf } from './core/language/diagnostics';
 import { runReference, ReferenceResult } from './core/quant/interpreter';
 import { quantizeModel } from './core/quant/params';
 import { QModel } from './core/quant/qmodel';
+import { withoutSchedule } from './core/model/ir';
 import { exportQdq } from './core/import/onnxExport';
 import { quantizeOnnx } from './core/import/onnxWeights';
 import { readCalibrationFolder } from './calibration';
@@ -136,7 +137,7 @@ export function buildFirmware(request: FirmwareRequest): FirmwareResult {
   const qm = quantized.qm;
   const reference = runReference(qm);
   const plan = planArena(model, analysis.report);
-  const lblModel = request.alsoLayerByLayer && model.schedule && board !== 'host' ? { ...model, schedule: undefined } : undefined;
+  const lblModel = request.alsoLayerByLayer && model.schedule && board !== 'host' ? withoutSchedule(model) : undefined;
   const lbl = lblModel ? (() => { const report = analyzeModel(lblModel); return { report, plan: planArena(lblModel, report) }; })() : undefined;
   const sources = generateModelSources(qm, analysis.report, plan, path.basename(request.file), lbl);
   const boardSpecific = board === 'host' ? hostBoardFiles() : [...mcuBoardFiles(board, model.name), ...boardFiles(board)];

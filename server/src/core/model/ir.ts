@@ -153,6 +153,11 @@ export interface Model {
   readonly streams?: readonly StreamRun[];
 }
 
+/** The same model run layer by layer: no stage, no streamed run. */
+export function withoutSchedule(model: Model): Model {
+  return { ...model, schedule: undefined, stages: undefined, streams: undefined };
+}
+
 /**
  * A schedule as MCUNetV2 has it (one stage from block 0, borders recomputed), which everything
  * downstream (firmware, panels) runs; the rest are for the analysis only so far.
