@@ -43,6 +43,8 @@ options:
   --flash SIZE            flash budget, e.g. 1MiB
   --schedule "patch=PxQ until=blockN"   analyze with this schedule instead of the file's
   --apply                 optimize: write the best schedule into the file's schedule line
+  --beyond                optimize: also row and column caches and several stages (analysis
+                          only: the firmware runs MCUNetV2's single stage)
   --input HxWxC           .onnx: the input size when the model's is dynamic, e.g. 224x224x3
   --no-schedule           firmware: run layer by layer, ignoring the file's schedule
   --board NAME            firmware: host (this machine's cc), qemu-mps2-an500 (QEMU's Cortex-M7)
@@ -74,6 +76,7 @@ interface Options {
   file: string;
   json: boolean;
   apply: boolean;
+  beyond?: boolean;
   schedule?: string;
   input?: string;
   override: BudgetOverride;
@@ -115,6 +118,7 @@ function parseArgs(argv: string[]): Options {
     switch (arg) {
       case '--json': options.json = true; break;
       case '--apply': options.apply = true; break;
+      case '--beyond': options.beyond = true; break;
       case '--schedule': options.schedule = value(); break;
       case '--input': {
         const dims = value();
@@ -170,6 +174,7 @@ function parseArgs(argv: string[]): Options {
   }
   if (!options.file) throw new UsageError(`${command} needs a FILE`);
   if (options.apply && command !== 'optimize') throw new UsageError('--apply goes with optimize');
+  if (options.beyond && command !== 'optimize') throw new UsageError('--beyond goes with optimize');
   if (isImported(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
   if (options.inputFile !== undefined && command !== 'reference' && command !== 'firmware') throw new UsageError('--input-file goes with reference and firmware');
   if ((options.calibration !== undefined || options.exportQdq) && command !== 'firmware') throw new UsageError('--calibration and --export-qdq go with firmware');
@@ -253,7 +258,7 @@ function analyze(options: Options, text: string): Exit {
 
 function optimize(options: Options, text: string): Exit {
   const onProgress = options.progress ? progressPrinter('search', 'split points') : undefined;
-  const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule, fs: nodeFileSystem, basePath: options.file, ...(onProgress ? { onProgress } : {}) });
+  const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule, fs: nodeFileSystem, basePath: options.file, ...(onProgress ? { onProgress } : {}), ...(options.beyond ? { beyond: true } : {}) });
   printDiagnostics(options.file, analysis.diagnostics.filter((d) => d.severity !== 'info' || !options.json));
   if (analysis.hasErrors || !search || !analysis.report) {
     if (options.json) write(JSON.stringify({ model: analysis.report?.model ?? null, diagnostics: analysis.diagnostics }, null, 2));

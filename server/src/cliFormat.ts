@@ -23,10 +23,16 @@ export function formatReport(r: AnalysisReport): string {
   const out: string[] = [];
   out.push(`${r.model}: input ${r.input.h}×${r.input.w}×${r.input.c} (${r.input.placement === 'stream' ? 'streamed, not in SRAM' : 'held in SRAM'}), target ${r.target.name} (${formatKiB(r.target.sramBytes)} SRAM, ${formatBytes(r.target.flashBytes)} flash)`);
   const s = r.schedule;
-  if (s) {
+  if (s?.stages) {
+    out.push(`schedule: ${s.stages.length} patch stage${s.stages.length > 1 ? 's' : ''}, the other blocks layer by layer`);
+    s.stages.forEach((x, i) => out.push(`  stage ${i + 1}  blocks ${x.fromBlock}-${x.untilBlock} patch=${x.patch[0]}x${x.patch[1]}${x.cache !== 'none' ? ` cache=${x.cache}` : ''}`));
+    s.streams?.forEach((x) => out.push(`  stream   blocks ${x.fromBlock}-${x.untilBlock} in ${x.bands} bands of ${x.band} row${x.band > 1 ? 's' : ''}`));
+  } else if (s) {
     out.push(`schedule patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}: blocks 0-${s.untilBlock} run patch by patch; the largest patch reads ${s.inputPatch[0]}×${s.inputPatch[1]} input pixels`);
   }
   out.push('');
+  const stageOf = (block: number) => s?.stages?.findIndex((x) => block >= x.fromBlock && block <= x.untilBlock) ?? -1;
+  const streamed = (block: number) => s?.streams?.some((x) => block >= x.fromBlock && block <= x.untilBlock) ?? false;
   // The last layer of each block, in one pass (layers come in block order): filtering all layers
   // per block made a 100,000-line report take 54 s.
   const lastOf = new Map<number, AnalysisReport['layers'][number]>();
@@ -42,7 +48,7 @@ export function formatReport(r: AnalysisReport): string {
       formatKiB(b.weightsBytes),
       formatKiB(b.peakBytesLayerByLayer),
       s ? formatKiB(b.peakBytes) : '',
-      s && b.inPatchStage ? 'patch' : '',
+      s && b.inPatchStage ? (s.stages ? `stage ${stageOf(b.index) + 1}` : 'patch') : streamed(b.index) ? 'stream' : '',
       `${last.rf.size}/${last.rf.jump}`,
     ];
   });
@@ -62,7 +68,18 @@ function summary(r: AnalysisReport): string[] {
   lines.push(`MACs     ${macs}`);
   const verdict = r.fitsSram ? `fits, ${formatKiB(r.sramMarginBytes)} free` : `does not fit, over by ${formatKiB(-r.sramMarginBytes)}`;
   lines.push(`SRAM     peak ${formatKiB(r.peakBytes)} at block ${r.peakBlock} of ${formatKiB(r.target.sramBytes)}: ${verdict}`);
-  if (s) {
+  if (s?.stages) {
+    for (const [i, x] of s.stages.entries()) {
+      const caches = x.rowCacheBytes + x.colCacheBytes;
+      const held = x.heldInputBytes > 0 ? `held input ${formatKiB(x.heldInputBytes)} + ` : '';
+      lines.push(`         stage ${i + 1}: ${formatKiB(x.perPatchPeakBytes)} per patch (block ${x.perPatchPeakBlock}) + ${held}output ${formatKiB(x.stageOutputBytes)} + caches ${formatKiB(caches)} = ${formatKiB(x.stagePeakBytes)}, ${formatPercent(x.overheadStage)} MACs`);
+    }
+    for (const x of s.streams ?? []) {
+      lines.push(`         stream blocks ${x.fromBlock}-${x.untilBlock}: ${formatKiB(x.peakBytes)} at band ${x.peakBand + 1} of ${x.bands} (block ${x.peakBlock}), row caches ${formatKiB(x.rowCacheBytes)}, every row computed once`);
+    }
+    lines.push(`         outside the stages: ${s.laterPeakBlock < 0 ? 'nothing' : `${formatKiB(s.laterPeakBytes)} (block ${s.laterPeakBlock})`}`);
+    lines.push(`         without the schedule: ${formatKiB(r.perLayer.peakBytes)} at block ${r.perLayer.peakBlock} (${r.perLayer.peakLayer})`);
+  } else if (s) {
     const after = s.laterPeakBlock < 0 ? 'the stage is the whole network' : `after it ${formatKiB(s.laterPeakBytes)} (block ${s.laterPeakBlock})`;
     lines.push(`         patch stage ${formatKiB(s.perPatchPeakBytes)} per patch (block ${s.perPatchPeakBlock}) + ${formatKiB(s.stagePeakBytes - s.perPatchPeakBytes)} stage buffers = ${formatKiB(s.stagePeakBytes)}; ${after}`);
     lines.push(`         without the schedule: ${formatKiB(r.perLayer.peakBytes)} at block ${r.perLayer.peakBlock} (${r.perLayer.peakLayer})`);
@@ -74,7 +91,12 @@ function summary(r: AnalysisReport): string[] {
 }
 
 function candidateRow(c: Candidate, budget: number): string[] {
-  return [formatKiB(c.peakBytes), formatMacs(c.macs), formatPercent(c.overheadTotal), c.peakBytes <= budget ? 'fits' : '', c.patch ? scheduleText(c).replace('schedule ', '') : 'layer by layer'];
+  return [formatKiB(c.peakBytes), formatMacs(c.macs), formatPercent(c.overheadTotal), c.peakBytes <= budget ? 'fits' : '', c.patch ? oneLine(scheduleText(c)).replace(/schedule /g, '') : 'layer by layer'];
+}
+
+/** Several schedule lines (stages) on one table row or message line. */
+function oneLine(text: string): string {
+  return text.replace(/\n/g, ' ; ');
 }
 
 /** The readable result of `patchwise optimize`. */
@@ -93,7 +115,7 @@ export function formatSearch(model: string, r: SearchResult, current: AnalysisRe
     out.push(`current  patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}: peak ${formatKiB(current.peakBytes)}, ${formatMacs(current.macs.scheduled)} MACs (${formatPercent(s.overheadTotal)})`);
   }
   if (r.best) {
-    const what = r.best.patch ? scheduleText(r.best) : 'no schedule: the model fits layer by layer';
+    const what = r.best.patch ? oneLine(scheduleText(r.best)) : 'no schedule: the model fits layer by layer';
     out.push(`best     ${what}: peak ${formatKiB(r.best.peakBytes)}, ${formatMacs(r.best.macs)} MACs (${formatPercent(r.best.overheadTotal)}), the fewest MACs within ${formatKiB(r.budgetBytes)}`);
   } else {
     out.push(`nothing fits: ${r.reason}`);

@@ -15,6 +15,7 @@ import { Model } from './core/model/ir';
 import { runReference, ReferenceResult } from './core/quant/interpreter';
 import { quantizeModel } from './core/quant/params';
 import { QModel } from './core/quant/qmodel';
+import { withoutSchedule } from './core/model/ir';
 import { exportQdq } from './core/import/onnxExport';
 import { quantizeOnnx } from './core/import/onnxWeights';
 import { tfliteQModel } from './core/import/tflite/quant';
@@ -156,7 +157,7 @@ export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, req
   // A graph runs layer by layer on the graph arena; a chain on the patch planner's.
   const graph = runsAsGraph(model);
   const plan = graph ? undefined : planArena(model, analysisReport);
-  const lblModel = !graph && request.alsoLayerByLayer && model.schedule && board !== 'host' ? { ...model, schedule: undefined } : undefined;
+  const lblModel = !graph && request.alsoLayerByLayer && model.schedule && board !== 'host' ? withoutSchedule(model) : undefined;
   const lbl = lblModel ? (() => { const report = analyzeModel(lblModel); return { report, plan: planArena(lblModel, report) }; })() : undefined;
   const sources = plan ? generateModelSources(qm, analysisReport, plan, path.basename(request.file), lbl) : generateGraphSources(qm, analysisReport, planGraphArena(model), path.basename(request.file));
   const steps = plan ? { layers: plan.steps.map((s) => s.layer), stage: plan.patches * plan.stageLayers } : { layers: model.layers.map((l) => l.index), stage: 0 };

@@ -1,22 +1,10 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import { analyzeText } from '../../server/src/core/engine';
-import { Diagnostic, Range } from '../../server/src/core/language/diagnostics';
 import { parse } from '../../server/src/core/language/parser';
+import { diagnosticCases } from '../helpers';
 
 const header = 'model m\ninput 32x32x3\n';
-
-/** The source text a diagnostic's range covers (single-line ranges). */
-function covered(text: string, range: Range): string {
-  const line = text.split('\n')[range.start.line];
-  return line.slice(range.start.character, range.end.character);
-}
-
-function only(text: string, code: string): Diagnostic {
-  const found = analyzeText(text).diagnostics.filter((d) => d.code === code);
-  assert.equal(found.length, 1, `expected one ${code}, got ${JSON.stringify(analyzeText(text).diagnostics)}`);
-  return found[0];
-}
 
 describe('.pnet diagnostics', () => {
   const cases: [string, string, string, string][] = [
@@ -45,14 +33,7 @@ describe('.pnet diagnostics', () => {
     ['patch grid too fine', 'conv out=8 k=3 s=8\nschedule patch=8x8 until=block0', 'PW2008', '8x8'],
     ['global op in the stage', 'conv out=8 k=3\npool global\nschedule patch=2x2 until=block1', 'PW2009', 'block1'],
   ];
-  for (const [what, body, code, text] of cases) {
-    it(`${code} ${what}`, () => {
-      const source = header + body + '\n';
-      const d = only(source, code);
-      assert.equal(covered(source, d.range), text);
-      assert.ok(d.message.length > 10, d.message);
-    });
-  }
+  diagnosticCases(header, cases);
 
   it('PW2001 when there is no input line, and no model', () => {
     const result = analyzeText('model m\nconv out=8\n');

@@ -125,3 +125,18 @@ describe('panel data', () => {
     assert.equal(hostMessageSchema({ type: 'data', data: none }, 'message'), null);
   });
 });
+
+describe('panel data of a schedule beyond one MCUNetV2 stage', () => {
+  const text = example.replace(/^schedule .*$/m, 'schedule patch=8x8 until=block4 cache=rows+cols\nschedule patch=4x4 until=block7 cache=rows');
+  const data = dataOf(text);
+
+  it('stacks each stage layer with its own stage\'s buffers, and the largest is the peak', () => {
+    const scheduled = data.layers.map((l) => activations(l.scheduled));
+    assert.equal(Math.max(...scheduled), data.model!.peakBytes);
+  });
+
+  it('does not draw the overlap of a single stage for it, and says why', () => {
+    assert.ok(!data.overlap);
+    assert.match(data.problem ?? '', /beyond one MCUNetV2 stage/);
+  });
+});

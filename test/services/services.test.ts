@@ -22,7 +22,8 @@ describe('completion', () => {
     assert.deepEqual(completionsAt(model + 'conv out=8 act=|'), ['relu', 'relu6', 'none']);
     const blocks = completionsAt(model + 'schedule patch=2x2 until=|');
     assert.deepEqual(blocks, ['block0', 'block1', 'first']);
-    assert.deepEqual(completionsAt(model + 'schedule patch=2x2 |'), ['until=']);
+    assert.deepEqual(completionsAt(model + 'schedule patch=2x2 |'), ['until=', 'from=', 'cache=']);
+    assert.deepEqual(completionsAt(model + 'schedule patch=2x2 until=block1 cache=|'), ['none', 'rows', 'rows+cols']);
   });
 
   it('offers nothing inside a comment', () => {
@@ -31,6 +32,14 @@ describe('completion', () => {
 });
 
 describe('hover', () => {
+  it('on each line of a schedule with several stages: that stage\'s blocks, grid, caches and buffers', () => {
+    const staged = `${model}schedule patch=4x4 until=block0 cache=rows+cols\nsche|dule patch=2x2 until=block1 cache=rows\n`;
+    const text = hoverAt(staged);
+    assert.match(text, /\*\*stage 2 of 2\*\* blocks 1–1, patch=2x2: rows shared with the patch below cached, columns recomputed/);
+    assert.match(text, /held input .* row caches .* column caches/);
+    assert.match(hoverAt(staged.replace('sche|dule', 'schedule').replace('schedule patch=4x4', 'sche|dule patch=4x4')), /\*\*stage 1 of 2\*\* blocks 0–0, patch=4x4: rows and columns/);
+  });
+
   it('on a layer line: shape, MACs, memory, receptive field', () => {
     const text = hoverAt(model.replace('conv out=8 k=3 s=2', 'co|nv out=8 k=3 s=2'));
     assert.match(text, /\*\*block 0\*\* · `conv k3 s2` · runs layer by layer/);
@@ -84,5 +93,18 @@ describe('outline, code lenses and inlay hints', () => {
     const hints = service.findInlayHints(doc, { inlayHints: { shapes: true } });
     assert.equal(hints[0].label, ' → 112×112×32');
     assert.equal(hints[hints.length - 1].label, ' → 1×1×1000');
+  });
+});
+
+describe('validation of several stages', () => {
+  it('puts a stage over the budget on its own schedule line, paired with the block where it peaks', () => {
+    const text = `model m\ninput 64x64x3\nbudget sram=40KiB\nconv out=16 k=3 s=2\nmbconv out=16 e=6 k=3 s=1\nmbconv out=24 e=6 k=3 s=2\nschedule patch=4x4 until=block1 cache=rows+cols\nschedule patch=1x1 until=block2\n`;
+    const doc = service.analyze(text);
+    const over = service.doValidation(doc).filter((d) => d.code === 'PW3001');
+    assert.equal(over.length, 2);
+    assert.equal(over[0].range.start.line, 7);
+    assert.match(over[0].message, /^stage 2 \(blocks 2-2\) needs .* > 40 KiB, at block 2/);
+    assert.equal(over[1].range.start.line, 5);
+    assert.match(over[1].message, /stage 2 needs .* per patch \+ .* held input \+ .* stage output \+ .* caches = /);
   });
 });

@@ -119,7 +119,19 @@ export interface TextEdit {
   newText: string;
 }
 
-export function scheduleText(candidate: Pick<Candidate, 'patch' | 'untilBlock'>): string {
+/** The schedule line(s) of a candidate: one a stage, `from=` where a stage does not follow the one before. */
+export function scheduleText(candidate: Pick<Candidate, 'patch' | 'untilBlock'> & { stages?: Candidate['stages'] }): string {
+  if (candidate.stages) {
+    let next = 0;
+    return candidate.stages
+      .map((s) => {
+        const from = s.fromBlock !== next ? ` from=block${s.fromBlock}` : '';
+        next = s.untilBlock + 1;
+        if (s.band !== undefined) return `schedule stream${from} until=block${s.untilBlock} band=${s.band}`;
+        return `schedule patch=${s.patch[0]}x${s.patch[1]}${from} until=block${s.untilBlock}${s.cache !== 'none' ? ` cache=${s.cache}` : ''}`;
+      })
+      .join('\n');
+  }
   return candidate.patch ? `schedule patch=${candidate.patch[0]}x${candidate.patch[1]} until=block${candidate.untilBlock}` : '';
 }
 
@@ -127,12 +139,23 @@ export function scheduleText(candidate: Pick<Candidate, 'patch' | 'untilBlock'>)
  * The edit that puts `candidate` into the document: it rewrites the schedule statement (its comment
  * stays), appends one when there is none, or removes it for layer-by-layer.
  */
-export function scheduleEdit(ast: ModelAst, text: string, candidate: Pick<Candidate, 'patch' | 'untilBlock'>): TextEdit {
+export function scheduleEdit(ast: ModelAst, text: string, candidate: Pick<Candidate, 'patch' | 'untilBlock'> & { stages?: Candidate['stages'] }): TextEdit {
   return statementEdit(ast, text, scheduleText(candidate));
 }
 
-/** Replaces the schedule statement with `statement` (or appends it; '' removes it). */
+/**
+ * Replaces the schedule statement with `statement` (or appends it; '' removes it). Several schedule
+ * lines are replaced together when only blank or comment lines stand between them.
+ */
 function statementEdit(ast: ModelAst, text: string, statement: string): TextEdit {
+  const schedules = ast.schedules ?? [];
+  if (schedules.length > 1) {
+    const first = schedules[0].range.start;
+    const last = schedules[schedules.length - 1].range.end;
+    const between = text.split(/\r\n|\r|\n/).slice(first.line, last.line + 1);
+    const onlySchedules = between.every((l) => /^\s*(schedule\b.*|#.*)?$/.test(l));
+    if (onlySchedules) return { range: { start: first, end: last }, newText: statement };
+  }
   if (ast.schedule) return { range: ast.schedule.range, newText: statement };
   const lines = text.split(/\r\n|\r|\n/);
   const last = lines.length - 1;
@@ -156,8 +179,13 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   return result;
 }
 
+/** `--schedule`: one statement, or several stages separated by `;`. */
 function withScheduleText(text: string, schedule: string): string {
-  const trimmed = schedule.trim();
-  const statement = trimmed === '' || trimmed.startsWith('schedule') ? trimmed : `schedule ${trimmed}`;
+  const statement = schedule
+    .split(/[;\n]/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => (part.startsWith('schedule') ? part : `schedule ${part}`))
+    .join('\n');
   return applyEdits(text, [statementEdit(parse(text).ast, text, statement)]);
 }

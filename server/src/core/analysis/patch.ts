@@ -30,8 +30,9 @@ function extent(shape: Shape, axis: Axis): number {
  * of a block with a shortcut also reads what the shortcut adds at the block output. When k < s,
  * some rows are read by no window; they go to the patch before them (or the last patch), so the
  * regions tile every tensor as layer by layer computes it, and a 1×1 grid is exactly layer by layer.
+ * A stage that starts later (`start`, its first layer) fills only its own layers.
  */
-export function axisRegions(model: Model, end: number, axis: Axis, parts: number): AxisRegions {
+export function axisRegions(model: Model, end: number, axis: Axis, parts: number, start = 0): AxisRegions {
   const size = end * parts;
   const r: AxisRegions = { parts, layers: end, inLo: new Int32Array(size), inHi: new Int32Array(size), outLo: new Int32Array(size), outHi: new Int32Array(size) };
   const total = extent(model.layers[end - 1].output, axis);
@@ -39,7 +40,7 @@ export function axisRegions(model: Model, end: number, axis: Axis, parts: number
     r.outLo[(end - 1) * parts + i] = Math.floor((i * total) / parts);
     r.outHi[(end - 1) * parts + i] = Math.floor(((i + 1) * total) / parts) - 1;
   }
-  for (let l = end - 1; l >= 0; l--) {
+  for (let l = end - 1; l >= start; l--) {
     const layer = model.layers[l];
     const window = layer[axis];
     const inEnd = extent(layer.input, axis) - 1;
@@ -61,7 +62,7 @@ export function axisRegions(model: Model, end: number, axis: Axis, parts: number
     r.inLo[base] = 0;
     r.inHi[base + parts - 1] = inEnd;
     for (let i = 0; i + 1 < parts; i++) r.inHi[base + i] = Math.max(r.inHi[base + i], r.inLo[base + i + 1] - 1);
-    if (l > 0) {
+    if (l > start) {
       r.outLo.set(r.inLo.subarray(base, base + parts), base - parts);
       r.outHi.set(r.inHi.subarray(base, base + parts), base - parts);
     }
@@ -89,17 +90,25 @@ export interface PatchLayer {
 export interface PatchStage {
   patch: [number, number];
   untilBlock: number;
+  /** The stage's first block and layer (0 for MCUNetV2's single stage). */
+  fromBlock: number;
+  startLayer: number;
   /** One past the stage's last layer. */
   endLayer: number;
   /** The stage output tensor, held whole while the patches run. */
   stageOutputBytes: number;
-  /** The network input when it is held in SRAM (`input … sram`), 0 when streamed. */
+  /**
+   * The stage input, held whole while the patches run: the network input when it is in SRAM
+   * (`input … sram`, 0 when streamed), or the previous layer's output for a stage after block 0.
+   */
   heldInputBytes: number;
+  /** Row and column caches of a stage whose patches share rows or columns (0 without caches). */
+  cacheBytes: number;
   perPatchPeakBytes: number;
   /** The layer and patch (row, column) where the per-patch peak is reached. */
   peakLayer: number;
   peakPatch: [number, number];
-  /** Stage output + held input + per-patch peak. */
+  /** Stage output + held input + caches + per-patch peak. */
   stagePeakBytes: number;
   macs: number;
   macsLayerByLayer: number;
@@ -111,18 +120,32 @@ export interface PatchStage {
 /** Memory and MACs of running blocks 0..untilBlock patch by patch on a P×Q grid. */
 export function evaluatePatchStage(model: Model, untilBlock: number, patch: readonly [number, number], rows?: AxisRegions, cols?: AxisRegions, detail = true): PatchStage {
   const end = model.blocks[untilBlock].endLayer;
+  rows ??= axisRegions(model, end, 'rows', patch[0]);
+  cols ??= axisRegions(model, end, 'cols', patch[1]);
+  return evaluateRegions(model, 0, untilBlock, patch, rows, cols, detail);
+}
+
+/**
+ * The per-layer rules (DESIGN.md §3) on each patch's regions, for blocks fromBlock..untilBlock and
+ * the regions given (recomputed borders, or the cached ones of cachedRegions.ts). Caches are not
+ * counted here (`cacheBytes` 0): the caller adds them.
+ */
+export function evaluateRegions(model: Model, fromBlock: number, untilBlock: number, patch: readonly [number, number], rows: AxisRegions, cols: AxisRegions, detail = true): PatchStage {
+  const start = model.blocks[fromBlock].firstLayer;
+  const end = model.blocks[untilBlock].endLayer;
   const [P, Q] = patch;
-  rows ??= axisRegions(model, end, 'rows', P);
-  cols ??= axisRegions(model, end, 'cols', Q);
-  const heldInput = model.input.placement === 'sram';
+  const held = start > 0 || model.input.placement === 'sram';
   const stage: PatchStage = {
     patch: [P, Q],
     untilBlock,
+    fromBlock,
+    startLayer: start,
     endLayer: end,
     stageOutputBytes: bytesOf(model.layers[end - 1].output),
-    heldInputBytes: heldInput ? bytesOf(model.input.shape) : 0,
+    heldInputBytes: !held ? 0 : start > 0 ? bytesOf(model.layers[start - 1].output) : bytesOf(model.input.shape),
+    cacheBytes: 0,
     perPatchPeakBytes: 0,
-    peakLayer: 0,
+    peakLayer: start,
     peakPatch: [0, 0],
     stagePeakBytes: 0,
     macs: 0,
@@ -130,9 +153,9 @@ export function evaluatePatchStage(model: Model, untilBlock: number, patch: read
     scratchBytes: 0,
     layers: [],
   };
-  for (let l = 0; l < end; l++) {
+  for (let l = start; l < end; l++) {
     const layer = model.layers[l];
-    const e = evaluateLayer(layer, model.blocks[layer.block], l === end - 1, heldInput, rows, cols);
+    const e = evaluateLayer(layer, model.blocks[layer.block], start, l === end - 1, held, rows, cols);
     const perPixel = opRules[layer.kind].macsPerPixel(layer);
     stage.macs += e.outRows * e.outCols * perPixel;
     stage.macsLayerByLayer += layer.output.h * layer.output.w * perPixel;
@@ -176,9 +199,10 @@ function axisTuples(r: AxisRegions, l: number, keptLayer: number, tuples: Int32A
   let maxOut = 0;
   for (let i = 0; i < r.parts; i++) {
     const at = l * r.parts + i;
-    const inLen = r.inHi[at] - r.inLo[at] + 1;
-    const outLen = r.outHi[at] - r.outLo[at] + 1;
-    const keptLen = keptLayer < 0 ? 0 : r.inHi[keptLayer * r.parts + i] - r.inLo[keptLayer * r.parts + i] + 1;
+    // Cached regions may be empty at a layer (a patch row with no new rows there).
+    const inLen = Math.max(0, r.inHi[at] - r.inLo[at] + 1);
+    const outLen = Math.max(0, r.outHi[at] - r.outLo[at] + 1);
+    const keptLen = keptLayer < 0 ? 0 : Math.max(0, r.inHi[keptLayer * r.parts + i] - r.inLo[keptLayer * r.parts + i] + 1);
     outSum += outLen;
     if (inLen > maxIn) maxIn = inLen;
     if (outLen > maxOut) maxOut = outLen;
@@ -195,13 +219,20 @@ function axisTuples(r: AxisRegions, l: number, keptLayer: number, tuples: Int32A
   return { count, outSum, maxIn, maxOut };
 }
 
-function evaluateLayer(layer: Layer, block: Block, last: boolean, heldInput: boolean, rows: AxisRegions, cols: AxisRegions): typeof evaluation {
+/**
+ * `start` is the stage's first layer, whose input is streamed or held whole (`held`). A shortcut
+ * over a held stage input reads it there instead of keeping a copy; a later stage's fused add then
+ * writes a buffer of its own, since the held input is still read by the patches after it.
+ */
+function evaluateLayer(layer: Layer, block: Block, start: number, last: boolean, held: boolean, rows: AxisRegions, cols: AxisRegions): typeof evaluation {
   const l = layer.index;
   const rules = opRules[layer.kind];
-  // A shortcut over the network input keeps nothing more: a held input is counted whole, a streamed
-  // one is in flash (and the sum then needs its own buffer).
-  const overStream = !heldInput && block.firstLayer === 0;
-  const keeps = keepsShortcut(layer, block) && block.firstLayer !== 0;
+  // A shortcut over the stage's input keeps nothing more: a held input is read where it is (and a
+  // later stage's fused add then writes a buffer of its own, since the patches after it still read
+  // the held input); a streamed network input is in flash (and the sum needs its own buffer).
+  const overStage = block.firstLayer === start;
+  const keeps = keepsShortcut(layer, block) && !overStage;
+  const intoKept = layer.writesShortcut && !(overStage && (!held || start > 0));
   const keptLayer = keeps ? block.firstLayer : -1;
   const r = axisTuples(rows, l, keptLayer, rowTuples);
   const c = axisTuples(cols, l, keptLayer, colTuples);
@@ -216,8 +247,8 @@ function evaluateLayer(layer: Layer, block: Block, last: boolean, heldInput: boo
     for (let v = 0; v < c.count; v++) {
       const inRows = rowTuples[4 * u];
       const inCols = colTuples[4 * v];
-      const inBytes = l === 0 ? 0 : inRows * inCols * layer.input.c;
-      const outBytes = last || (layer.writesShortcut && !overStream) ? 0 : rowTuples[4 * u + 1] * colTuples[4 * v + 1] * layer.output.c;
+      const inBytes = l === start ? 0 : inRows * inCols * layer.input.c;
+      const outBytes = last || intoKept ? 0 : rowTuples[4 * u + 1] * colTuples[4 * v + 1] * layer.output.c;
       const keptBytes = rowTuples[4 * u + 2] * colTuples[4 * v + 2] * block.input.c;
       const total = stepTotal(layer, inBytes, outBytes, keptBytes);
       if (total > e.peak) {

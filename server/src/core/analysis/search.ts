@@ -4,6 +4,7 @@ import { isPatchable, macs, sourcesOf, stageBlocker } from '../model/ops';
 import { formatKiB } from '../units';
 import { layerByLayer, StepMemory } from './memory';
 import { axisRegions, AxisRegions, evaluatePatchStage } from './patch';
+import { Plan, searchStagePlans, StageChoice, StageSearchOptions } from './searchStages';
 
 /** One point of the schedule space; `patch` and `untilBlock` are null for plain layer-by-layer. */
 export interface Candidate {
@@ -19,6 +20,11 @@ export interface Candidate {
   /** The block where the peak is reached, and whether it is in the patch stage. */
   peakBlock: number;
   limitedBy: 'stage' | 'later';
+  /**
+   * Only for schedules beyond MCUNetV2's (the `beyond` search): every stage, with its first block
+   * and its cache; `patch` and `untilBlock` are then the first stage's.
+   */
+  stages?: StageChoice[];
 }
 
 export interface SearchOptions {
@@ -30,6 +36,11 @@ export interface SearchOptions {
   maxMillis?: number;
   /** Told after each split point: split points done and their number. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Also search row and column caches and several stages (searchStages.ts). Off by default: the
+   * firmware runs MCUNetV2's single stage only, and quick fixes offer what it can run.
+   */
+  beyond?: boolean | StageSearchOptions;
 }
 
 /** How a search that did not try every candidate ended. */
@@ -146,6 +157,8 @@ class ScheduleSearch {
 
   result(): SearchResult {
     const { candidates, budgetBytes, model } = this;
+    const { beyond } = this.options;
+    if (beyond) candidates.push(...beyondCandidates(model, this.steps, this.totalMacs, beyond === true ? {} : beyond));
     const pareto = paretoFront(candidates);
     const fitting = pareto.filter((c) => c.peakBytes <= budgetBytes).sort((a, b) => a.macs - b.macs || a.peakBytes - b.peakBytes);
     const best = fitting[0] ?? null;
@@ -211,6 +224,23 @@ function splitPoints(model: Model): number[] {
     splits.push(block.index);
   }
   return splits;
+}
+
+/** The plans of several stages or with caches, as candidates (MCUNetV2's own are already there). */
+function beyondCandidates(model: Model, steps: StepMemory[], totalMacs: number, options: StageSearchOptions): Candidate[] {
+  const plain = (p: Plan) => p.stages.length === 0 || (p.stages.length === 1 && p.stages[0].fromBlock === 0 && p.stages[0].cache === 'none' && p.stages[0].band === undefined);
+  return searchStagePlans(model, steps, options).plans.filter((p) => !plain(p)).map((p) => ({
+    patch: p.stages[0].patch,
+    untilBlock: p.stages[0].untilBlock,
+    peakBytes: p.peakBytes,
+    stagePeakBytes: p.stagePeakBytes,
+    laterPeakBytes: p.laterPeakBytes,
+    macs: totalMacs + p.extraMacs,
+    overheadTotal: p.extraMacs / totalMacs,
+    peakBlock: p.peakBlock,
+    limitedBy: p.limitedBy,
+    stages: p.stages,
+  }));
 }
 
 /** Candidates no other beats on both peak and MACs, by rising peak (ties: fewer patches first). */

@@ -9,7 +9,10 @@ export interface ModelAst {
   target?: Named;
   budget?: BudgetAst;
   items: LayerItem[];
+  /** The first `schedule` line (the only one in a single-stage model). */
   schedule?: ScheduleAst;
+  /** Every `schedule` line in file order: one a patch stage or a streamed run of blocks. */
+  schedules?: ScheduleAst[];
   /** Line count of the source, for ranges at the end of the file. */
   lineCount: number;
 }
@@ -65,12 +68,30 @@ export interface GroupAst {
 
 export type LayerItem = OpAst | GroupAst;
 
+/**
+ * What a patch keeps for its neighbours instead of recomputing them: nothing (MCUNetV2's halos),
+ * the rows it shares with the patch below, or those rows and the columns it shares with the patch
+ * to its right.
+ */
+export type CacheMode = 'none' | 'rows' | 'rows+cols';
+
+export const cacheModes: readonly CacheMode[] = ['none', 'rows', 'rows+cols'];
+
 export interface ScheduleAst {
+  /** `stream`: the blocks run row band by row band (designed; analysed layer by layer for now). */
+  stream?: Range;
   /** Rows × columns of patches; undefined when missing or bad. */
   patch?: [number, number];
   patchRange?: Range;
+  /** `from=block5`: the first block of the stage; by default the block after the previous stage. */
+  from?: Named;
   /** `until=block4` or a block name, as written. */
   until?: Named;
+  /** `cache=rows`; undefined when not given (then `none`). */
+  cache?: CacheMode;
+  cacheRange?: Range;
+  /** `band=R`: output rows a streamed band computes at a time. */
+  band?: number;
   range: Range;
   line: number;
 }

@@ -1,14 +1,11 @@
 import { parseSize } from '../units';
 import { findTarget, builtInTargets } from '../targets';
-import { GroupAst, ModelAst, Named, OpAst, ParseResult, ScheduleAst } from './ast';
+import { GroupAst, ModelAst, Named, OpAst, ParseResult } from './ast';
 import { Diagnostic, diagnostic, MessageId, Range } from './diagnostics';
+import { Arg, parseSchedule } from './scheduleStatement';
 import { scan, ScannedLine, Token } from './scanner';
 import { activations, isOpName, KeySpec, opNames, opSpecs, statementKeywords } from './syntax';
 
-interface Arg {
-  key?: Token;
-  value?: Token;
-}
 
 /**
  * Parses .pnet text. Never throws: every mistake becomes a diagnostic with its range, and the
@@ -192,31 +189,11 @@ class Parser {
     this.ast.budget = budget;
   }
 
+  /** Each `schedule` line is one stage (or streamed run); the first is also `ast.schedule`. */
   private schedule(tokens: Token[], range: Range, line: number): void {
-    if (!this.once('schedule', range)) return;
-    const schedule: ScheduleAst = { range, line };
-    for (const arg of this.args(tokens, 'schedule')) {
-      const key = arg.key?.text;
-      if (key === 'patch' && arg.value) {
-        schedule.patchRange = arg.value.range;
-        const match = /^(\d+)(?:x(\d+))?$/.exec(arg.value.text);
-        const p = match ? Number(match[1]) : 0;
-        const q = match ? Number(match[2] ?? match[1]) : 0;
-        if (!match || p < 1 || q < 1 || p > 64 || q > 64) {
-          this.report('badValue', arg.value.range, arg.value.text, 'patch', 'PxQ patches, 1 to 64 per side, e.g. 4x4');
-        } else {
-          schedule.patch = [p, q];
-        }
-      } else if (key === 'until' && arg.value) {
-        schedule.until = named(arg.value);
-      } else if (key !== 'patch' && key !== 'until') {
-        const token = arg.key ?? arg.value!;
-        this.report('unknownKey', token.range, token.text, 'schedule', 'patch, until');
-      }
-    }
-    if (!schedule.patch && !schedule.patchRange) this.report('missingKey', range, 'schedule', 'patch=PxQ, e.g. patch=4x4');
-    if (!schedule.until) this.report('missingKey', range, 'schedule', 'until=blockN, the last block of the patch stage');
-    this.ast.schedule = schedule;
+    const schedule = parseSchedule(this.args(tokens, 'schedule'), range, line, (id, at, ...args) => this.report(id, at, ...args));
+    this.ast.schedule ??= schedule;
+    (this.ast.schedules ??= []).push(schedule);
   }
 
   private openGroup(tokens: Token[], range: Range, line: number): void {

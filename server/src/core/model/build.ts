@@ -2,8 +2,9 @@ import { Activation, GroupAst, ModelAst, OpAst } from '../language/ast';
 import { Diagnostic, diagnostic, messages, Range, rangeOf } from '../language/diagnostics';
 import { checkModelLimits, limits } from '../limits';
 import { defaultTarget, findTarget, Target } from '../targets';
-import { Block, bytesOf, ElementKind, formatShape, GraphKind, Layer, LayerKind, LayerRole, Model, Schedule, Shape, Window } from './ir';
-import { outputLength, sourcesOf, stageBlocker } from './ops';
+import { Block, bytesOf, ElementKind, formatShape, GraphKind, Layer, LayerKind, LayerRole, Model, Shape, Window } from './ir';
+import { resolveSchedules } from './buildSchedule';
+import { outputLength, sourcesOf } from './ops';
 
 /** Settings that override the file's `target`/`budget` (the editor's or the CLI's). */
 export interface BudgetOverride {
@@ -128,8 +129,9 @@ class Builder {
       blocks: this.blocks,
     };
     this.diagnostics.push(...checkModelLimits(model, ast.input.range));
-    const schedule = this.schedule(model);
-    return { model: schedule ? { ...model, schedule } : model, diagnostics: this.diagnostics };
+    const lines = ast.schedules ?? (ast.schedule ? [ast.schedule] : []);
+    const schedules = resolveSchedules(lines, model, this.diagnostics);
+    return { model: { ...model, ...schedules }, diagnostics: this.diagnostics };
   }
 
   private target(override: BudgetOverride): { target: Target; source: Model['targetSource'] } {
@@ -382,55 +384,6 @@ class Builder {
       range: op.range,
     });
     this.shape = output;
-  }
-
-  private schedule(model: Model): Schedule | undefined {
-    const ast = this.ast.schedule;
-    if (!ast || !ast.patch || !ast.until) return undefined;
-    const untilBlock = this.resolveUntil(ast.until.text, ast.until.range, model);
-    if (untilBlock === undefined) return undefined;
-    const block = model.blocks[untilBlock];
-    const blocker = stageBlocker(model, untilBlock);
-    if (blocker) {
-      const what = (l: Layer) => `${model.blocks[l.block].label} (block ${l.block})`;
-      if (blocker.why === 'tapped') {
-        const read = blocker.layer ? `the output of ${blocker.layer.name}` : 'the network input';
-        const before = blocker.layer ? blocker.layer.block + 1 : 0;
-        this.diagnostics.push(diagnostic('stageTapped', ast.until.range, ast.until.text, blocker.reader.name, read, before));
-      } else {
-        this.diagnostics.push(diagnostic(blocker.why === 'global' ? 'notPatchable' : 'graphInStage', ast.until.range, ast.until.text, what(blocker.layer), blocker.layer.block));
-      }
-      return undefined;
-    }
-    const [p, q] = ast.patch;
-    if (p > block.output.h || q > block.output.w) {
-      this.diagnostics.push(diagnostic('patchTooFine', ast.patchRange ?? ast.range, p, q, block.output.h, block.output.w));
-      return undefined;
-    }
-    return { patch: [p, q], untilBlock, line: ast.line, range: ast.range };
-  }
-
-  private resolveUntil(text: string, range: Range, model: Model): number | undefined {
-    const last = model.blocks.length - 1;
-    const numbered = /^block(\d+)$/.exec(text);
-    if (numbered) {
-      const index = Number(numbered[1]);
-      if (index > last) {
-        this.diagnostics.push(diagnostic('untilPastNetwork', range, text, last));
-        return undefined;
-      }
-      return index;
-    }
-    const byName = model.blocks.filter((b) => b.name === text);
-    // An imported model's node name (`block3.expand (Conv_12)`) ends the stage at its block.
-    const byNode = model.layers.find((l) => l.node === text);
-    if (byName.length === 0 && byNode) return byNode.block;
-    if (byName.length === 0) {
-      this.diagnostics.push(diagnostic('unknownUntil', range, text));
-      return undefined;
-    }
-    // A repeated named line names several blocks: the stage ends after the last of them.
-    return byName[byName.length - 1].index;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Activation, InputPlacement } from '../language/ast';
+import { Activation, CacheMode, InputPlacement } from '../language/ast';
 import { Range } from '../language/diagnostics';
 import { Target } from '../targets';
 
@@ -110,11 +110,29 @@ export interface ModelInput {
   readonly placement: InputPlacement;
 }
 
+/** One patch stage: blocks fromBlock..untilBlock run patch by patch. */
 export interface Schedule {
   /** Patch rows × patch columns of the stage output. */
   readonly patch: readonly [number, number];
-  /** The last block of the patch stage (blocks 0..untilBlock run patch by patch). */
+  /** The last block of the patch stage (blocks fromBlock..untilBlock run patch by patch). */
   readonly untilBlock: number;
+  /** The stage's first block; undefined means block 0 (MCUNetV2's single stage). */
+  readonly fromBlock?: number;
+  /**
+   * What patches keep for their neighbours (patches run in raster order): undefined or `none`
+   * recomputes the shared borders; `rows` keeps the rows shared with the patch below in a cache
+   * per layer; `rows+cols` also keeps the columns shared with the patch to the right.
+   */
+  readonly cache?: CacheMode;
+  readonly line: number;
+  readonly range: Range;
+}
+
+/** Blocks run row band by row band after a stage (designed; analysed layer by layer for now). */
+export interface StreamRun {
+  readonly fromBlock: number;
+  readonly untilBlock: number;
+  readonly band: number;
   readonly line: number;
   readonly range: Range;
 }
@@ -127,7 +145,26 @@ export interface Model {
   readonly targetSource: 'target' | 'budget' | 'override' | 'default';
   readonly layers: readonly Layer[];
   readonly blocks: readonly Block[];
+  /** The first patch stage: the whole schedule of a single-stage (MCUNetV2) model. */
   readonly schedule?: Schedule;
+  /** Every patch stage in network order, `schedule` first; set only when there is a schedule. */
+  readonly stages?: readonly Schedule[];
+  /** Streamed runs of blocks (not analysed yet). */
+  readonly streams?: readonly StreamRun[];
+}
+
+/** The same model run layer by layer: no stage, no streamed run. */
+export function withoutSchedule(model: Model): Model {
+  return { ...model, schedule: undefined, stages: undefined, streams: undefined };
+}
+
+/**
+ * A schedule as MCUNetV2 has it (one stage from block 0, borders recomputed), which everything
+ * downstream (firmware, panels) runs; the rest are for the analysis only so far.
+ */
+export function isSingleStage(model: Model): boolean {
+  const stages = model.stages ?? [];
+  return stages.length <= 1 && (model.streams ?? []).length === 0 && stages.every((s) => (s.fromBlock ?? 0) === 0 && (s.cache ?? 'none') === 'none');
 }
 
 export function bytesOf(shape: Shape): number {

@@ -110,15 +110,17 @@ export type StageBlocker =
   /** `reader`, after the stage, reads `layer`'s output from inside it (a branch crosses the cut). */
   | { why: 'tapped'; layer: Layer | undefined; reader: Layer };
 
-export function stageBlocker(model: Model, untilBlock: number): StageBlocker | undefined {
+export function stageBlocker(model: Model, untilBlock: number, fromBlock = 0): StageBlocker | undefined {
+  const first = model.blocks[fromBlock].firstLayer;
   const end = model.blocks[untilBlock].endLayer;
-  for (let i = 0; i < end; i++) {
+  for (let i = first; i < end; i++) {
     const layer = model.layers[i];
     if (!isPatchable(layer)) return { why: layer.sources === undefined ? 'global' : graphKinds.has(layer.kind) ? 'graph' : 'branch', layer };
   }
+  // The stage's input (the network input for a first stage) and its inner tensors die with it.
   for (let i = end; i < model.layers.length; i++) {
     const reader = model.layers[i];
-    const inside = sourcesOf(reader).find((s) => s < end - 1);
+    const inside = sourcesOf(reader).find((s) => s >= first - 1 && s < end - 1);
     if (inside !== undefined) return { why: 'tapped', layer: model.layers[inside], reader };
   }
   return undefined;

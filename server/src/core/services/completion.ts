@@ -1,3 +1,4 @@
+import { cacheModes } from '../language/ast';
 import { Position } from '../language/diagnostics';
 import { Model } from '../model/ir';
 import { stageBlocker } from '../model/ops';
@@ -15,7 +16,7 @@ const statements: CompletionItem[] = [
   { label: 'block', kind: 'keyword', detail: 'block NAME { … } [residual]', documentation: 'A user block of several ops, optionally with a shortcut.' },
 ];
 
-const keyed: Record<string, string[]> = { schedule: ['patch', 'until'], budget: ['sram', 'flash'] };
+const keyed: Record<string, string[]> = { schedule: ['patch', 'until', 'from', 'cache'], budget: ['sram', 'flash'] };
 
 /** Completion for the word at `position`: statements, keys, and values (targets, blocks, …). */
 export function doComplete(doc: DocumentAnalysis, position: Position): CompletionItem[] {
@@ -45,6 +46,7 @@ export function doComplete(doc: DocumentAnalysis, position: Position): Completio
 
 function valueCompletions(doc: DocumentAnalysis, head: string, key: string): CompletionItem[] {
   switch (key) {
+    case 'from':
     case 'until': {
       const model = doc.analysis.model;
       if (!model) return [];
@@ -58,6 +60,7 @@ function valueCompletions(doc: DocumentAnalysis, head: string, key: string): Com
       return [...numbered, ...named, ...nodeCompletions(model)];
     }
     case 'patch': return ['2x2', '3x3', '4x4', '2x4', '4x2', '8x8'].map((label) => ({ label, kind: 'value' }));
+    case 'cache': return cacheModes.map((label) => ({ label, kind: 'value' }));
     case 'act': return activations.map((label) => ({ label, kind: 'value' }));
     case 'k': return ['1', '3', '5', '7'].map((label) => ({ label, kind: 'value' }));
     case 's': return ['1', '2'].map((label) => ({ label, kind: 'value' }));

@@ -19,7 +19,9 @@ export function doHover(doc: DocumentAnalysis, position: Position): Hover | null
   const range = statementRange(doc, line);
   if (position.character < range.start.character || position.character > range.end.character) return null;
   let contents: string | undefined;
-  if (ast.schedule?.line === line) contents = scheduleHover(doc);
+  const stageLine = report.schedule?.stages ? (doc.analysis.model?.stages ?? []).findIndex((x) => x.line === line) : -1;
+  if (stageLine >= 0) contents = stageHover(doc, stageLine);
+  else if ((ast.schedules ?? []).some((x) => x.line === line)) contents = scheduleHover(doc);
   else if (ast.input?.range.start.line === line) contents = inputHover(doc);
   else if (ast.target?.range.start.line === line || ast.budget?.range.start.line === line) contents = targetHover(doc);
   else if (ast.from?.range.start.line === line && doc.analysis.model) contents = importedHover(doc);
@@ -110,6 +112,23 @@ function scheduleHover(doc: DocumentAnalysis): string | undefined {
     `Peak ${formatKiB(report.peakBytes)} of ${budget} (${report.fitsSram ? 'fits' : 'over'}); layer by layer it would be ${formatKiB(report.perLayer.peakBytes)}`,
     '',
     `MACs ${formatPercent(s.overheadStage)} in the stage, ${formatPercent(s.overheadTotal)} overall (${formatMacs(report.macs.scheduled)} vs ${formatMacs(report.macs.total)})`,
+  ].join('\n');
+}
+
+/** One stage of several (or with caches): its blocks, grid, buffers and caches. */
+function stageHover(doc: DocumentAnalysis, index: number): string {
+  const report = doc.analysis.report!;
+  const s = report.schedule!;
+  const x = s.stages![index];
+  const cache = x.cache === 'none' ? 'borders recomputed' : x.cache === 'rows' ? 'rows shared with the patch below cached, columns recomputed' : 'rows and columns shared with neighbours cached: every pixel computed once';
+  return [
+    `**stage ${index + 1} of ${s.stages!.length}** blocks ${x.fromBlock}–${x.untilBlock}, patch=${x.patch[0]}x${x.patch[1]}: ${cache}`,
+    '',
+    `Stage ${formatKiB(x.stagePeakBytes)} = ${formatKiB(x.perPatchPeakBytes)} per patch (block ${x.perPatchPeakBlock}) + ${formatKiB(x.heldInputBytes)} held input + ${formatKiB(x.stageOutputBytes)} stage output + ${formatKiB(x.rowCacheBytes)} row caches + ${formatKiB(x.colCacheBytes)} column caches`,
+    '',
+    `MACs ${formatMacs(x.macs)} (${formatPercent(x.overheadStage)} over layer by layer)`,
+    '',
+    `Peak ${formatKiB(report.peakBytes)} of ${formatBudget(report.target.sramBytes)} (${report.fitsSram ? 'fits' : 'over'}); outside the stages ${s.laterPeakBlock >= 0 ? `${formatKiB(s.laterPeakBytes)} (block ${s.laterPeakBlock})` : 'nothing'}; ${formatPercent(s.overheadTotal)} MACs overall`,
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@ import { AnalysisReport, LayerReport } from '../analysis/analyze';
 import { axisRegions, AxisRegions } from '../analysis/patch';
 import { SearchResult } from '../analysis/search';
 import { scheduleEdit, scheduleText } from '../engine';
-import { Model } from '../model/ir';
+import { isSingleStage, Model } from '../model/ir';
 import { DocumentAnalysis } from './document';
 import { MemoryParts, ModelSummary, OverlapData, OverlapTensor, PanelData, PanelLayer, PanelSection, ScheduleSpace } from './panelTypes';
 
@@ -33,9 +33,15 @@ export function panelData(doc: DocumentAnalysis, uri: string, version: number, s
     return data;
   }
   data.layers = report.layers.map((layer) => panelLayer(layer, report));
-  if (sections.includes('overlap') && model.schedule) data.overlap = overlapData(model);
+  // The drawing shows one MCUNetV2 stage; a schedule beyond it would be drawn wrong, so it says so.
+  const drawable = isSingleStage(model);
+  if (sections.includes('overlap') && model.schedule && drawable) data.overlap = overlapData(model);
   if (sections.includes('schedules') && doc.search) data.schedules = scheduleSpace(doc, doc.search, report);
   data.problem = problemOf(report, errorCount, sections.includes('schedules') ? doc.search : undefined);
+  if (sections.includes('overlap') && !drawable) {
+    const note = 'This schedule goes beyond one MCUNetV2 stage (several stages, caches or streamed runs): the overlap is drawn for a single stage from block 0 only; hover each schedule line, or run patchwise analyze, for its stages.';
+    data.problem = data.problem ? `${data.problem} ${note}` : note;
+  }
   return data;
 }
 
@@ -97,8 +103,10 @@ function total(parts: MemoryParts): number {
 function scheduledParts(layer: LayerReport, report: AnalysisReport): MemoryParts {
   const schedule = report.schedule;
   if (!layer.patch || !schedule) return layerByLayerParts(layer);
-  const held = schedule.stagePeakBytes - schedule.stageOutputBytes - schedule.perPatchPeakBytes;
-  return { ...layer.patch.peakParts, stageBytes: schedule.stageOutputBytes + held, scratchBytes: layer.patch.scratchBytes };
+  // Several stages: the buffers (held input, output, caches) of the layer's own stage.
+  const own = schedule.stages?.find((x) => layer.block >= x.fromBlock && layer.block <= x.untilBlock);
+  const buffers = own ? own.stagePeakBytes - own.perPatchPeakBytes : schedule.stagePeakBytes - schedule.perPatchPeakBytes;
+  return { ...layer.patch.peakParts, stageBytes: buffers, scratchBytes: layer.patch.scratchBytes };
 }
 
 function layerByLayerParts(layer: LayerReport): MemoryParts {

@@ -51,13 +51,35 @@ function nextStep(doc: DocumentAnalysis): string {
   return `${none}; what would: ${changes.map(describeFitChange).join('; or ')} (quick fixes)`;
 }
 
+/** Several stages: each stage over the budget on its own line, and the layers outside them. */
+function stagesOverBudget(doc: DocumentAnalysis, model: Model, budgetBytes: number): Diagnostic[] {
+  const s = doc.analysis.report!.schedule!;
+  const budget = formatBudget(budgetBytes);
+  const result: Diagnostic[] = [];
+  s.stages!.forEach((x, i) => {
+    if (x.stagePeakBytes <= budgetBytes) return;
+    const parts = `${formatKiB(x.perPatchPeakBytes)} per patch + ${formatKiB(x.heldInputBytes)} held input + ${formatKiB(x.stageOutputBytes)} stage output + ${formatKiB(x.rowCacheBytes + x.colCacheBytes)} caches`;
+    const block = `${blockTitle(model, x.perPatchPeakBlock)}: stage ${i + 1} needs ${parts} = ${formatKiB(x.stagePeakBytes)} > ${budget}`;
+    const line = `stage ${i + 1} (blocks ${x.fromBlock}-${x.untilBlock}) needs ${formatKiB(x.stagePeakBytes)} > ${budget}, at ${blockTitle(model, x.perPatchPeakBlock)}`;
+    result.push(...pair('stageOverBudget', [model.stages![i].range, line], [statementRange(doc, model.blocks[x.perPatchPeakBlock].line), block]));
+  });
+  if (s.laterPeakBlock >= 0 && s.laterPeakBytes > budgetBytes) {
+    const block = `${blockTitle(model, s.laterPeakBlock)}: needs ${formatKiB(s.laterPeakBytes)} layer by layer, outside every stage > ${budget}`;
+    const line = `${blockTitle(model, s.laterPeakBlock)}, outside every stage, needs ${formatKiB(s.laterPeakBytes)} layer by layer > ${budget}; a stage over it may help`;
+    result.push(...pair('laterOverBudget', [model.stages![0].range, line], [statementRange(doc, model.blocks[s.laterPeakBlock].line), block]));
+  }
+  return result;
+}
+
 function budgetDiagnostics(doc: DocumentAnalysis, model: Model): Diagnostic[] {
   const report = doc.analysis.report!;
   const budgetBytes = report.target.sramBytes;
   const budget = formatBudget(budgetBytes);
   const result: Diagnostic[] = [];
   const s = report.schedule;
-  if (s && model.schedule) {
+  if (s?.stages && model.stages) {
+    result.push(...stagesOverBudget(doc, model, budgetBytes));
+  } else if (s && model.schedule) {
     const schedule = `patch=${s.patch[0]}x${s.patch[1]} until=block${s.untilBlock}`;
     const scheduleRange = model.schedule.range;
     if (s.stagePeakBytes > budgetBytes) {
