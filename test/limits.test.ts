@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import { analyzeText } from '../server/src/core/engine';
 import { checkRuntimeSupport } from '../server/src/core/codegen/support';
 import { limits } from '../server/src/core/limits';
+import { getLanguageService } from '../server/src/core/services/languageService';
 import { runReference } from '../server/src/core/quant/interpreter';
 import { quantizeModel } from '../server/src/core/quant/params';
 import { analyzeOk } from './helpers';
@@ -25,6 +26,11 @@ describe('resource limits and the crashes of issue 15', () => {
   it('item 9: the firmware path refuses that model up front with PW4001 (the same check the CLI and editor commands run)', () => {
     const a = analyzeOk('input 8x8x4\nblock r {\nconv out=4 k=3\n} residual\n');
     assert.deepEqual(checkRuntimeSupport(a.model).map((d) => [d.code, d.message]), [['PW4001', 'the firmware runtime cannot run block 0 adds a shortcut over the network input']]);
+    // …and the editor says so in Problems, on the block's line, before Generate Firmware is run.
+    const service = getLanguageService();
+    const shown = service.doValidation(service.analyze('input 8x8x4\nblock r {\nconv out=4 k=3\n} residual\n')).filter((d) => d.code === 'PW4001');
+    assert.equal(shown.length, 1);
+    assert.equal(shown[0].range.start.line, 1);
   });
 
   it('item 2: a fully connected layer over 131,072 inputs a channel quantizes and runs (no spread into Math.max)', () => {

@@ -203,11 +203,14 @@ export function simulateStream(model: Model, stream: SimStream): { macs: number;
 function stepBytes(model: Model, walk: PatchWalk, l: number, start: number, end: number, held: boolean): number {
   const layer = model.layers[l];
   const block: Block = model.blocks[layer.block];
-  const heldShortcut = held && block.firstLayer === start;
+  // A shortcut over the stage's input is read where that input is: held in SRAM, or streamed from
+  // flash (then the sum cannot go over it and takes a buffer of its own, as over a later stage's
+  // held input, which the patches after still read).
+  const overStage = block.firstLayer === start;
   const inBytes = l === start ? 0 : walk.region[l].count * layer.input.c;
-  const intoKept = layer.writesShortcut && !(heldShortcut && start > 0);
+  const intoKept = layer.writesShortcut && !(overStage && (!held || start > 0));
   const outBytes = l === end - 1 || intoKept ? 0 : walk.compute[l].boxArea() * layer.output.c;
-  const kept = block.shortcut && l !== block.firstLayer && !heldShortcut ? walk.region[block.firstLayer].count * block.input.c : 0;
+  const kept = block.shortcut && l !== block.firstLayer && !overStage ? walk.region[block.firstLayer].count * block.input.c : 0;
   const inPlace = layer.inPlace && inBytes > 0 && outBytes > 0;
   return (inPlace ? Math.max(inBytes, outBytes) : inBytes + outBytes) + kept;
 }

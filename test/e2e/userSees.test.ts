@@ -106,10 +106,11 @@ describe('what a user sees, end to end (code-server)', function () {
   it('lists the PP-OCR classifier\'s PW4001 refusals in Problems at its from line, without running anything', async () => {
     await openFile(page, classifier);
     await page.keyboard.press('Control+Shift+M');
-    const rows = await waitUntil(() => problems(page), (r) => r.filter((p) => p.code === 'PW4001').length >= 10, 'PW4001 entries in Problems');
+    const rows = await waitUntil(() => problems(page), (r) => r.filter((p) => p.code === 'PW4001').length >= 3, 'PW4001 entries in Problems');
     const refusals = rows.filter((p) => p.code === 'PW4001');
     assert.ok(refusals.every((p) => p.severity === 'Error' && p.source === 'patchwise' && p.line === 1), JSON.stringify(refusals));
-    assert.ok(refusals.some((p) => /the firmware runtime cannot run block\d+\.mul \(p2o\.Mul\.\d+\): a squeeze-and-excitation scale/.test(p.message)), JSON.stringify(refusals[0]));
+    // The graph layers run; the activations the ONNX import analyses in place but carries in no layer do not.
+    assert.ok(refusals.some((p) => /the firmware runtime cannot run HardSigmoid \(9 nodes: p2o\.HardSigmoid\.0, /.test(p.message)), JSON.stringify(refusals));
     assert.equal(fs.readdirSync(workspace).filter((f) => f.includes('firmware')).length, 0, 'nothing generated');
     await inBothThemes('01-classifier-problems');
   });
@@ -117,7 +118,7 @@ describe('what a user sees, end to end (code-server)', function () {
   it('Generate Firmware on the classifier refuses at once, pointing at those problems', async () => {
     await runCommand(page, 'Patchwise: Generate Firmware');
     const text = await toast(/no firmware for this model/);
-    assert.match(text, /line 1: the firmware runtime cannot run .*\(and \d+ more in the Problems panel\)/);
+    assert.match(text, /line 1: the firmware runtime cannot run .*\(and 2 more in the Problems panel\)/);
     assert.equal(await page.locator('.quick-input-list .monaco-list-row', { hasText: 'QEMU Cortex-M7' }).count(), 0, 'no board is asked for');
     await inBothThemes('02-classifier-refused');
     await closeToasts();

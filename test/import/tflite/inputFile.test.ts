@@ -89,9 +89,25 @@ describe('--input-file', () => {
     assert.deepEqual([score('person.bin'), score('no_person.bin'), score('person.bmp'), score('no_person.bmp')], [113, -57, -4, -77]);
   });
 
-  it('firmware refuses what the C runtime cannot run yet (depth multiplier, softmax), exit 2', function () {
-    const run = patchwise('firmware', sharedOrSkip(this, tfliteModels.person), '--input-file', sharedOrSkip(this, 'models/tflite/testdata/person.bin'));
-    assert.equal(run.status, 2);
-    assert.match(run.stderr, /PW4001 the firmware runtime cannot run block0\.dw .*: depthwise with depth multiplier 8/);
+  it('host firmware on the two test images gives TFLite Micro\'s bytes: person 113, no person −57', function () {
+    this.timeout(300_000);
+    const tflm = tflmOrSkip(this);
+    const model = sharedOrSkip(this, tfliteModels.person);
+    const scores: number[] = [];
+    for (const name of ['person', 'no_person']) {
+      const bin = sharedOrSkip(this, `models/tflite/testdata/${name}.bin`);
+      const run = patchwise('firmware', model, '--input-file', bin, '--run', 'host', '--json');
+      assert.equal(run.status, 0, run.stderr);
+      const report = JSON.parse(run.stdout) as { top5: [number, number][]; matchesReference: boolean; measuredArenaBytes: number; predictedArenaBytes: number };
+      assert.ok(report.matchesReference, name);
+      assert.ok(report.measuredArenaBytes <= report.predictedArenaBytes);
+      // Two outputs: top-5 is all of them, by score.
+      const oracle = runTflm(tflm, new Uint8Array(fs.readFileSync(model)), new Uint8Array(fs.readFileSync(bin))).output;
+      const firmware = new Int8Array(2);
+      for (const [i, v] of report.top5) firmware[i] = v;
+      assert.deepEqual([...firmware], [...oracle], name);
+      scores.push(firmware[1]);
+    }
+    assert.deepEqual(scores, [113, -57]);
   });
 });

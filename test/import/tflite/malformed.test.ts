@@ -47,7 +47,7 @@ describe('malformed .tflite files', () => {
     const whole = buildTflite(tinyModel());
     for (let n = 0; n < whole.length; n++) {
       const found = errors(whole.subarray(0, n));
-      assert.ok(found.length > 0 && found.every((e) => /^PW60\d\d /.test(e)), `${n} of ${whole.length} bytes: ${found.join('; ')}`);
+      assert.ok(found.length > 0 && found.every((e) => /^PW70\d\d /.test(e)), `${n} of ${whole.length} bytes: ${found.join('; ')}`);
     }
     assert.match(errors(whole.subarray(0, 40))[0], /^PW7001 not a readable \.tflite model: .*outside the 40-byte file/);
   });

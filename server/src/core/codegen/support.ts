@@ -10,7 +10,9 @@ const depthwiseKernels = new Set([1, 3, 5, 7]);
  * than the kernels do.
  */
 export function checkRuntimeSupport(model: Model): Diagnostic[] {
-  return runsAsGraph(model) ? checkGraphSupport(model) : checkChainSupport(model);
+  // An activation no layer carries would be skipped: the firmware would not compute the model.
+  const unapplied = (model.unapplied ?? []).map((u) => diagnostic('unsupportedByRuntime', u.range, `${u.what}, an activation the imported layers do not carry yet`));
+  return [...unapplied, ...(runsAsGraph(model) ? checkGraphSupport(model) : checkChainSupport(model))];
 }
 
 /**

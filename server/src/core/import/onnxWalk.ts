@@ -30,6 +30,8 @@ export interface Walk {
   drafts: Draft[];
   /** Residual blocks as [first, end) draft indices: the last layer adds the first one's input. */
   residuals: [number, number][];
+  /** Activations analysed as in-place steps that no layer carries (PW5014), e.g. `HardSigmoid (9 nodes: a, b, c, …)`. */
+  unapplied: string[];
 }
 
 export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefined {
@@ -62,7 +64,12 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
     }
     layers.push(n);
   }
-  for (const [op, names] of runless) out.report('onnxActivation', `${op} (${names.length} node${names.length > 1 ? 's' : ''})`, names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : ''));
+  const unapplied: string[] = [];
+  for (const [op, names] of runless) {
+    const nodes = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
+    out.report('onnxActivation', `${op} (${names.length} node${names.length > 1 ? 's' : ''})`, nodes);
+    unapplied.push(`${op} (${names.length} node${names.length > 1 ? 's' : ''}: ${nodes})`);
+  }
   if (out.errors > 0) return undefined;
 
   const producer = new Map<string, number>([[root(s.input), -1]]);
@@ -85,7 +92,7 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
   if (graph.outputs.length !== 1) return fail(out, 'onnxInput', `it has ${graph.outputs.length} outputs`);
   const last = producer.get(root(graph.outputs[0]));
   if (last !== drafts.length - 1) return fail(out, 'onnxInput', `the graph output '${graph.outputs[0]}' is not made by its last layer`);
-  return fuseResiduals(drafts, out);
+  return { ...fuseResiduals(drafts, out), unapplied };
 }
 
 /**
@@ -164,7 +171,7 @@ function fuseResiduals(drafts: Draft[], out: Reporter): Walk {
   });
   const target = (src: number): number => index.get(fused.has(src) ? fused.get(src)! : src)!;
   for (const d of kept) d.sources = d.sources.map(target);
-  return { drafts: kept, residuals: residuals.map(([f, e]) => [index.get(f)!, index.get(e - 1)! + 1] as [number, number]).sort((p, q) => p[0] - q[0]) };
+  return { unapplied: [], drafts: kept, residuals: residuals.map(([f, e]) => [index.get(f)!, index.get(e - 1)! + 1] as [number, number]).sort((p, q) => p[0] - q[0]) };
 }
 
 function attachActivation(graph: Graph, s: Shapes, node: GraphNode, target: string, info: Extract<NodeInfo, { kind: 'alias' }>, acts: Map<string, Activation>, runless: Map<string, string[]>, out: Reporter): void {
