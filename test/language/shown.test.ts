@@ -17,6 +17,10 @@ describe('text from files in messages', () => {
     assert.equal(shown('x'.repeat(100), 10), 'xxxxxxxxxx…');
     assert.equal(shown('\ud83d\ude00 ok'), '\ud83d\ude00 ok', 'a surrogate pair is a character, kept');
     assert.equal(shown('\ud83d'), '\\ud83d', 'a lone surrogate is escaped');
+    // The bound is on what is shown: escapes count six characters, and none is cut in half.
+    assert.equal(shown('\u0001'.repeat(400), 400).length, 6 * 66 + 1);
+    assert.equal(shown('ab\u0001cd', 5), 'ab…');
+    assert.equal(shown('ab\u0001cd', 8), 'ab\\u0001…');
   });
 
   it('PW1009 shows U+2028 escaped', () => {

@@ -7,8 +7,14 @@
 // isolates, the BOM, lone surrogates and U+FFFD (what a broken decode leaves behind).
 const unsafe = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-/** `text` with every unsafe character escaped, at most `max` characters of it (then an ellipsis). */
+/**
+ * `text` with every unsafe character escaped, at most `max` characters of the result (then an
+ * ellipsis): the cut is made after escaping, since an escape is six characters for one (a name of
+ * 400 control bytes would otherwise show as 2,400).
+ */
 export function shown(text: string, max = 64): string {
-  const cut = text.length > max ? text.slice(0, max) + '…' : text;
-  return cut.replace(unsafe, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = text.slice(0, max).replace(unsafe, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped.length <= max && text.length <= max) return escaped;
+  // Never cut inside an escape: drop a partial \uXXXX at the end.
+  return escaped.slice(0, max).replace(/\\u[0-9a-f]{0,3}$|\\$/, '') + '…';
 }
