@@ -1,3 +1,4 @@
+import type { GraphView } from '../../../server/src/core/services/graphTypes';
 import type { PanelData, PanelSection } from '../../../server/src/core/services/panelTypes';
 import { arrayOf, bool, int, literal, nullable, num, object, parse, range, Schema, str, tagged, tuple } from './validate';
 
@@ -15,8 +16,8 @@ export type HostMessage =
   | { type: 'highlight'; line: number | null }
   /** What the last firmware run of the followed model measured (Generate Firmware); null: none yet. */
   | { type: 'measured'; measured: Measured | null }
-  /** The memory page shows an .onnx file (the custom editor): its note, its import problems, and the button. */
-  | { type: 'onnxModel'; note: string | null; diagnostics: string[]; canCreate: boolean; dynamicInput: { h: number; w: number } | null };
+  /** The memory page shows an .onnx file (the custom editor): its note, its import problems, the button, and its graph. */
+  | { type: 'onnxModel'; note: string | null; diagnostics: string[]; canCreate: boolean; dynamicInput: { h: number; w: number } | null; graph: GraphView | null };
 
 /** A firmware run's memory against the prediction. Bytes; `count` is instructions or cycles. */
 export interface Measured {
@@ -140,11 +141,30 @@ const measuredSchema: Schema<Measured> = object({
   unit: nullable(str),
 });
 
+const image = tuple(int, int, int);
+const graphView: Schema<GraphView> = object({
+  input: nullable(image),
+  nodes: arrayOf(object({
+    name: str,
+    label: str,
+    onnxNodes: arrayOf(str),
+    out: nullable(image),
+    sources: arrayOf(range(-1, 1_000_000)),
+    shortcut: bool,
+    state: literal('imported', 'failed', 'notImported'),
+    why: nullable(str),
+    splitAfter: bool,
+    stage: range(0, 1_000_000),
+  })),
+  partial: nullable(str),
+  omitted: int,
+});
+
 export const hostMessageSchema: Schema<HostMessage> = tagged<HostMessage>({
   data: object({ type: literal('data'), data: panelDataSchema }),
   highlight: object({ type: literal('highlight'), line: nullable(line) }),
   measured: object({ type: literal('measured'), measured: nullable(measuredSchema) }),
-  onnxModel: object({ type: literal('onnxModel'), note: nullable(str), diagnostics: arrayOf(str), canCreate: bool, dynamicInput: nullable(object({ h: range(1, 8192), w: range(1, 8192) })) }),
+  onnxModel: object({ type: literal('onnxModel'), note: nullable(str), diagnostics: arrayOf(str), canCreate: bool, dynamicInput: nullable(object({ h: range(1, 8192), w: range(1, 8192) })), graph: nullable(graphView) }),
 });
 
 export const pageMessageSchema: Schema<PageMessage> = tagged<PageMessage>({

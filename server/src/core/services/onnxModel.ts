@@ -1,11 +1,14 @@
 import { Candidate } from '../analysis/search';
 import { FileSystem, scheduleText } from '../engine';
 import { readGraph, Reporter } from '../import/onnxGraph';
+import { namedNodes, partialImport } from '../import/onnxPartial';
 import { InputFix } from '../import/onnxShapes';
 import { Diagnostic, rangeOf } from '../language/diagnostics';
 import { defaultTarget } from '../targets';
 import { formatKiB } from '../units';
 import { analyzeDocument, DocumentAnalysis } from './document';
+import { GraphView } from './graphTypes';
+import { modelGraph, partialGraph } from './graphView';
 import { panelData } from './panelData';
 import { PanelData } from './panelTypes';
 import { Settings } from './types';
@@ -58,6 +61,8 @@ export interface OnnxModelView {
   diagnostics: string[];
   /** The .pnet to write; null when the model cannot be imported. */
   scheduleFile: string | null;
+  /** The blocks as a graph, or as much of the ONNX graph as imported; null when the file is not a graph. */
+  graph: GraphView | null;
 }
 
 /**
@@ -69,7 +74,7 @@ export function onnxModelView(fs: FileSystem, path: string, uri: string, setting
   const file: ScheduleFile = { name: modelNameOf(onnxFile), onnxFile, input: null, target: settings.target || defaultTarget.name, schedule: null };
   if (/["\r\n]/.test(onnxFile)) {
     const data: PanelData = { uri, version: 0, model: null, problem: 'A .pnet cannot name this file: its name has a quote or a line break.', errorCount: 1, layers: [], overlap: null, schedules: null };
-    return { data, note: null, dynamicInput: null, diagnostics: [], scheduleFile: null };
+    return { data, note: null, dynamicInput: null, diagnostics: [], scheduleFile: null, graph: null };
   }
   // The base is the .onnx itself: `from` paths resolve against its folder, as the .pnet's would.
   const analyze = () => analyzeDocument(scheduleFileText(file), settings, { fs, path });
@@ -89,7 +94,23 @@ export function onnxModelView(fs: FileSystem, path: string, uri: string, setting
     file.schedule = best;
     doc = analyze();
   }
-  return { data: chartData(doc, uri), note, dynamicInput: file.input && { h: file.input.h, w: file.input.w }, diagnostics: doc.analysis.diagnostics.filter((d) => d.severity !== 'info').map(describe), scheduleFile: doc.analysis.hasErrors ? null : scheduleFileText(file) };
+  return {
+    data: chartData(doc, uri),
+    note,
+    dynamicInput: file.input && { h: file.input.h, w: file.input.w },
+    diagnostics: doc.analysis.diagnostics.filter((d) => d.severity !== 'info').map(describe),
+    scheduleFile: doc.analysis.hasErrors ? null : scheduleFileText(file),
+    graph: graphOf(doc, fs, path, file.input ?? undefined),
+  };
+}
+
+/** The model's blocks; without a model, what the import got to before its errors. */
+function graphOf(doc: DocumentAnalysis, fs: FileSystem, path: string, input: InputFix | undefined): GraphView | null {
+  if (doc.analysis.model?.blocks.length) return modelGraph(doc.analysis.model);
+  const bytes = fs.readFile(path);
+  const errors = doc.analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+  const partial = bytes && partialImport(bytes, input, namedNodes(errors));
+  return partial ? partialGraph(partial, errors) : null;
 }
 
 function chartData(doc: DocumentAnalysis, uri: string): PanelData {
