@@ -1,5 +1,5 @@
 import type { GraphView, GraphViewNode } from '../../../server/src/core/services/graphTypes';
-import { edgePath, fit, layoutGraph, nodeWidth, Placed, wrap } from './graphLayout';
+import { edgePath, fit, labelRoom, layoutGraph, nodeWidth, Placed, wrap } from './graphLayout';
 import { byId } from './page';
 
 // The graph view of the .onnx page: the blocks as boxes in execution order with their edges (a
@@ -33,14 +33,19 @@ function draw(graph: GraphView): SVGSVGElement {
   }
   svg.append(edges);
   for (const placed of layout.placed) svg.append(box(placed, placed.index < 0 ? undefined : graph.nodes[placed.index]));
+  for (const placed of layout.placed) if (placed.index >= 0 && graph.nodes[placed.index].splitAfter) svg.append(splitCut(placed, graph.nodes[placed.index], layout.width));
   return svg;
 }
 
 function linesOf(node: GraphViewNode): string[] {
-  const title = node.state === 'imported' && node.name.startsWith('block') ? `${node.name} · ${node.label}` : node.state === 'notImported' ? 'not imported' : node.label;
+  const title = node.state === 'imported' && node.name.startsWith('block') ? `${node.name} · ${node.label}` : node.label;
   const detail = [node.out ? node.out.join('×') : '', node.shortcut ? '+ shortcut' : '', node.state !== 'notImported' && !node.name.startsWith('block') ? node.name : ''].filter(Boolean).join(' · ');
   if (node.state === 'failed') return [fit(title), ...(detail ? [fit(detail)] : []), ...wrap(node.why ?? 'could not be imported', 3)];
-  if (node.state === 'notImported') return [title, ...wrap(node.label, 3)];
+  if (node.state === 'notImported') {
+    // `138 nodes not imported: Add ×23, …`: the count as the title, the ops under it.
+    const [count, ops] = node.label.split(': ');
+    return [fit(count), ...(ops ? wrap(ops, 2) : [])];
+  }
   return [fit(title), fit(detail)];
 }
 
@@ -55,14 +60,20 @@ function box(placed: Placed, node: GraphViewNode | undefined): SVGGElement {
     text.textContent = line;
     g.append(text);
   });
-  if (node?.splitAfter) {
-    // The cut a stage may end at: under the box, reaching into the gap on the left with its `until=`.
-    const y = placed.height + 13;
-    g.append(element('line', { x1: -30, y1: y, x2: nodeWidth + 10, y2: y, class: 'graph-split' }));
-    const label = element('text', { x: nodeWidth + 14, y: y + 4, class: 'graph-split-label' });
-    label.textContent = `until=${node.name}`;
-    g.append(label);
-  }
+  return g;
+}
+
+/**
+ * Where a stage may end: a cut across the whole drawing in the gap under the block (no branch
+ * crosses a split point, so it cuts one edge), its `until=` in the gutter on the right.
+ */
+function splitCut(placed: Placed, node: GraphViewNode, width: number): SVGGElement {
+  const g = element('g', { class: 'graph-cut' });
+  const y = placed.y + placed.height + 13;
+  g.append(element('line', { x1: 4, y1: y, x2: width - labelRoom, y2: y, class: 'graph-split' }));
+  const label = element('text', { x: width - labelRoom + 6, y: y + 4, class: 'graph-split-label' });
+  label.textContent = `until=${node.name}`;
+  g.append(label);
   return g;
 }
 

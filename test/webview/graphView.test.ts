@@ -1,0 +1,74 @@
+import { strict as assert } from 'assert';
+import * as path from 'path';
+import { HostMessage } from '../../client/src/panels/messages';
+import { onnxModelView } from '../../server/src/core/services/onnxModel';
+import { branchyNet, transposeNet } from '../services/onnxModelFixtures';
+import { PanelPageRun, usePanelBrowser } from './pageHarness';
+import { ThemeName } from './themes';
+
+// The .onnx page's graph view in headless Chromium, fed what the server sends for a branchy model
+// and for one whose import stops at a Transpose. Screenshots: test-output/webview/graph-*.png.
+
+/** The two messages the .onnx editor posts for `bytes` (as client/src/onnxEditor.ts does). */
+function onnxMessages(bytes: Uint8Array): HostMessage[] {
+  const files: Record<string, Uint8Array> = { '/m/net.onnx': bytes };
+  const fs = { readFile: (p: string) => files[p], resolve: (base: string, rel: string) => path.posix.join(path.posix.dirname(base), rel) };
+  const view = onnxModelView(fs, '/m/net.onnx', 'file:///m/net.onnx');
+  return [
+    { type: 'data', data: view.data },
+    { type: 'onnxModel', note: view.note, diagnostics: view.diagnostics, canCreate: view.scheduleFile !== null, dynamicInput: view.dynamicInput, graph: view.graph },
+  ];
+}
+
+interface Drawn {
+  name: string;
+  classes: string;
+  text: string;
+}
+
+describe('.onnx page graph view (headless Chromium)', function () {
+  this.timeout(60_000);
+  let run: PanelPageRun;
+  const browser = usePanelBrowser(() => run);
+
+  async function show(bytes: Uint8Array, theme: ThemeName): Promise<Drawn[]> {
+    run = await browser.open('memory', theme);
+    for (const message of onnxMessages(bytes)) await run.send(message);
+    await run.page.locator('#graph svg').waitFor();
+    return run.page.locator('#graph .graph-node').evaluateAll((gs) => gs.map((g) => ({ name: g.getAttribute('data-name') ?? '', classes: g.getAttribute('class') ?? '', text: [...g.querySelectorAll('text')].map((t) => t.textContent).join(' | ') })));
+  }
+
+  for (const theme of ['dark', 'light'] as const) {
+    it(`draws the blocks with the branch side by side, the split points and the stage (${theme})`, async () => {
+      const nodes = await show(branchyNet(), theme);
+      assert.equal(nodes[0].text, 'input 160×160×3');
+      assert.deepEqual(nodes.slice(1).map((n) => n.name), Array.from({ length: 11 }, (_, i) => `block${i}`));
+      assert.match(nodes[7].text, /^block6 · concat 2 \| 40×40×32$/);
+      // The two branches off block2 share a row: side by side.
+      const boxes = await run.page.locator('#graph .graph-node').evaluateAll((gs) => gs.map((g) => g.getAttribute('transform') ?? ''));
+      const at = (i: number) => boxes[i].match(/translate\(([\d.]+),([\d.]+)\)/)!.slice(1).map(Number);
+      assert.equal(at(4)[1], at(5)[1], 'blocks 3 and 4 on one row');
+      assert.notEqual(at(4)[0], at(5)[0], 'blocks 3 and 4 in two columns');
+      const splits = await run.page.locator('#graph .graph-split-label').evaluateAll((ts) => ts.map((t) => t.textContent));
+      assert.deepEqual(splits, ['until=block0', 'until=block1', 'until=block2']);
+      const staged = nodes.filter((n) => n.classes.split(' ').includes('stage')).map((n) => n.name);
+      assert.ok(staged.length > 0 && staged[0] === 'block0', staged.join(', '));
+      assert.equal(await run.page.locator('#graph .graph-edge').count(), 13, 'one edge a source: two into the concat and two into the add');
+      assert.equal(await run.page.locator('#graph .graph-edge.skip').count(), 2, 'the Add back to block2 and the short branch into the concat arc beside the boxes');
+      assert.deepEqual(run.problems, []);
+      await run.page.locator('#graphSection').scrollIntoViewIfNeeded();
+      await run.screenshot(`graph-branchy-${theme}`);
+    });
+
+    it(`shows what an import stopped by a Transpose got to, and marks the rest (${theme})`, async () => {
+      const nodes = await show(transposeNet(), theme);
+      assert.equal(await run.page.locator('main').isVisible(), false, 'no chart');
+      assert.match(await run.page.locator('#graphInfo').innerText(), /4 layers imported; 'to_time_major' could not be; 2 nodes after it not imported/);
+      assert.deepEqual(nodes.map((n) => n.classes.split(' ')[1]), ['input', 'imported', 'imported', 'imported', 'imported', 'failed', 'notImported']);
+      assert.match(nodes[5].text, /^Transpose \| to_time_major \| Transpose node 'to_time_major' is \| not supported yet$/);
+      assert.match(nodes[6].text, /^2 nodes not imported \| MatMul ×1, Softmax ×1$/);
+      assert.deepEqual(run.problems, []);
+      await run.screenshot(`graph-transpose-${theme}`);
+    });
+  }
+});
