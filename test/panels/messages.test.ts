@@ -41,7 +41,7 @@ describe('panel messages', () => {
     const onnxModel = { type: 'onnxModel', note: null, diagnostics: ["PW5008 Resize node 'up' is not supported yet"], canCreate: false, dynamicInput: { h: 48, w: 192 }, graph: null };
     assert.deepEqual(parseHostMessage(onnxModel), { ok: true, value: onnxModel });
     const node = { name: 'up', label: 'Resize', onnxNodes: ['up'], out: null, sources: [-1], shortcut: false, state: 'failed', why: "Resize node 'up' is not supported yet", splitAfter: false, stage: 0 };
-    const graph = { input: [32, 32, 3], nodes: [node], partial: '0 layers imported', omitted: 0 };
+    const graph = { input: [32, 32, 3], nodes: [node], partial: '0 layers imported', omitted: 0, stages: [] };
     assert.deepEqual(parseHostMessage({ ...onnxModel, graph }), { ok: true, value: { ...onnxModel, graph } });
     assert.deepEqual(parseHostMessage({ ...onnxModel, graph: { ...graph, nodes: [{ ...node, state: 'lost' }] } }), { ok: false, problem: 'message.graph.nodes[0].state: expected one of imported, failed, notImported' });
     assert.deepEqual(parseHostMessage({ ...onnxModel, canCreate: 'yes' }), { ok: false, problem: 'message.canCreate: expected a boolean' });

@@ -42,6 +42,7 @@ describe('graph view data', () => {
     assert.equal(graph.nodes[3].shortcut, true, 'block 3 (mbconv s1 24→24) adds its input');
     assert.equal(graph.nodes[2].shortcut, false);
     assert.deepEqual(graph.nodes.map((n) => n.stage).slice(0, 9), [1, 1, 1, 1, 1, 2, 2, 2, 0]);
+    assert.deepEqual(graph.stages, ['patch=4x4 until=block4', 'patch=2x2 from=block5 until=block7']);
   });
 
   it('shows the layers an import stopped by a Transpose got to, the Transpose with its error, and the rest as one node', () => {

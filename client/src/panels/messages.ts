@@ -158,6 +158,7 @@ const graphView: Schema<GraphView> = object({
   })),
   partial: nullable(str),
   omitted: int,
+  stages: arrayOf(str),
 });
 
 export const hostMessageSchema: Schema<HostMessage> = tagged<HostMessage>({

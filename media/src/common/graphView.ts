@@ -101,7 +101,7 @@ function stageBands(graph: GraphView, placed: Placed[], rowTops: number[], width
     const top = rowTops[lo] - 8;
     g.append(element('rect', { x: 4, y: top, width: width - 8, height: rowTops[hi + 1] - top - 10, rx: 6 }));
     const label = element('text', { x: width - 12, y: top + 14, 'text-anchor': 'end' });
-    label.textContent = rows.size > 1 ? `patch stage ${stage}` : 'patch stage';
+    label.textContent = `patch stage${rows.size > 1 ? ` ${stage}` : ''}: ${graph.stages[stage - 1] ?? ''}`;
     g.append(label);
     return g;
   });

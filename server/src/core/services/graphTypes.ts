@@ -15,6 +15,8 @@ export interface GraphView {
   partial: string | null;
   /** Nodes left out past the drawing's limit (0: all drawn). */
   omitted: number;
+  /** Each stage of the current schedule as written (`patch=2x2 until=block4`), by stage number − 1. */
+  stages: string[];
 }
 
 /** `imported`: a block (or an ONNX node the import took); `failed`: an error names it; `notImported`: after a failure. */

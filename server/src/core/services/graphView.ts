@@ -38,7 +38,8 @@ export function modelGraph(model: Model): GraphView {
     };
   });
   const { h, w, c } = model.input.shape;
-  return { input: [h, w, c], nodes, partial: null, omitted: Math.max(0, model.blocks.length - maxGraphNodes) };
+  const written = stages.map((s) => `patch=${s.patch[0]}x${s.patch[1]} ${s.fromBlock ? `from=block${s.fromBlock} ` : ''}until=block${s.untilBlock}`);
+  return { input: [h, w, c], nodes, partial: null, omitted: Math.max(0, model.blocks.length - maxGraphNodes), stages: written };
 }
 
 /**
@@ -75,7 +76,7 @@ export function partialGraph(partial: PartialImport, errors: readonly string[]):
   const imported = shown.filter((n) => n.state === 'imported').length;
   const failed = shown.filter((n) => n.state === 'failed').map((n) => `'${n.name}'`);
   const sentence = `${imported} layer${imported === 1 ? '' : 's'} imported; ${failed.length ? `${failed.slice(0, 3).join(', ')}${failed.length > 3 ? ` and ${failed.length - 3} more` : ''} could not be` : 'no node is named by the errors'}${rest.length ? `; ${rest.length} node${rest.length === 1 ? '' : 's'} after ${failed.length === 1 ? 'it' : 'them'} not imported` : ''}`;
-  return { input: imageOf(partial.input), nodes, partial: sentence, omitted: Math.max(0, shown.length + (rest.length ? 1 : 0) - nodes.length) };
+  return { input: imageOf(partial.input), nodes, partial: sentence, omitted: Math.max(0, shown.length + (rest.length ? 1 : 0) - nodes.length), stages: [] };
 }
 
 /** `Conv 3×3 s2`, `Conv 3×3 depthwise`, `MaxPool 2×2 s2`, `Transpose`. */
