@@ -88,6 +88,7 @@ describe('.onnx editor graph view, end to end (code-server)', function () {
     // The import's problems are still listed, and no chart claims anything.
     assert.match(await frame.locator('#diagnostics').innerText(), /PW5008 Transpose node 'p2o\.Transpose\.0' is not supported yet/);
     assert.equal(await frame.locator('#memoryChart').isVisible(), false);
+    assert.match(await frame.locator('#problem').innerText(), /cannot import this model yet \(one error, below\); the graph shows what it imported and where it stopped/);
     await inThemes(page, screenshot, '01-recognizer-top');
     await frame.locator('.graph-node.failed').scrollIntoViewIfNeeded();
     await inThemes(page, screenshot, '01-recognizer-transpose');

@@ -94,13 +94,14 @@ export function onnxModelView(fs: FileSystem, path: string, uri: string, setting
     file.schedule = best;
     doc = analyze();
   }
+  const graph = graphOf(doc, fs, path, file.input ?? undefined);
   return {
-    data: chartData(doc, uri),
+    data: chartData(doc, uri, !!graph?.partial && graph.nodes.length > 0),
     note,
     dynamicInput: file.input && { h: file.input.h, w: file.input.w },
     diagnostics: doc.analysis.diagnostics.filter((d) => d.severity !== 'info').map(describe),
     scheduleFile: doc.analysis.hasErrors ? null : scheduleFileText(file),
-    graph: graphOf(doc, fs, path, file.input ?? undefined),
+    graph,
   };
 }
 
@@ -113,10 +114,14 @@ function graphOf(doc: DocumentAnalysis, fs: FileSystem, path: string, input: Inp
   return partial ? partialGraph(partial, errors) : null;
 }
 
-function chartData(doc: DocumentAnalysis, uri: string): PanelData {
+/** `partial`: the graph shows what the import got to, and the problem says where to look. */
+function chartData(doc: DocumentAnalysis, uri: string, partial: boolean): PanelData {
   const data = panelData(doc, uri, 0, ['memory']);
   const { hasErrors, report } = doc.analysis;
-  if (hasErrors && !report) data.problem = `Patchwise cannot import this model yet (${data.errorCount === 1 ? 'one error' : `${data.errorCount} errors`}, below).`;
+  if (hasErrors && !report) {
+    const errors = data.errorCount === 1 ? 'one error' : `${data.errorCount} errors`;
+    data.problem = `Patchwise cannot import this model yet (${errors}, below)${partial ? '; the graph shows what it imported and where it stopped' : ''}.`;
+  }
   else if (report && !report.fitsSram && doc.search?.reason) data.problem = `No schedule fits ${formatKiB(doc.search.budgetBytes)}: ${doc.search.reason}.`;
   return data;
 }
