@@ -52,6 +52,8 @@ describe('.onnx page graph view (headless Chromium)', function () {
       assert.notEqual(at(4)[0], at(5)[0], 'blocks 3 and 4 in two columns');
       const splits = await run.page.locator('#graph .graph-split-label').evaluateAll((ts) => ts.map((t) => t.textContent));
       assert.deepEqual(splits, ['until=block0', 'until=block1', 'until=block2']);
+      const legend = await run.page.locator('#graphLegend .legend-item').evaluateAll((items) => items.filter((i) => !(i as unknown as { hidden: boolean }).hidden).map((i) => i.textContent));
+      assert.deepEqual(legend, ['block', 'patch stage of the schedule', 'a patch stage may end here']);
       assert.match(await run.page.locator('#graph .graph-stage text').evaluate((t) => t.textContent ?? ''), /^patch stage: patch=\d+x\d+ until=block[01]$/);
       const staged = nodes.filter((n) => n.classes.split(' ').includes('stage')).map((n) => n.name);
       assert.ok(staged.length > 0 && staged[0] === 'block0', staged.join(', '));
@@ -65,6 +67,8 @@ describe('.onnx page graph view (headless Chromium)', function () {
     it(`shows what an import stopped by a Transpose got to, and marks the rest (${theme})`, async () => {
       const nodes = await show(transposeNet(), theme);
       assert.equal(await run.page.locator('main').isVisible(), false, 'no chart');
+      const legend = await run.page.locator('#graphLegend .legend-item').evaluateAll((items) => items.filter((i) => !(i as unknown as { hidden: boolean }).hidden).map((i) => i.textContent));
+      assert.deepEqual(legend, ['block', 'could not be imported', 'not imported']);
       assert.match(await run.page.locator('#graphInfo').innerText(), /4 layers imported; 'to_time_major' could not be; 2 nodes after it not imported/);
       assert.deepEqual(nodes.map((n) => n.classes.split(' ')[1]), ['input', 'imported', 'imported', 'imported', 'imported', 'failed', 'notImported']);
       assert.match(nodes[5].text, /^Transpose \| to_time_major \| Transpose node 'to_time_major' is \| not supported yet$/);

@@ -77,11 +77,11 @@ const onnxModelHeader = `  <div id="onnxActions" class="controls" hidden><button
 const graphSection = `<section id="graphSection" class="graph" hidden>
   <h2>Graph</h2>
   <p id="graphInfo" class="info"></p>
-  <div class="legend"><span class="legend-item"><span class="swatch graph-key imported"></span>block</span>
-    <span class="legend-item"><span class="swatch graph-key stage"></span>patch stage of the schedule</span>
-    <span class="legend-item"><span class="swatch line graph-key split"></span>a patch stage may end here</span>
-    <span class="legend-item"><span class="swatch graph-key failed"></span>could not be imported</span>
-    <span class="legend-item"><span class="swatch graph-key notImported"></span>not imported</span></div>
+  <div id="graphLegend" class="legend"><span class="legend-item" data-key="imported"><span class="swatch graph-key imported"></span>block</span>
+    <span class="legend-item" data-key="stage"><span class="swatch graph-key stage"></span>patch stage of the schedule</span>
+    <span class="legend-item" data-key="split"><span class="swatch line graph-key split"></span>a patch stage may end here</span>
+    <span class="legend-item" data-key="failed"><span class="swatch graph-key failed"></span>could not be imported</span>
+    <span class="legend-item" data-key="notImported"><span class="swatch graph-key notImported"></span>not imported</span></div>
   <div id="graph" class="graph-scroll"></div>
 </section>
 `;

@@ -17,6 +17,15 @@ export function showGraph(graph: GraphView | null): void {
   const info = [graph.partial ? `What the import got to: ${graph.partial}.` : `${graph.nodes.length} blocks in execution order.`];
   if (graph.omitted) info.push(`${graph.omitted} more are not drawn.`);
   byId('graphInfo').textContent = info.join(' ');
+  // A key only for what this graph has: no stage in a partial import, no failure in a model that imported.
+  const has: Record<string, boolean> = {
+    imported: graph.nodes.some((n) => n.state === 'imported'),
+    stage: graph.nodes.some((n) => n.stage > 0),
+    split: graph.nodes.some((n) => n.splitAfter),
+    failed: graph.nodes.some((n) => n.state === 'failed'),
+    notImported: graph.nodes.some((n) => n.state === 'notImported'),
+  };
+  byId('graphLegend').querySelectorAll<HTMLElement>('[data-key]').forEach((item) => (item.hidden = !has[item.dataset.key ?? '']));
   byId('graph').replaceChildren(draw(graph));
 }
 
