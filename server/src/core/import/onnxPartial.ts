@@ -12,6 +12,8 @@ import { changesLayout } from './onnxWalk';
  */
 
 export interface PartialNode {
+  /** The node's index in the ONNX graph. */
+  index: number;
   name: string;
   op: string;
   info: NodeInfo | undefined;
@@ -19,6 +21,8 @@ export interface PartialNode {
   out?: number[];
   /** Indices into the partial nodes (−1: the graph input). */
   sources: number[];
+  /** The activation tensors it reads (constants left out). */
+  reads: string[];
   state: 'imported' | 'failed' | 'notImported';
 }
 
@@ -53,14 +57,14 @@ export function partialImport(bytes: Uint8Array, fix: InputFix | undefined, fail
     const sources = [...new Set(data.map(source))];
     const setOutputs = (index: number) => node.outputs.forEach((o) => o && producer.set(o, index));
     if (failing.has(node.name) || fails(node, info, data, shapes)) {
-      setOutputs(nodes.push({ name: node.name, op: node.op, info, out: shapes.shapes.get(node.outputs[0]), sources: sources.filter((s) => s !== unreached), state: 'failed' }) - 1);
+      setOutputs(nodes.push({ index: n, name: node.name, op: node.op, info, out: shapes.shapes.get(node.outputs[0]), sources: sources.filter((s) => s !== unreached), reads: data, state: 'failed' }) - 1);
     } else if (!info || sources.includes(unreached) || sources.some((s) => s >= 0 && nodes[s].state !== 'imported')) {
-      setOutputs(nodes.push({ name: node.name, op: node.op, info, sources: sources.filter((s) => s !== unreached), state: 'notImported' }) - 1);
+      setOutputs(nodes.push({ index: n, name: node.name, op: node.op, info, sources: sources.filter((s) => s !== unreached), reads: data, state: 'notImported' }) - 1);
     } else if (info.kind === 'alias' || (info.kind === 'mul' && sources.length === 1)) {
       // An activation, a view, or x·f(x): no layer of its own.
       setOutputs(sources[0]);
     } else {
-      setOutputs(nodes.push({ name: node.name, op: node.op, info, out: shapes.shapes.get(node.outputs[0]), sources, state: 'imported' }) - 1);
+      setOutputs(nodes.push({ index: n, name: node.name, op: node.op, info, out: shapes.shapes.get(node.outputs[0]), sources, reads: data, state: 'imported' }) - 1);
     }
   }
   return { input: shapes.shapes.get(shapes.input), nodes };

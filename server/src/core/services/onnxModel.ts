@@ -1,14 +1,14 @@
 import { Candidate } from '../analysis/search';
 import { FileSystem, scheduleText } from '../engine';
 import { readGraph, Reporter } from '../import/onnxGraph';
-import { namedNodes, partialImport } from '../import/onnxPartial';
 import { InputFix } from '../import/onnxShapes';
 import { Diagnostic, rangeOf } from '../language/diagnostics';
 import { defaultTarget } from '../targets';
 import { formatKiB } from '../units';
 import { analyzeDocument, DocumentAnalysis } from './document';
 import { GraphView } from './graphTypes';
-import { modelGraph, partialGraph } from './graphView';
+import { modelGraph } from './graphView';
+import { partialView } from './onnxPartialView';
 import { panelData } from './panelData';
 import { PanelData } from './panelTypes';
 import { Settings } from './types';
@@ -94,24 +94,15 @@ export function onnxModelView(fs: FileSystem, path: string, uri: string, setting
     file.schedule = best;
     doc = analyze();
   }
-  const graph = graphOf(doc, fs, path, file.input ?? undefined);
+  const partial = doc.analysis.model?.blocks.length ? undefined : partialView(doc, scheduleFileText(file), fs, path, file.input ?? undefined, settings, uri);
   return {
-    data: chartData(doc, uri, !!graph?.partial && graph.nodes.length > 0),
+    data: partial?.data ?? chartData(doc, uri, (partial?.graph.nodes.length ?? 0) > 0),
     note,
     dynamicInput: file.input && { h: file.input.h, w: file.input.w },
     diagnostics: doc.analysis.diagnostics.filter((d) => d.severity !== 'info').map(describe),
     scheduleFile: doc.analysis.hasErrors ? null : scheduleFileText(file),
-    graph,
+    graph: doc.analysis.model?.blocks.length ? modelGraph(doc.analysis.model) : (partial?.graph ?? null),
   };
-}
-
-/** The model's blocks; without a model, what the import got to before its errors. */
-function graphOf(doc: DocumentAnalysis, fs: FileSystem, path: string, input: InputFix | undefined): GraphView | null {
-  if (doc.analysis.model?.blocks.length) return modelGraph(doc.analysis.model);
-  const bytes = fs.readFile(path);
-  const errors = doc.analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
-  const partial = bytes && partialImport(bytes, input, namedNodes(errors));
-  return partial ? partialGraph(partial, errors) : null;
 }
 
 /** `partial`: the graph shows what the import got to, and the problem says where to look. */
@@ -121,8 +112,7 @@ function chartData(doc: DocumentAnalysis, uri: string, partial: boolean): PanelD
   if (hasErrors && !report) {
     const errors = data.errorCount === 1 ? 'one error' : `${data.errorCount} errors`;
     data.problem = `Patchwise cannot import this model yet (${errors}, below)${partial ? '; the graph shows what it imported and where it stopped' : ''}.`;
-  }
-  else if (report && !report.fitsSram && doc.search?.reason) data.problem = `No schedule fits ${formatKiB(doc.search.budgetBytes)}: ${doc.search.reason}.`;
+  } else if (report && !report.fitsSram && doc.search?.reason) data.problem = `No schedule fits ${formatKiB(doc.search.budgetBytes)}: ${doc.search.reason}.`;
   return data;
 }
 
