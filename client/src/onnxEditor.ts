@@ -97,7 +97,7 @@ class OnnxEditor implements vscode.Disposable {
     if (!view) return;
     const messages: HostMessage[] = [
       { type: 'data', data: view.data },
-      { type: 'onnxModel', note: view.note, diagnostics: view.diagnostics, canCreate: view.scheduleFile !== null, dynamicInput: view.dynamicInput, graph: view.graph },
+      { type: 'onnxModel', note: view.note, diagnostics: view.diagnostics, canCreate: view.scheduleFile !== null, dynamicInput: view.dynamicInput },
     ];
     for (const message of messages) void this.panel.webview.postMessage(message);
   }

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Frame, Page } from 'playwright-core';
 import { CodeServer, repoRoot, startCodeServer } from './codeServer';
-import { focusEditor, frameWith, goTo, openFile, plotInk, prepare, runCommand, screenshotsIn, vsix, waitUntil } from './workbench';
+import { focusEditor, frameWith, goTo, inThemes, openFile, plotInk, prepare, runCommand, screenshotsIn, vsix, waitUntil } from './workbench';
 
 // The chart panels in a real VS Code (code-server + chromium): the memory chart opens from the
 // command palette and draws; editing the schedule redraws it; a bar click moves the cursor; the
@@ -172,6 +172,17 @@ describe('chart panels, end to end (code-server)', function () {
     assert.ok(ink.colored > ink.total * 0.03, `bars drawn after the reload: ${JSON.stringify(ink)}`);
     assert.equal(await page.locator('.tab', { hasText: /^Memory: / }).count(), 1);
     await screenshot(page, '07-restored-after-reload');
+  });
+
+  it('draws the model\'s blocks under the memory chart, with its stage and where a stage may end', async () => {
+    const frame = await frameWith(page, '#memoryChart');
+    await frame.locator('#graph svg').waitFor();
+    const schedule = /patch=\d+x\d+ until=block\d+/.exec(await frame.locator('#summary').innerText())![0];
+    assert.deepEqual(await frame.locator('#graph .graph-stage text').evaluateAll((ts) => ts.map((t) => t.textContent)), ['patch stage', schedule]);
+    const cuts = await frame.locator('#graph .graph-split-label').evaluateAll((ts) => ts.map((t) => t.textContent));
+    assert.deepEqual(cuts, Array.from({ length: 19 }, (_, i) => `until=block${i}`));
+    await frame.locator('#graphSection').scrollIntoViewIfNeeded();
+    await inThemes(page, screenshot, '08-memory-graph');
   });
 
   it('logged no policy violation and no error from a panel page', () => {

@@ -18,7 +18,7 @@ function memoryFs(files: Record<string, Uint8Array>): FileSystem {
 }
 
 function graphOf(bytes: Uint8Array): GraphView {
-  return onnxModelView(memoryFs({ '/m/net.onnx': bytes }), '/m/net.onnx', 'file:///m/net.onnx').graph!;
+  return onnxModelView(memoryFs({ '/m/net.onnx': bytes }), '/m/net.onnx', 'file:///m/net.onnx').data.graph!;
 }
 
 describe('graph view data', () => {

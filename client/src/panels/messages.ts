@@ -16,8 +16,8 @@ export type HostMessage =
   | { type: 'highlight'; line: number | null }
   /** What the last firmware run of the followed model measured (Generate Firmware); null: none yet. */
   | { type: 'measured'; measured: Measured | null }
-  /** The memory page shows an .onnx file (the custom editor): its note, its import problems, the button, and its graph. */
-  | { type: 'onnxModel'; note: string | null; diagnostics: string[]; canCreate: boolean; dynamicInput: { h: number; w: number } | null; graph: GraphView | null };
+  /** The memory page shows an .onnx file (the custom editor): its note, its import problems, and the button. */
+  | { type: 'onnxModel'; note: string | null; diagnostics: string[]; canCreate: boolean; dynamicInput: { h: number; w: number } | null };
 
 /** A firmware run's memory against the prediction. Bytes; `count` is instructions or cycles. */
 export interface Measured {
@@ -118,29 +118,6 @@ const scheduleSpace = object({
   edit: object({ range: object({ start: position, end: position }), prefix: str, suffix: str }),
 });
 
-export const panelDataSchema: Schema<PanelData> = object({
-  uri: str,
-  version: int,
-  model: nullable(modelSummary),
-  problem: nullable(str),
-  errorCount: int,
-  layers: arrayOf(panelLayer),
-  overlap: nullable(overlap),
-  schedules: nullable(scheduleSpace),
-});
-
-const measuredSchema: Schema<Measured> = object({
-  board: str,
-  matchesReference: bool,
-  predictedArenaBytes: bytes,
-  measuredArenaBytes: bytes,
-  predictedPeakBytes: bytes,
-  scratchBytes: bytes,
-  stackBytes: nullable(bytes),
-  count: nullable(num),
-  unit: nullable(str),
-});
-
 const image = tuple(int, int, int);
 const graphView: Schema<GraphView> = object({
   input: nullable(image),
@@ -161,11 +138,35 @@ const graphView: Schema<GraphView> = object({
   stages: arrayOf(str),
 });
 
+export const panelDataSchema: Schema<PanelData> = object({
+  uri: str,
+  version: int,
+  model: nullable(modelSummary),
+  problem: nullable(str),
+  errorCount: int,
+  layers: arrayOf(panelLayer),
+  overlap: nullable(overlap),
+  schedules: nullable(scheduleSpace),
+  graph: nullable(graphView),
+});
+
+const measuredSchema: Schema<Measured> = object({
+  board: str,
+  matchesReference: bool,
+  predictedArenaBytes: bytes,
+  measuredArenaBytes: bytes,
+  predictedPeakBytes: bytes,
+  scratchBytes: bytes,
+  stackBytes: nullable(bytes),
+  count: nullable(num),
+  unit: nullable(str),
+});
+
 export const hostMessageSchema: Schema<HostMessage> = tagged<HostMessage>({
   data: object({ type: literal('data'), data: panelDataSchema }),
   highlight: object({ type: literal('highlight'), line: nullable(line) }),
   measured: object({ type: literal('measured'), measured: nullable(measuredSchema) }),
-  onnxModel: object({ type: literal('onnxModel'), note: nullable(str), diagnostics: arrayOf(str), canCreate: bool, dynamicInput: nullable(object({ h: range(1, 8192), w: range(1, 8192) })), graph: nullable(graphView) }),
+  onnxModel: object({ type: literal('onnxModel'), note: nullable(str), diagnostics: arrayOf(str), canCreate: bool, dynamicInput: nullable(object({ h: range(1, 8192), w: range(1, 8192) })) }),
 });
 
 export const pageMessageSchema: Schema<PageMessage> = tagged<PageMessage>({

@@ -12,7 +12,7 @@ export const rowGap = 26;
 export const lineHeight = 16;
 const padding = 8;
 /** Room right of the last column for the `until=` labels of the split points. */
-export const labelRoom = 110;
+export const labelRoom = 150;
 
 export interface Placed {
   /** −1 for the network input, else the index into the nodes. */

@@ -1,5 +1,5 @@
 import type { GraphView, GraphViewNode } from '../../../server/src/core/services/graphTypes';
-import { edgePath, fit, labelRoom, layoutGraph, nodeWidth, Placed, wrap } from './graphLayout';
+import { columnGap, edgePath, fit, labelRoom, layoutGraph, nodeWidth, Placed, wrap } from './graphLayout';
 import { byId } from './page';
 
 // The graph view of the .onnx page: the blocks as boxes in execution order with their edges (a
@@ -109,9 +109,14 @@ function stageBands(graph: GraphView, placed: Placed[], rowTops: number[], width
     const g = element('g', { class: 'graph-stage' });
     const top = rowTops[lo] - 8;
     g.append(element('rect', { x: 4, y: top, width: width - 8, height: rowTops[hi + 1] - top - 10, rx: 6 }));
-    const label = element('text', { x: width - 12, y: top + 14, 'text-anchor': 'end' });
-    label.textContent = `patch stage${rows.size > 1 ? ` ${stage}` : ''}: ${graph.stages[stage - 1] ?? ''}`;
-    g.append(label);
+    // Right of the first column, where a stage's blocks are (a stage is a chain from its input), in two
+    // short lines: one long line would run over the boxes or out of a one-column drawing.
+    const x = columnGap / 2 + nodeWidth + 10;
+    [`patch stage${rows.size > 1 ? ` ${stage}` : ''}`, graph.stages[stage - 1] ?? ''].forEach((line, i) => {
+      const label = element('text', { x, y: top + 22 + i * 14 });
+      label.textContent = line;
+      g.append(label);
+    });
     return g;
   });
 }

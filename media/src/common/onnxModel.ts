@@ -1,11 +1,10 @@
 import type { HostMessage, PageMessage } from '../../../client/src/panels/messages';
-import { showGraph } from './graphView';
 import { byId } from './page';
 
 // The memory page as the .onnx custom editor: the "Create schedule file" button (shown only when the
 // host says the model can be written as a .pnet), the note on a dynamic input, and the import's
-// diagnostics (in place of a chart when the model cannot be imported), and the graph of its blocks (or
-// of what the import got to). A bar click has no line to go to.
+// diagnostics (in place of a chart when the model cannot be imported). A bar click has no line to go to.
+// The graph (of its blocks, or of what the import got to) comes with the data, as for a .pnet.
 
 export function wireOnnxModel(post: (message: PageMessage) => void): void {
   byId<HTMLButtonElement>('createScheduleFile').addEventListener('click', () => post({ type: 'createScheduleFile' }));
@@ -33,5 +32,4 @@ export function showOnnxModel(message: Extract<HostMessage, { type: 'onnxModel' 
   list.replaceChildren(...message.diagnostics.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
   list.hidden = message.diagnostics.length === 0;
   document.querySelectorAll<HTMLElement>('.hint').forEach((hint) => (hint.hidden = true));
-  showGraph(message.graph);
 }

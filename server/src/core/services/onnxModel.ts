@@ -6,8 +6,6 @@ import { Diagnostic, rangeOf } from '../language/diagnostics';
 import { defaultTarget } from '../targets';
 import { formatKiB } from '../units';
 import { analyzeDocument, DocumentAnalysis } from './document';
-import { GraphView } from './graphTypes';
-import { modelGraph } from './graphView';
 import { partialView } from './onnxPartialView';
 import { panelData } from './panelData';
 import { PanelData } from './panelTypes';
@@ -61,8 +59,6 @@ export interface OnnxModelView {
   diagnostics: string[];
   /** The .pnet to write; null when the model cannot be imported. */
   scheduleFile: string | null;
-  /** The blocks as a graph, or as much of the ONNX graph as imported; null when the file is not a graph. */
-  graph: GraphView | null;
 }
 
 /**
@@ -73,8 +69,8 @@ export function onnxModelView(fs: FileSystem, path: string, uri: string, setting
   const onnxFile = path.split(/[\\/]/).pop() ?? path;
   const file: ScheduleFile = { name: modelNameOf(onnxFile), onnxFile, input: null, target: settings.target || defaultTarget.name, schedule: null };
   if (/["\r\n]/.test(onnxFile)) {
-    const data: PanelData = { uri, version: 0, model: null, problem: 'A .pnet cannot name this file: its name has a quote or a line break.', errorCount: 1, layers: [], overlap: null, schedules: null };
-    return { data, note: null, dynamicInput: null, diagnostics: [], scheduleFile: null, graph: null };
+    const data: PanelData = { uri, version: 0, model: null, problem: 'A .pnet cannot name this file: its name has a quote or a line break.', errorCount: 1, layers: [], overlap: null, schedules: null, graph: null };
+    return { data, note: null, dynamicInput: null, diagnostics: [], scheduleFile: null };
   }
   // The base is the .onnx itself: `from` paths resolve against its folder, as the .pnet's would.
   const analyze = () => analyzeDocument(scheduleFileText(file), settings, { fs, path });
@@ -95,13 +91,15 @@ export function onnxModelView(fs: FileSystem, path: string, uri: string, setting
     doc = analyze();
   }
   const partial = doc.analysis.model?.blocks.length ? undefined : partialView(doc, scheduleFileText(file), fs, path, file.input ?? undefined, settings, uri);
+  const data = partial?.data ?? chartData(doc, uri, (partial?.graph.nodes.length ?? 0) > 0);
+  // What the import got to, in place of (or beside the prefix's) blocks.
+  if (partial) data.graph = partial.graph;
   return {
-    data: partial?.data ?? chartData(doc, uri, (partial?.graph.nodes.length ?? 0) > 0),
+    data,
     note,
     dynamicInput: file.input && { h: file.input.h, w: file.input.w },
     diagnostics: doc.analysis.diagnostics.filter((d) => d.severity !== 'info').map(describe),
     scheduleFile: doc.analysis.hasErrors ? null : scheduleFileText(file),
-    graph: doc.analysis.model?.blocks.length ? modelGraph(doc.analysis.model) : (partial?.graph ?? null),
   };
 }
 
