@@ -57,10 +57,17 @@ export function screenshotsIn(dir: string): (page: Page | undefined, name: strin
 }
 
 /**
- * `name-dark.png` and `name-light.png`, the theme switched from the palette and back (the workbench
- * starts on Default Dark Modern). `reopen` brings back a menu the theme picker closed.
+ * `name-dark.png` and `name-light.png`, the theme switched from the palette (the workbench is left on
+ * Dark Modern). `reopen` brings back a menu the theme picker closed.
  */
 export async function inThemes(page: Page, screenshot: (page: Page, name: string) => Promise<void>, name: string, reopen?: () => Promise<void>): Promise<void> {
+  // A suite that did not start dark (code-server's default is light) is switched first.
+  const classes = ((await page.locator('.monaco-workbench').getAttribute('class')) ?? '').split(/\s+/);
+  if (!classes.includes('vs-dark')) {
+    if (reopen) await page.keyboard.press('Escape');
+    await setTheme(page, 'Dark Modern', 'vs-dark');
+    await reopen?.();
+  }
   await screenshot(page, `${name}-dark`);
   if (reopen) await page.keyboard.press('Escape');
   await setTheme(page, 'Light Modern', 'vs');
