@@ -2,7 +2,7 @@ import type { GraphView, GraphViewNode } from '../../../server/src/core/services
 import { columnGap, edgePath, fit, labelRoom, layoutGraph, nodeWidth, Placed, wrap } from './graphLayout';
 import { byId } from './page';
 
-// The graph view of the .onnx page: the blocks as boxes in execution order with their edges (a
+// The graph view under the memory chart (a .pnet's panel, an .onnx page): the blocks as boxes in execution order with their edges (a
 // branch side by side, a shortcut as an arc beside the boxes), a dashed cut under each block a patch
 // stage may end after, the current schedule's stage shaded; for an import with errors, the nodes it
 // took, the ones that failed (with the error) and the rest greyed. SVG with CSS classes only: the
@@ -31,7 +31,9 @@ export function showGraph(graph: GraphView | null): void {
 
 function draw(graph: GraphView): SVGSVGElement {
   const input = graph.input ? `input ${graph.input.join('×')}` : 'input';
-  const layout = layoutGraph(input, graph.nodes, linesOf);
+  // Boxes of blocks are titled by block; in a partial import they are ONNX nodes, named on line two.
+  const blocks = graph.partial === null;
+  const layout = layoutGraph(input, graph.nodes, (node) => linesOf(node, blocks));
   const svg = element('svg', { width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, role: 'img', 'aria-label': 'Graph of the imported blocks' });
   svg.append(arrowMarker());
   stageBands(graph, layout.placed, layout.rowTops, layout.width).forEach((band) => svg.append(band));
@@ -46,9 +48,9 @@ function draw(graph: GraphView): SVGSVGElement {
   return svg;
 }
 
-function linesOf(node: GraphViewNode): string[] {
-  const title = node.state === 'imported' && node.name.startsWith('block') ? `${node.name} · ${node.label}` : node.label;
-  const detail = [node.out ? node.out.join('×') : '', node.shortcut ? '+ shortcut' : '', node.state !== 'notImported' && !node.name.startsWith('block') ? node.name : ''].filter(Boolean).join(' · ');
+function linesOf(node: GraphViewNode, block: boolean): string[] {
+  const title = block ? `${node.name} · ${node.label}` : node.label;
+  const detail = [node.out ? node.out.join('×') : '', node.shortcut ? '+ shortcut' : '', block ? '' : node.name].filter(Boolean).join(' · ');
   if (node.state === 'failed') return [fit(title), ...(detail ? [fit(detail)] : []), ...wrap(node.why ?? 'could not be imported', 3)];
   if (node.state === 'notImported') {
     // `138 nodes not imported: Add ×23, …`: the count as the title, the ops under it.

@@ -68,15 +68,44 @@ export function partialGraph(partial: PartialImport, errors: readonly string[]):
       stage: 0,
     });
   });
-  if (rest.length > 0 && nodes.length < maxGraphNodes) {
-    // The rest reads from the failed nodes and from imported ones: those are the edges into it.
-    const feeding = new Set(rest.flatMap((n) => n.sources).filter((s) => s < 0 || index.has(s)).map((s) => (s < 0 ? -1 : index.get(s)!)));
-    nodes.push({ name: '…', label: `${rest.length} node${rest.length === 1 ? '' : 's'} not imported: ${opCounts(rest)}`, onnxNodes: rest.slice(0, 4).map((n) => n.name), out: null, sources: [...feeding].sort((a, b) => a - b), shortcut: false, state: 'notImported', why: null, splitAfter: false, stage: 0 });
-  }
-  const imported = shown.filter((n) => n.state === 'imported').length;
-  const failed = shown.filter((n) => n.state === 'failed').map((n) => `'${n.name}'`);
-  const sentence = `${imported} layer${imported === 1 ? '' : 's'} imported; ${failed.length ? `${failed.slice(0, 3).join(', ')}${failed.length > 3 ? ` and ${failed.length - 3} more` : ''} could not be` : 'no node is named by the errors'}${rest.length ? `; ${rest.length} node${rest.length === 1 ? '' : 's'} after ${failed.length === 1 ? 'it' : 'them'} not imported` : ''}`;
-  return { input: imageOf(partial.input), nodes, partial: sentence, omitted: Math.max(0, shown.length + (rest.length ? 1 : 0) - nodes.length), stages: [] };
+  if (rest.length > 0 && nodes.length < maxGraphNodes) nodes.push(restNode(rest, index));
+  const failed = shown.filter((n) => n.state === 'failed').map((n) => n.name);
+  return {
+    input: imageOf(partial.input),
+    nodes,
+    partial: sentence(shown.length - failed.length, failed, rest.length),
+    omitted: Math.max(0, shown.length + (rest.length ? 1 : 0) - nodes.length),
+    stages: [],
+  };
+}
+
+/** The nodes after a failure as one; its edges come from the failed and the imported nodes they read. */
+function restNode(rest: readonly PartialNode[], index: ReadonlyMap<number, number>): GraphViewNode {
+  const feeding = new Set(rest.flatMap((n) => n.sources).filter((s) => s < 0 || index.has(s)).map((s) => (s < 0 ? -1 : index.get(s)!)));
+  return {
+    name: '…',
+    label: `${plural(rest.length, 'node')} not imported: ${opCounts(rest)}`,
+    onnxNodes: rest.slice(0, 4).map((n) => n.name),
+    out: null,
+    sources: [...feeding].sort((a, b) => a - b),
+    shortcut: false,
+    state: 'notImported',
+    why: null,
+    splitAfter: false,
+    stage: 0,
+  };
+}
+
+/** `40 layers imported; 'p2o.Transpose.0' could not be; 138 nodes after it not imported`. */
+function sentence(imported: number, failed: readonly string[], rest: number): string {
+  const named = failed.slice(0, 3).map((n) => `'${n}'`).join(', ') + (failed.length > 3 ? ` and ${failed.length - 3} more` : '');
+  const parts = [`${plural(imported, 'layer')} imported`, failed.length ? `${named} could not be` : 'no node is named by the errors'];
+  if (rest) parts.push(`${plural(rest, 'node')} after ${failed.length === 1 ? 'it' : 'them'} not imported`);
+  return parts.join('; ');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** `Conv 3×3 s2`, `Conv 3×3 depthwise`, `MaxPool 2×2 s2`, `Transpose`. */
