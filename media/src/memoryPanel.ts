@@ -81,7 +81,7 @@ function partColors(): Record<Part, string> {
 
 function render(): void {
   if (!data) return;
-  showGraph(data.graph);
+  showGraph(data.graph, (line) => host.post({ type: 'reveal', line }));
   const model = data.model;
   // No model, or one too deep to chart: the problem says which.
   if (!model || data.layers.length === 0) {

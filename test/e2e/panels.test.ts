@@ -186,6 +186,11 @@ describe('chart panels, end to end (code-server)', function () {
     assert.deepEqual(cuts, Array.from({ length: cuts.length }, (_, i) => `until=block${i}`));
     await frame.locator('#graphSection').scrollIntoViewIfNeeded();
     await inThemes(page, screenshot, '08-memory-graph');
+    // A click on a block goes to its line: the VWW model's fourth op line is block 3.
+    const file = (await frame.locator('#title').innerText()).replace(/^Memory: /, '');
+    const ops = fs.readFileSync(path.join(workspaceDir, `${file}.pnet`), 'utf8').split('\n').flatMap((l, i) => (/^(conv|dwconv)\s/.test(l) ? [i + 1] : []));
+    await frame.locator('#graph .graph-node[data-name="block3"]').click();
+    await waitUntil(() => page.locator('#status\\.editor\\.selection').innerText(), (t) => t.startsWith(`Ln ${ops[3]},`), `the cursor on line ${ops[3]}`);
   });
 
   it('logged no policy violation and no error from a panel page', () => {

@@ -124,7 +124,8 @@ export async function openFile(page: Page, name: string): Promise<void> {
   await page.keyboard.type(name);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
   await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).waitFor();
+  // First: a panel following the model (`Patch Overlap: name`) may be active in its own group too.
+  await page.locator('.tab.active', { hasText: name }).first().waitFor();
 }
 
 export async function focusEditor(page: Page, name: string): Promise<void> {

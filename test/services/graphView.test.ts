@@ -34,6 +34,7 @@ describe('graph view data', () => {
     assert.equal(staged[0], 'block0');
     assert.ok(graph.nodes.every((n) => n.state === 'imported' && n.why === null));
     assert.deepEqual(graph.nodes[6].onnxNodes, ['join']);
+    assert.ok(graph.nodes.every((n) => n.line === null), 'an .onnx page has no lines to go to');
   });
 
   it('marks a .pnet block with a shortcut, and each stage of a schedule with several', () => {
@@ -42,6 +43,9 @@ describe('graph view data', () => {
     const graph = modelGraph(doc.analysis.model!);
     assert.equal(graph.nodes[3].shortcut, true, 'block 3 (mbconv s1 24→24) adds its input');
     assert.equal(graph.nodes[2].shortcut, false);
+    // One-based lines: the stem, block 1, and blocks 2-3 from one `repeat=2` line.
+    const stem = text.split('\n').findIndex((t) => t.startsWith('conv')) + 1;
+    assert.deepEqual(graph.nodes.slice(0, 4).map((n) => n.line), [stem, stem + 1, stem + 2, stem + 2]);
     assert.deepEqual(graph.nodes.map((n) => n.stage).slice(0, 9), [1, 1, 1, 1, 1, 2, 2, 2, 0]);
     assert.deepEqual(graph.stages, ['patch=4x4 until=block4', 'patch=2x2 from=block5 until=block7']);
   });

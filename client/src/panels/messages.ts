@@ -132,6 +132,7 @@ const graphView: Schema<GraphView> = object({
     why: nullable(str),
     splitAfter: bool,
     stage: range(0, 1_000_000),
+    line: nullable(line),
   })),
   partial: nullable(str),
   omitted: int,

@@ -10,7 +10,8 @@ import { byId } from './page';
 
 const svgNs = 'http://www.w3.org/2000/svg';
 
-export function showGraph(graph: GraphView | null): void {
+/** `reveal`: goes to a block's line (a .pnet's memory panel), on a click on its box. */
+export function showGraph(graph: GraphView | null, reveal: (line: number) => void): void {
   const section = byId('graphSection');
   section.hidden = !graph || graph.nodes.length === 0;
   if (!graph || section.hidden) return;
@@ -26,10 +27,10 @@ export function showGraph(graph: GraphView | null): void {
     notImported: graph.nodes.some((n) => n.state === 'notImported'),
   };
   byId('graphLegend').querySelectorAll<HTMLElement>('[data-key]').forEach((item) => (item.hidden = !has[item.dataset.key ?? '']));
-  byId('graph').replaceChildren(draw(graph));
+  byId('graph').replaceChildren(draw(graph, reveal));
 }
 
-function draw(graph: GraphView): SVGSVGElement {
+function draw(graph: GraphView, reveal: (line: number) => void): SVGSVGElement {
   const input = graph.input ? `input ${graph.input.join('×')}` : 'input';
   // Boxes of blocks are titled by block; in a partial import they are ONNX nodes, named on line two.
   const blocks = graph.partial === null;
@@ -43,7 +44,7 @@ function draw(graph: GraphView): SVGSVGElement {
     edges.append(element('path', { d: edgePath(edge), class: `graph-edge${edge.skips && edge.from.column === edge.to.column ? ' skip' : ''}${failed ? ' lost' : ''}`, 'marker-end': 'url(#graphArrow)' }));
   }
   svg.append(edges);
-  for (const placed of layout.placed) svg.append(box(placed, placed.index < 0 ? undefined : graph.nodes[placed.index]));
+  for (const placed of layout.placed) svg.append(box(placed, placed.index < 0 ? undefined : graph.nodes[placed.index], reveal));
   for (const placed of layout.placed) if (placed.index >= 0 && graph.nodes[placed.index].splitAfter) svg.append(splitCut(placed, graph.nodes[placed.index], layout.width));
   return svg;
 }
@@ -60,17 +61,19 @@ function linesOf(node: GraphViewNode, block: boolean): string[] {
   return [fit(title), fit(detail)];
 }
 
-function box(placed: Placed, node: GraphViewNode | undefined): SVGGElement {
-  const classes = ['graph-node', node ? node.state : 'input', node?.stage ? 'stage' : ''].filter(Boolean).join(' ');
+function box(placed: Placed, node: GraphViewNode | undefined, reveal: (line: number) => void): SVGGElement {
+  const line = node?.line ?? null;
+  const classes = ['graph-node', node ? node.state : 'input', node?.stage ? 'stage' : '', line ? 'link' : ''].filter(Boolean).join(' ');
   const g = element('g', { class: classes, transform: `translate(${placed.x},${placed.y})`, 'data-name': node?.name ?? 'input' });
   const title = element('title', {});
   title.textContent = node ? tooltip(node) : placed.lines[0];
   g.append(title, element('rect', { width: nodeWidth, height: placed.height, rx: node ? 4 : placed.height / 2 }));
-  placed.lines.forEach((line, i) => {
-    const text = element('text', { x: 10, y: 8 + 12 + i * 16, class: i === 0 ? 'title' : node?.state === 'failed' && i > 1 ? 'why' : 'detail' });
-    text.textContent = line;
-    g.append(text);
+  placed.lines.forEach((text, i) => {
+    const t = element('text', { x: 10, y: 8 + 12 + i * 16, class: i === 0 ? 'title' : node?.state === 'failed' && i > 1 ? 'why' : 'detail' });
+    t.textContent = text;
+    g.append(t);
   });
+  if (line) g.addEventListener('click', () => reveal(line));
   return g;
 }
 

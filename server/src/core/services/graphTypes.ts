@@ -42,4 +42,6 @@ export interface GraphViewNode {
   splitAfter: boolean;
   /** The current schedule's patch stage it runs in, one-based; 0 when it runs layer by layer. */
   stage: number;
+  /** One-based line of the statement that made the block, to go to on a click; null on an .onnx page. */
+  line: number | null;
 }

@@ -35,6 +35,7 @@ export function modelGraph(model: Model): GraphView {
       why: null,
       splitAfter: splits.has(block.index),
       stage: stageOf(block.index),
+      line: block.line + 1,
     };
   });
   const { h, w, c } = model.input.shape;
@@ -66,6 +67,7 @@ export function partialGraph(partial: PartialImport, errors: readonly string[]):
       why: n.state === 'failed' ? (errors.find((e) => e.includes(`'${n.name}'`)) ?? null) : null,
       splitAfter: false,
       stage: 0,
+      line: null,
     });
   });
   if (rest.length > 0 && nodes.length < maxGraphNodes) nodes.push(restNode(rest, index));
@@ -93,6 +95,7 @@ function restNode(rest: readonly PartialNode[], index: ReadonlyMap<number, numbe
     why: null,
     splitAfter: false,
     stage: 0,
+    line: null,
   };
 }
 

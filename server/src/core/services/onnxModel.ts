@@ -94,6 +94,8 @@ export function onnxModelView(fs: FileSystem, path: string, uri: string, setting
   const data = partial?.data ?? chartData(doc, uri, (partial?.graph.nodes.length ?? 0) > 0);
   // What the import got to, in place of (or beside the prefix's) blocks.
   if (partial) data.graph = partial.graph;
+  // The blocks' lines are those of a file the user has not written (yet): nothing to go to.
+  data.graph?.nodes.forEach((n) => (n.line = null));
   return {
     data,
     note,
