@@ -5,6 +5,7 @@ import { formatBytes, formatKiB } from '../../server/src/core/units';
 import { annotations, Band, bandLabelRoom, PointLabel } from './common/annotations';
 import { connect, exposeCharts } from './common/host';
 import { renderLegend } from './common/legend';
+import { showGraph } from './common/graphView';
 import { showOnnxModel, wireOnnxModel } from './common/onnxModel';
 import { applyChartTheme, byId, fileName, kib, scheduleName, showCharts, showHeader } from './common/page';
 import { onThemeChange, readTheme, Theme, withAlpha } from './common/theme';
@@ -80,6 +81,7 @@ function partColors(): Record<Part, string> {
 
 function render(): void {
   if (!data) return;
+  showGraph(data.graph, (line) => host.post({ type: 'reveal', line }));
   const model = data.model;
   // No model, or one too deep to chart: the problem says which.
   if (!model || data.layers.length === 0) {

@@ -63,7 +63,8 @@ export type PanelDataResult = PanelData | null;
 
 /**
  * Client → server: an .onnx file (the custom editor) analysed as the .pnet "Create schedule file"
- * writes next to it; read from disk, so it need not be open.
+ * writes next to it, with its graph (blocks, split points, the schedule's stage; or as much as an
+ * import with errors got to); read from disk, so it need not be open.
  */
 export const onnxModelRequest = 'patchwise/onnxModel';
 export interface OnnxModelParams {

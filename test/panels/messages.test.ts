@@ -40,6 +40,11 @@ describe('panel messages', () => {
     assert.deepEqual(parseHostMessage({ type: 'data', data: [] }), { ok: false, problem: 'message.data: expected an object' });
     const onnxModel = { type: 'onnxModel', note: null, diagnostics: ["PW5008 Resize node 'up' is not supported yet"], canCreate: false, dynamicInput: { h: 48, w: 192 } };
     assert.deepEqual(parseHostMessage(onnxModel), { ok: true, value: onnxModel });
+    const node = { name: 'up', label: 'Resize', onnxNodes: ['up'], out: null, sources: [-1], shortcut: false, state: 'failed', why: "Resize node 'up' is not supported yet", splitAfter: false, stage: 0, line: null };
+    const graph = { input: [32, 32, 3], nodes: [node], partial: '0 layers imported', omitted: 0, stages: [] };
+    const data = { uri: 'file:///m/up.onnx', version: 0, model: null, problem: null, errorCount: 1, layers: [], overlap: null, schedules: null, graph };
+    assert.deepEqual(parseHostMessage({ type: 'data', data }), { ok: true, value: { type: 'data', data } });
+    assert.deepEqual(parseHostMessage({ type: 'data', data: { ...data, graph: { ...graph, nodes: [{ ...node, state: 'lost' }] } } }), { ok: false, problem: 'message.data.graph.nodes[0].state: expected one of imported, failed, notImported' });
     assert.deepEqual(parseHostMessage({ ...onnxModel, canCreate: 'yes' }), { ok: false, problem: 'message.canCreate: expected a boolean' });
     assert.deepEqual(parsePageMessage({ type: 'setInput', h: 48, w: 192 }), { ok: true, value: { type: 'setInput', h: 48, w: 192 } });
     assert.equal(parsePageMessage({ type: 'setInput', h: 0, w: 192 }).ok, false);

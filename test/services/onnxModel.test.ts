@@ -66,8 +66,9 @@ describe('onnx model view (the .onnx editor)', () => {
   it('lists what the importer cannot express, naming the node, and offers no file', () => {
     const v = view(smallChain(true));
     assert.equal(v.scheduleFile, null);
-    assert.equal(v.data.model, null);
-    assert.match(v.data.problem!, /^Patchwise cannot import this model yet \(one error, below\)\.$/);
+    assert.equal(v.data.model!.name, "net_v2, the layer before 'pixel_shuffle'");
+    assert.deepEqual(v.data.layers.map((l) => l.out), [[16, 16, 8]]);
+    assert.equal(v.data.problem, "Patchwise cannot import this model yet (one error, below): the chart is of the layers before 'pixel_shuffle', layer by layer; the graph shows where the import stopped.");
     assert.equal(v.diagnostics.length, 1);
     assert.match(v.diagnostics[0], /^PW5008 DepthToSpace node 'pixel_shuffle' is not supported yet/);
   });

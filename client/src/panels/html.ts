@@ -56,7 +56,7 @@ ${page.kind === 'memory' ? onnxModelHeader : ''}</header>
 <main>
 ${bodies[page.kind]}
 </main>
-<script nonce="${nonce}" src="${escape(page.scriptUri)}"></script>
+${page.kind === 'memory' ? graphSection : ''}<script nonce="${nonce}" src="${escape(page.scriptUri)}"></script>
 </body>
 </html>
 `;
@@ -68,6 +68,22 @@ const onnxModelHeader = `  <div id="onnxActions" class="controls" hidden><button
     <label>width <input id="inputW" type="number" min="1" max="8192" required></label> <button type="submit">Analyse at this size</button></form>
   <p id="note" class="info" hidden></p>
   <ul id="diagnostics" class="diagnostics" hidden></ul>
+`;
+
+/**
+ * The .onnx editor's graph view (media/src/common/graphView.ts), outside <main>: an import with
+ * errors has no chart, and the graph is then what the page shows.
+ */
+const graphSection = `<section id="graphSection" class="graph" hidden>
+  <h2>Graph</h2>
+  <p id="graphInfo" class="info"></p>
+  <div id="graphLegend" class="legend"><span class="legend-item" data-key="imported"><span class="swatch graph-key imported"></span>block</span>
+    <span class="legend-item" data-key="stage"><span class="swatch graph-key stage"></span>patch stage of the schedule</span>
+    <span class="legend-item" data-key="split"><span class="swatch line graph-key split"></span>a patch stage may end here</span>
+    <span class="legend-item" data-key="failed"><span class="swatch graph-key failed"></span>could not be imported</span>
+    <span class="legend-item" data-key="notImported"><span class="swatch graph-key notImported"></span>not imported</span></div>
+  <div id="graph" class="graph-scroll"></div>
+</section>
 `;
 
 const bodies: Record<PanelKind, string> = {

@@ -1,3 +1,4 @@
+import type { GraphView } from '../../../server/src/core/services/graphTypes';
 import type { PanelData, PanelSection } from '../../../server/src/core/services/panelTypes';
 import { arrayOf, bool, int, literal, nullable, num, object, parse, range, Schema, str, tagged, tuple } from './validate';
 
@@ -117,6 +118,27 @@ const scheduleSpace = object({
   edit: object({ range: object({ start: position, end: position }), prefix: str, suffix: str }),
 });
 
+const image = tuple(int, int, int);
+const graphView: Schema<GraphView> = object({
+  input: nullable(image),
+  nodes: arrayOf(object({
+    name: str,
+    label: str,
+    onnxNodes: arrayOf(str),
+    out: nullable(image),
+    sources: arrayOf(range(-1, 1_000_000)),
+    shortcut: bool,
+    state: literal('imported', 'failed', 'notImported'),
+    why: nullable(str),
+    splitAfter: bool,
+    stage: range(0, 1_000_000),
+    line: nullable(line),
+  })),
+  partial: nullable(str),
+  omitted: int,
+  stages: arrayOf(str),
+});
+
 export const panelDataSchema: Schema<PanelData> = object({
   uri: str,
   version: int,
@@ -126,6 +148,7 @@ export const panelDataSchema: Schema<PanelData> = object({
   layers: arrayOf(panelLayer),
   overlap: nullable(overlap),
   schedules: nullable(scheduleSpace),
+  graph: nullable(graphView),
 });
 
 const measuredSchema: Schema<Measured> = object({

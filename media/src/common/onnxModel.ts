@@ -4,6 +4,7 @@ import { byId } from './page';
 // The memory page as the .onnx custom editor: the "Create schedule file" button (shown only when the
 // host says the model can be written as a .pnet), the note on a dynamic input, and the import's
 // diagnostics (in place of a chart when the model cannot be imported). A bar click has no line to go to.
+// The graph (of its blocks, or of what the import got to) comes with the data, as for a .pnet.
 
 export function wireOnnxModel(post: (message: PageMessage) => void): void {
   byId<HTMLButtonElement>('createScheduleFile').addEventListener('click', () => post({ type: 'createScheduleFile' }));

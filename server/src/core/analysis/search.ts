@@ -210,7 +210,7 @@ class ScheduleSearch {
  * stage must hold only patchable layers (the first other one ends the search), and no later layer
  * may read from inside it but its last layer (a tapped split point is skipped).
  */
-function splitPoints(model: Model): number[] {
+export function splitPoints(model: Model): number[] {
   const { layers } = model;
   const firstUnpatchable = layers.findIndex((l) => !isPatchable(l));
   // lowestRead[i]: the lowest layer index any layer from i on reads (-1: the network input).

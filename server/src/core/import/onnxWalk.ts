@@ -48,7 +48,7 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
     if (info.kind === 'alias') {
       const from = root(data[0]);
       canon.set(node.outputs[0], from);
-      if (info.reshape && !isView(s.shapes.get(data[0]) ?? [], s.shapes.get(node.outputs[0]) ?? []) && !isFlatten(s.shapes.get(node.outputs[0]) ?? [])) {
+      if (info.reshape && changesLayout(s.shapes.get(data[0]) ?? [], s.shapes.get(node.outputs[0]) ?? [])) {
         out.report('onnxUnsupportedOp', node.op, node.name, `: it changes the layout ([${s.shapes.get(data[0])?.join(', ') ?? '?'}] → [${s.shapes.get(node.outputs[0])?.join(', ') ?? '?'}])`);
       }
       if (info.act || info.actName) attachActivation(graph, s, node, from, info, acts, runless, out);
@@ -187,6 +187,11 @@ function attachActivation(graph: Graph, s: Shapes, node: GraphNode, target: stri
 
 function size(dims: number[] | undefined): number {
   return (dims ?? []).reduce((a, b) => a * b, 1);
+}
+
+/** A reshape the IR cannot express: neither a view of the same elements nor a flatten for a fully connected layer. */
+export function changesLayout(from: number[], to: number[]): boolean {
+  return !isView(from, to) && !isFlatten(to);
 }
 
 /** A reshape that keeps the element order: the dims other than 1 are the same, in order. */

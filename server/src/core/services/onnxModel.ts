@@ -6,6 +6,7 @@ import { Diagnostic, rangeOf } from '../language/diagnostics';
 import { defaultTarget } from '../targets';
 import { formatKiB } from '../units';
 import { analyzeDocument, DocumentAnalysis } from './document';
+import { partialView } from './onnxPartialView';
 import { panelData } from './panelData';
 import { PanelData } from './panelTypes';
 import { Settings } from './types';
@@ -68,7 +69,7 @@ export function onnxModelView(fs: FileSystem, path: string, uri: string, setting
   const onnxFile = path.split(/[\\/]/).pop() ?? path;
   const file: ScheduleFile = { name: modelNameOf(onnxFile), onnxFile, input: null, target: settings.target || defaultTarget.name, schedule: null };
   if (/["\r\n]/.test(onnxFile)) {
-    const data: PanelData = { uri, version: 0, model: null, problem: 'A .pnet cannot name this file: its name has a quote or a line break.', errorCount: 1, layers: [], overlap: null, schedules: null };
+    const data: PanelData = { uri, version: 0, model: null, problem: 'A .pnet cannot name this file: its name has a quote or a line break.', errorCount: 1, layers: [], overlap: null, schedules: null, graph: null };
     return { data, note: null, dynamicInput: null, diagnostics: [], scheduleFile: null };
   }
   // The base is the .onnx itself: `from` paths resolve against its folder, as the .pnet's would.
@@ -89,14 +90,29 @@ export function onnxModelView(fs: FileSystem, path: string, uri: string, setting
     file.schedule = best;
     doc = analyze();
   }
-  return { data: chartData(doc, uri), note, dynamicInput: file.input && { h: file.input.h, w: file.input.w }, diagnostics: doc.analysis.diagnostics.filter((d) => d.severity !== 'info').map(describe), scheduleFile: doc.analysis.hasErrors ? null : scheduleFileText(file) };
+  const partial = doc.analysis.model?.blocks.length ? undefined : partialView(doc, scheduleFileText(file), fs, path, file.input ?? undefined, settings, uri);
+  const data = partial?.data ?? chartData(doc, uri, (partial?.graph.nodes.length ?? 0) > 0);
+  // What the import got to, in place of (or beside the prefix's) blocks.
+  if (partial) data.graph = partial.graph;
+  // The blocks' lines are those of a file the user has not written (yet): nothing to go to.
+  data.graph?.nodes.forEach((n) => (n.line = null));
+  return {
+    data,
+    note,
+    dynamicInput: file.input && { h: file.input.h, w: file.input.w },
+    diagnostics: doc.analysis.diagnostics.filter((d) => d.severity !== 'info').map(describe),
+    scheduleFile: doc.analysis.hasErrors ? null : scheduleFileText(file),
+  };
 }
 
-function chartData(doc: DocumentAnalysis, uri: string): PanelData {
+/** `partial`: the graph shows what the import got to, and the problem says where to look. */
+function chartData(doc: DocumentAnalysis, uri: string, partial: boolean): PanelData {
   const data = panelData(doc, uri, 0, ['memory']);
   const { hasErrors, report } = doc.analysis;
-  if (hasErrors && !report) data.problem = `Patchwise cannot import this model yet (${data.errorCount === 1 ? 'one error' : `${data.errorCount} errors`}, below).`;
-  else if (report && !report.fitsSram && doc.search?.reason) data.problem = `No schedule fits ${formatKiB(doc.search.budgetBytes)}: ${doc.search.reason}.`;
+  if (hasErrors && !report) {
+    const errors = data.errorCount === 1 ? 'one error' : `${data.errorCount} errors`;
+    data.problem = `Patchwise cannot import this model yet (${errors}, below)${partial ? '; the graph shows what it imported and where it stopped' : ''}.`;
+  } else if (report && !report.fitsSram && doc.search?.reason) data.problem = `No schedule fits ${formatKiB(doc.search.budgetBytes)}: ${doc.search.reason}.`;
   return data;
 }
 

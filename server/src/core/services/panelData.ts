@@ -4,6 +4,7 @@ import { SearchResult } from '../analysis/search';
 import { scheduleEdit, scheduleText } from '../engine';
 import { isSingleStage, Model } from '../model/ir';
 import { DocumentAnalysis } from './document';
+import { modelGraph } from './graphView';
 import { MemoryParts, ModelSummary, OverlapData, OverlapTensor, PanelData, PanelLayer, PanelSection, ScheduleSpace } from './panelTypes';
 
 /**
@@ -21,7 +22,7 @@ export const maxPanelLayers = 2000;
 export function panelData(doc: DocumentAnalysis, uri: string, version: number, sections: readonly PanelSection[]): PanelData {
   const { report, model, diagnostics } = doc.analysis;
   const errorCount = diagnostics.filter((d) => d.severity === 'error').length;
-  const data: PanelData = { uri, version, model: null, problem: null, errorCount, layers: [], overlap: null, schedules: null };
+  const data: PanelData = { uri, version, model: null, problem: null, errorCount, layers: [], overlap: null, schedules: null, graph: null };
   if (!report || !model) {
     const first = diagnostics.find((d) => d.severity === 'error');
     data.problem = `No model to chart${first ? `: line ${first.range.start.line + 1}: ${first.message}` : ''}.`;
@@ -33,6 +34,7 @@ export function panelData(doc: DocumentAnalysis, uri: string, version: number, s
     return data;
   }
   data.layers = report.layers.map((layer) => panelLayer(layer, report));
+  if (sections.includes('memory')) data.graph = modelGraph(model);
   // The drawing shows one MCUNetV2 stage; a schedule beyond it would be drawn wrong, so it says so.
   const drawable = isSingleStage(model);
   if (sections.includes('overlap') && model.schedule && drawable) data.overlap = overlapData(model);

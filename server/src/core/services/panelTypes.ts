@@ -1,4 +1,5 @@
 import type { Range } from '../language/diagnostics';
+import type { GraphView } from './graphTypes';
 
 // What the chart panels draw: plain JSON computed by panelData.ts from one analysed document
 // version, sent by the server (`patchwise/panelData`) and posted by the client to the webviews.
@@ -24,6 +25,11 @@ export interface PanelData {
   overlap: OverlapData | null;
   /** Null unless asked for and the model has no errors. */
   schedules: ScheduleSpace | null;
+  /**
+   * With 'memory': the blocks as a graph (branches, split points, the schedule's stages); on the
+   * .onnx page of a model whose import stopped part way, what it got to. Null without either.
+   */
+  graph: GraphView | null;
 }
 
 export interface ModelSummary {
