@@ -1,7 +1,8 @@
 /*
  * What generated model code describes: its layers (kernel, shapes, parameters) and its steps
- * (where each step's input, output and shortcut regions live). pw_run_step runs one step; the
- * generated pw_model_run calls it for every patch of the patch stage, then for the later layers.
+ * (where each step's input, output and shortcut regions live, and the copies before it). pw_run_step
+ * runs one step; the generated pw_model_run calls it for every patch of each patch stage, and for
+ * the layers run whole between and after them.
  */
 #ifndef PW_MODEL_H
 #define PW_MODEL_H
@@ -49,10 +50,20 @@ typedef struct {
     int8_t space;
 } pw_place;
 
+/* A copy between two arena offsets (they may overlap): row caches move rows in and out. */
+typedef struct {
+    int32_t to;
+    int32_t from;
+    int32_t bytes;
+} pw_move;
+
 typedef struct {
     pw_place in;
     pw_place out;
     pw_place residual;
+    /* Done before the kernel: a row-cached stage joins the cached rows to the new ones. */
+    const pw_move *moves;
+    int32_t move_count;
 } pw_step;
 
 typedef struct {

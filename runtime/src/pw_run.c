@@ -1,4 +1,6 @@
-/* Runs one step of a generated model: builds the views of its regions and calls the kernel. */
+/* Runs one step of a generated model: its copies, then the views of its regions and the kernel. */
+#include <string.h>
+
 #include "pw_model.h"
 
 static pw_view view_of(const pw_place *p, const pw_context *ctx)
@@ -15,6 +17,13 @@ static pw_view view_of(const pw_place *p, const pw_context *ctx)
 
 pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_context *ctx)
 {
+    for (int32_t i = 0; i < step->move_count; i++) {
+        memmove(ctx->arena + step->moves[i].to, ctx->arena + step->moves[i].from, (size_t)step->moves[i].bytes);
+    }
+    /* A row-cached patch may have no new rows at a layer: its rows came from the cache. */
+    if (step->out.rows <= 0 || step->out.cols <= 0) {
+        return PW_OK;
+    }
     const pw_view in = view_of(&step->in, ctx);
     const pw_view out = view_of(&step->out, ctx);
     const pw_view residual = view_of(&step->residual, ctx);

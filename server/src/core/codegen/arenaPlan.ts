@@ -1,6 +1,11 @@
 import { AnalysisReport } from '../analysis/analyze';
-import { axisRegions, AxisRegions } from '../analysis/patch';
+import { CachedAxisRegions } from '../analysis/cachedRegions';
+import { AxisRegions } from '../analysis/patch';
+import { stageSpecs } from '../analysis/plan';
+import { StageSpec, stageRegions } from '../analysis/stage';
 import { bytesOf, Layer, Model } from '../model/ir';
+import { verifyPlan } from './planCheck';
+import { layOutRings, PlannedMove, ringMoves, RowRing } from './rowCaches';
 
 /** A rectangle of a tensor in full-tensor coordinates. */
 export interface Rect {
@@ -20,12 +25,16 @@ export interface Place extends Rect {
 
 export interface PlannedStep {
   layer: number;
-  /** Patch (row, column) in the patch stage; null for a layer run whole. */
+  /** Patch (row, column) in its patch stage; null for a layer run whole. */
   patch: [number, number] | null;
   in: Place;
   out: Place;
   /** The shortcut added into the output (fused), or null. */
   residual: Place | null;
+  /** Copies done before the kernel runs: a row-cached stage assembles the step's input. */
+  moves: PlannedMove[];
+  /** The buffer the output is written into (a stage output), or −1 for a buffer of its own. */
+  into: number;
 }
 
 /** A tensor (or patch region) in the arena: JSON for the charts and other tools. */
@@ -38,6 +47,18 @@ export interface PlannedBuffer {
   lastStep: number;
 }
 
+/**
+ * Consecutive steps run the same way: a patch stage (its layers for every patch, patch-major) or
+ * layers run whole (`patches` 0).
+ */
+export interface PlannedRun {
+  firstStep: number;
+  /** Patches of a patch stage, in raster order; 0 for layers run whole. */
+  patches: number;
+  /** The layers of one patch (or the layers run whole). */
+  layers: number[];
+}
+
 export interface ArenaPlan {
   /** Scratch at the start of the arena, so that it is aligned for int16 columns. */
   scratchBytes: number;
@@ -45,15 +66,23 @@ export interface ArenaPlan {
   activationOffset: number;
   activationBytes: number;
   arenaBytes: number;
+  /** Patches and layers of the first patch stage (0 and 0 without a schedule). */
   patches: number;
   stageLayers: number;
   /** Arena offset of the network's output tensor (compact, HWC). */
   outputOffset: number;
-  /** Index in `buffers` of the stage output (written patch by patch); −1 without a schedule. */
-  stageBuffer: number;
-  /** Patch-stage steps (patch-major), then the later layers. */
+  /** Patch stages and layers run whole, in execution order. */
+  runs: PlannedRun[];
   steps: PlannedStep[];
   buffers: PlannedBuffer[];
+}
+
+/** Steps that pw_model_run_stage runs: all up to the end of the last patch stage. */
+export function stageStepCount(plan: ArenaPlan): number {
+  const last = plan.runs[plan.runs.length - 1];
+  const stages = plan.runs.filter((r) => r.patches > 0);
+  if (stages.length === 0) return 0;
+  return last.patches > 0 ? plan.steps.length : last.firstStep;
 }
 
 type End = 'bottom' | 'top';
@@ -63,6 +92,7 @@ interface Slot {
   place: Place;
   start: number;
   size: number;
+  /** The end of the activation area it lies at; null for an input read where it is (image or held stage input). */
   end: End | null;
   buffer: number;
 }
@@ -78,12 +108,24 @@ function subPlace(place: Place, rect: Rect, c: number): Place {
   return { ...rect, space: place.space, rowStride: place.rowStride, offset: place.offset + (rect.y0 - place.y0) * place.rowStride + (rect.x0 - place.x0) * c };
 }
 
+/** What a patch of a stage writes into and keeps beside its working area. */
+interface StageTarget {
+  place: Place;
+  buffer: number;
+  /** Row caches (cache=rows), by layer; null for recomputed borders. */
+  rings: (RowRing | null)[] | null;
+  cacheBuffers: number[];
+  /** Does a later patch row of the same column read this patch's rows? */
+  saves: boolean;
+}
+
 /**
  * Plans the arena of a model: every step's input, output and shortcut get static offsets.
  * Tensors live at the two ends of the activation area and a layer writes to the end opposite its
  * input; a block's kept input stays at its end and the layers inside the block stack beside it;
- * the fused shortcut add writes over the kept input; depthwise layers write over their input; the
- * stage output sits at the top during the stage.
+ * the fused shortcut add writes over the kept input; depthwise layers write over their input. A
+ * patch stage holds its input where it is (at one end), its output at the other, its row caches
+ * beside its input, and runs its patches in between.
  * The activation area is exactly the analysis' peak, so a plan that does not fit is a bug.
  */
 export function planArena(model: Model, report: AnalysisReport): ArenaPlan {
@@ -96,8 +138,11 @@ export function planArena(model: Model, report: AnalysisReport): ArenaPlan {
 class Planner {
   private readonly steps: PlannedStep[] = [];
   private readonly buffers: PlannedBuffer[] = [];
+  private readonly runs: PlannedRun[] = [];
   private readonly base: number;
   private readonly top: number;
+  /** Moves waiting for the next step. */
+  private pending: PlannedMove[] = [];
 
   constructor(private readonly model: Model, private readonly scratchBytes: number, private readonly peak: number) {
     this.base = scratchBytes;
@@ -106,64 +151,91 @@ class Planner {
 
   run(): ArenaPlan {
     const { model } = this;
-    const schedule = model.schedule;
     const inputShape = model.input.shape;
     const held = model.input.placement === 'sram';
     const inputBytes = bytesOf(inputShape);
-    const inputBuffer = held ? this.buffer('input', this.base, inputBytes, -1) : -1;
-    const inputSlot = (rect: Rect): Slot => {
-      const place: Place = held ? subPlace(compact(this.base, full(inputShape), inputShape.c), rect, inputShape.c) : { ...subPlace({ space: 'input', offset: 0, rowStride: inputShape.w * inputShape.c, ...full(inputShape) }, rect, inputShape.c) };
-      return { place, start: held ? this.base : -1, size: held ? inputBytes : 0, end: null, buffer: inputBuffer };
-    };
-    let stageEnd = 0;
-    let patches = 0;
-    let stageBufferIndex = -1;
-    let laterInput: Slot;
-    if (schedule) {
-      stageEnd = model.blocks[schedule.untilBlock].endLayer;
-      const [P, Q] = schedule.patch;
-      patches = P * Q;
-      const rows = axisRegions(model, stageEnd, 'rows', P);
-      const cols = axisRegions(model, stageEnd, 'cols', Q);
-      const out = model.layers[stageEnd - 1].output;
-      const stageStart = this.top - bytesOf(out);
-      const stagePlace = compact(stageStart, full(out), out.c);
-      const stageBuffer = this.buffer(`${model.layers[stageEnd - 1].name} (stage output)`, stageStart, bytesOf(out), -1);
-      stageBufferIndex = stageBuffer;
-      const lo = held ? this.base + inputBytes : this.base;
-      for (let i = 0; i < P; i++) {
-        for (let j = 0; j < Q; j++) {
-          const rect = (r: AxisRegions, c: AxisRegions, l: number, side: 'in' | 'out'): Rect => {
-            const at = (x: AxisRegions, k: number) => (side === 'in' ? [x.inLo[l * x.parts + k], x.inHi[l * x.parts + k]] : [x.outLo[l * x.parts + k], x.outHi[l * x.parts + k]]);
-            const [y0, y1] = at(r, i);
-            const [x0, x1] = at(c, j);
-            return { y0, x0, rows: y1 - y0 + 1, cols: x1 - x0 + 1 };
-          };
-          this.placeRun(range(0, stageEnd), [i, j], (l) => ({ in: rect(rows, cols, l, 'in'), out: rect(rows, cols, l, 'out') }), lo, stageStart, inputSlot(rect(rows, cols, 0, 'in')), { place: stagePlace, buffer: stageBuffer });
-        }
-      }
-      laterInput = { place: stagePlace, start: stageStart, size: bytesOf(out), end: 'top', buffer: stageBuffer };
-    } else {
-      laterInput = held ? { ...inputSlot(full(inputShape)), end: 'bottom' } : inputSlot(full(inputShape));
+    let current: Slot = held
+      ? { place: compact(this.base, full(inputShape), inputShape.c), start: this.base, size: inputBytes, end: 'bottom', buffer: this.buffer('input', this.base, inputBytes, -1) }
+      : { place: { space: 'input', offset: 0, rowStride: inputShape.w * inputShape.c, ...full(inputShape) }, start: -1, size: 0, end: null, buffer: -1 };
+    let next = 0;
+    for (const spec of stageSpecs(model)) {
+      const start = model.blocks[spec.fromBlock].firstLayer;
+      if (start > next) current = this.wholeLayers(range(next, start), current);
+      current = this.stage(spec, current);
+      next = model.blocks[spec.untilBlock].endLayer;
     }
-    const later = range(stageEnd, model.layers.length);
-    if (later.length > 0) {
-      this.placeRun(later, null, (l) => ({ in: full(model.layers[l].input), out: full(model.layers[l].output) }), this.base, this.top, laterInput);
-    }
-    // When the stage is the whole network, the output is the stage buffer.
-    const outputOffset = later.length > 0 ? this.steps[this.steps.length - 1].out.offset : laterInput.place.offset;
+    if (next < model.layers.length) current = this.wholeLayers(range(next, model.layers.length), current);
+    const first = this.runs.find((r) => r.patches > 0);
     return {
-      outputOffset,
-      stageBuffer: stageBufferIndex,
+      outputOffset: current.place.offset,
       scratchBytes: this.scratchBytes,
       activationOffset: this.base,
       activationBytes: this.peak,
       arenaBytes: this.top,
-      patches,
-      stageLayers: stageEnd,
+      patches: first?.patches ?? 0,
+      stageLayers: first?.layers.length ?? 0,
+      runs: this.runs,
       steps: this.steps,
       buffers: this.buffers,
     };
+  }
+
+  private wholeLayers(layers: number[], input: Slot): Slot {
+    this.runs.push({ firstStep: this.steps.length, patches: 0, layers });
+    return this.placeRun(layers, null, (l) => ({ in: full(this.model.layers[l].input), out: full(this.model.layers[l].output) }), this.base, this.top, input);
+  }
+
+  /**
+   * One patch stage: its input held where it is, its output at the other end (the top when the
+   * input is streamed), its row caches beside the input, the patches in between.
+   */
+  private stage(spec: StageSpec, held: Slot): Slot {
+    const { model } = this;
+    if (spec.cache === 'rows+cols') throw new Error(`stage until block ${spec.untilBlock}: the planner has no column caches`);
+    const start = model.blocks[spec.fromBlock].firstLayer;
+    const end = model.blocks[spec.untilBlock].endLayer;
+    const [P, Q] = spec.patch;
+    const regions = stageRegions(model, spec);
+    const out = model.layers[end - 1].output;
+    const outBytes = bytesOf(out);
+    const outEnd: End = held.end === 'top' ? 'bottom' : 'top';
+    const outStart = outEnd === 'top' ? this.top - outBytes : this.base;
+    const stagePlace = compact(outStart, full(out), out.c);
+    const stageBuffer = this.buffer(`${model.layers[end - 1].name} (stage output)`, outStart, outBytes, this.steps.length - 1);
+    // The patches' area: between the held input (with the caches beside it) and the stage output.
+    let lo = held.end === 'bottom' ? held.start + held.size : this.base;
+    let hi = held.end === 'top' ? held.start : this.top;
+    if (outEnd === 'top') hi = outStart;
+    else lo = outStart + outBytes;
+    let rings: (RowRing | null)[] | null = null;
+    const cacheBuffers: number[] = [];
+    if (spec.cache === 'rows') {
+      const probe = layOutRings(model, start, end, regions.rows as CachedAxisRegions, regions.cols, 0);
+      const at = held.end === 'top' ? hi - probe.bytes : lo;
+      rings = layOutRings(model, start, end, regions.rows as CachedAxisRegions, regions.cols, at).rings;
+      rings.forEach((ring, l) => {
+        if (ring) cacheBuffers[l] = this.buffer(`${model.layers[l - 1].name} (row cache)`, ring.start[0], ring.carried * ring.rowBytes.reduce((a, b) => a + b, 0), this.steps.length - 1);
+      });
+      if (held.end === 'top') hi -= probe.bytes;
+      else lo += probe.bytes;
+    }
+    const rect = (r: AxisRegions, c: AxisRegions, l: number, i: number, j: number, side: 'in' | 'out'): Rect => {
+      const at = (x: AxisRegions, k: number) => (side === 'in' ? [x.inLo[l * x.parts + k], x.inHi[l * x.parts + k]] : [x.outLo[l * x.parts + k], x.outHi[l * x.parts + k]]);
+      const [y0, y1] = at(r, i);
+      const [x0, x1] = at(c, j);
+      return { y0, x0, rows: Math.max(0, y1 - y0 + 1), cols: Math.max(0, x1 - x0 + 1) };
+    };
+    this.runs.push({ firstStep: this.steps.length, patches: P * Q, layers: range(start, end) });
+    const { rows, cols } = regions;
+    for (let i = 0; i < P; i++) {
+      for (let j = 0; j < Q; j++) {
+        const input: Slot = { ...held, place: subPlace(held.place, rect(rows, cols, start, i, j, 'in'), model.layers[start].input.c), end: null };
+        const target: StageTarget = { place: stagePlace, buffer: stageBuffer, rings, cacheBuffers, saves: i + 1 < P };
+        this.placeRun(range(start, end), [i, j], (l) => ({ in: rect(rows, cols, l, i, j, 'in'), out: rect(rows, cols, l, i, j, 'out') }), lo, hi, input, target);
+      }
+    }
+    for (const b of cacheBuffers) if (b !== undefined) this.buffers[b].lastStep = this.steps.length - 1;
+    return { place: stagePlace, start: outStart, size: outBytes, end: outEnd, buffer: stageBuffer };
   }
 
   private buffer(name: string, offset: number, size: number, step: number): number {
@@ -172,11 +244,14 @@ class Planner {
   }
 
   private use(slot: Slot): void {
-    if (slot.buffer >= 0) this.buffers[slot.buffer].lastStep = this.steps.length - 1;
+    if (slot.buffer >= 0) this.buffers[slot.buffer].lastStep = Math.max(this.buffers[slot.buffer].lastStep, this.steps.length - 1);
   }
 
-  /** Places one run of layers (a patch of the stage, or the layers run whole) in [lo, hi). */
-  private placeRun(layers: number[], patch: [number, number] | null, region: (l: number) => { in: Rect; out: Rect }, lo: number, hi: number, input: Slot, stage?: { place: Place; buffer: number }): void {
+  /**
+   * Places one run of layers (a patch of a stage, or the layers run whole) in [lo, hi); returns
+   * where the last output is.
+   */
+  private placeRun(layers: number[], patch: [number, number] | null, region: (l: number) => { in: Rect; out: Rect }, lo: number, hi: number, input: Slot, stage?: StageTarget): Slot {
     const { model } = this;
     let current = input;
     let kept: Slot | null = null;
@@ -185,39 +260,71 @@ class Planner {
       const layer = model.layers[l];
       const block = model.blocks[layer.block];
       const rects = region(l);
+      const ring = stage?.rings?.[l];
+      if (ring && l !== layers[0]) current = this.assemble(layer, rects.in, current, ring, patch![1], stage!, patch);
       if (block.shortcut && l === block.firstLayer) {
-        // The sum is written over the kept input: not over the image in flash, nor over the held
-        // input that the other patches still read.
-        if (current.end === null) throw new Error(`${model.blocks[block.index].label} (block ${block.index}) adds a shortcut over the network input, which the runtime cannot write`);
+        // The sum is written over the kept input, never over the network input (in flash, or held
+        // for the other patches); a later stage's held input is read where it is, and the sum
+        // gets a buffer of its own, as the analysis counts it.
+        if (current.end === null && (current.buffer === -1 || this.buffers[current.buffer].name === 'input')) throw new Error(`${block.label} (block ${block.index}) adds a shortcut over the network input, which the runtime cannot write`);
         kept = current;
       }
       const inView: Place = current.end === null ? current.place : subPlace(current.place, rects.in, layer.input.c);
       let out: Slot;
+      let into = -1;
       if (stage && l === lastLayer) {
-        out = { place: subPlace(stage.place, rects.out, layer.output.c), start: stage.place.offset, size: 0, end: 'top', buffer: stage.buffer };
-      } else if (layer.writesShortcut && kept) {
+        out = { place: subPlace(stage.place, rects.out, layer.output.c), start: stage.place.offset, size: 0, end: null, buffer: stage.buffer };
+        into = stage.buffer;
+      } else if (layer.writesShortcut && kept && kept.end !== null) {
         // The sum goes over the kept input, compacted toward its end of the area (the kernels run
         // backwards when the output lies after the residual, so that nothing unread is lost), and
         // the block output takes just its region's bytes, as the analysis counts it.
         const size = rects.out.rows * rects.out.cols * layer.output.c;
         const start = kept.end === 'top' ? kept.start + kept.size - size : kept.start;
-        const suffix = patch ? ` (patch ${patch[0]},${patch[1]})` : '';
-        out = { place: compact(start, rects.out, layer.output.c), start, size, end: kept.end, buffer: this.buffer(`${layer.name}${suffix}`, start, size, this.steps.length) };
+        out = { place: compact(start, rects.out, layer.output.c), start, size, end: kept.end, buffer: this.buffer(`${layer.name}${suffixOf(patch)}`, start, size, this.steps.length) };
       } else {
         out = this.fresh(layer, rects.out, current, kept, lo, hi, patch);
       }
-      this.steps.push({ layer: l, patch, in: inView, out: out.place, residual: layer.writesShortcut && kept ? kept.place : null });
+      this.steps.push({ layer: l, patch, in: inView, out: out.place, residual: layer.writesShortcut && kept ? kept.place : null, moves: this.pending, into });
+      this.pending = [];
       this.use(current);
       if (layer.writesShortcut && kept) this.use(kept);
       current = out;
       if (l === block.endLayer - 1) kept = null;
     }
+    return current;
+  }
+
+  /**
+   * A row-cached layer's input: the rows earlier patches computed, from the ring, joined to the
+   * new rows the layer before just wrote, as one compact region. At the top end the cached rows go
+   * just below the new ones; at the bottom the new rows first move up to make room. Both spaces
+   * were held by the layer before's input, which is dead by now (the analysis counts the whole
+   * region as this step's input). The new rows that later patch rows read go into the ring.
+   */
+  private assemble(layer: Layer, rect: Rect, fresh: Slot, ring: RowRing, j: number, stage: StageTarget, patch: [number, number] | null): Slot {
+    const c = layer.input.c;
+    const rowBytes = rect.cols * c;
+    const newRows = fresh.place.rows;
+    const cachedRows = rect.rows - newRows;
+    const cachedBytes = cachedRows * rowBytes;
+    const regionStart = fresh.end === 'top' ? fresh.start - cachedBytes : fresh.start;
+    const size = rect.rows * rowBytes;
+    const region = this.buffer(`${layer.name} input${suffixOf(patch)}`, regionStart, size, this.steps.length - 1);
+    const cache = stage.cacheBuffers[layer.index];
+    if (fresh.end === 'bottom' && cachedBytes > 0 && fresh.size > 0) this.pending.push({ to: regionStart + cachedBytes, from: fresh.start, bytes: fresh.size, into: region, outOf: fresh.buffer });
+    if (cachedRows > 0) this.pending.push(...ringMoves(ring, j, rect.y0, rect.y0 + cachedRows - 1, regionStart, rect.y0, false, region, cache));
+    if (stage.saves && newRows > 0) {
+      const last = rect.y0 + rect.rows - 1;
+      const first = Math.max(rect.y0 + cachedRows, last - ring.carried + 1);
+      this.pending.push(...ringMoves(ring, j, first, last, regionStart, rect.y0, true, region, cache));
+    }
+    return { place: compact(regionStart, rect, c), start: regionStart, size, end: fresh.end, buffer: region };
   }
 
   /** A new buffer for a layer's output: over its input when in place, else at the other end. */
   private fresh(layer: Layer, rect: Rect, input: Slot, kept: Slot | null, lo: number, hi: number, patch: [number, number] | null): Slot {
     const size = rect.rows * rect.cols * layer.output.c;
-    const suffix = patch ? ` (patch ${patch[0]},${patch[1]})` : '';
     let start: number;
     let end: End;
     if (layer.inPlace && input.end !== null && input.place.space === 'arena') {
@@ -228,46 +335,13 @@ class Planner {
       const beside = kept && kept !== input && kept.end === end ? kept : null;
       start = end === 'bottom' ? (beside ? beside.start + beside.size : lo) : (beside ? beside.start : hi) - size;
     }
-    const buffer = this.buffer(`${layer.name}${suffix}`, start, size, this.steps.length);
+    const buffer = this.buffer(`${layer.name}${suffixOf(patch)}`, start, size, this.steps.length);
     return { place: compact(start, rect, layer.output.c), start, size, end, buffer };
   }
 }
 
+const suffixOf = (patch: [number, number] | null) => (patch ? ` (patch ${patch[0]},${patch[1]})` : '');
+
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
-}
-
-/** The bytes a place touches, as [first, last + 1). */
-function span(p: Place, c: number): [number, number] {
-  return [p.offset, p.offset + (p.rows - 1) * p.rowStride + p.cols * c];
-}
-
-/**
- * Checks the plan: each step's regions stay inside the arena's activation area, and its input,
- * output and shortcut never overlap each other or any other buffer still to be read, except an
- * in-place depthwise output over its own input and a fused add over its shortcut.
- */
-export function verifyPlan(model: Model, plan: ArenaPlan): void {
-  const lo = plan.activationOffset;
-  const hi = plan.activationOffset + plan.activationBytes;
-  plan.steps.forEach((step, index) => {
-    const layer = model.layers[step.layer];
-    const where = `${layer.name}${step.patch ? ` patch ${step.patch}` : ''} (step ${index})`;
-    const inSpan = span(step.in, layer.input.c);
-    const outSpan = span(step.out, layer.output.c);
-    for (const [name, p, s] of [['input', step.in, inSpan], ['output', step.out, outSpan]] as const) {
-      if (p.space === 'arena' && (s[0] < lo || s[1] > hi)) throw new Error(`arena plan: ${where} ${name} [${s}] is outside [${lo}, ${hi})`);
-    }
-    const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
-    plan.buffers.forEach((b, bIndex) => {
-      if (b.firstStep >= index || b.lastStep < index) return; // not live during this step
-      const bSpan: [number, number] = [b.offset, b.offset + b.size];
-      const isInput = step.in.space === 'arena' && bSpan[0] <= inSpan[0] && inSpan[1] <= bSpan[1];
-      const isResidual = step.residual && bSpan[0] <= step.residual.offset && step.residual.offset < bSpan[1];
-      const isStage = bIndex === plan.stageBuffer && index < plan.patches * plan.stageLayers && step.layer === plan.stageLayers - 1;
-      if (overlaps(outSpan, bSpan) && !(isInput && layer.inPlace) && !isResidual && !isStage) {
-        throw new Error(`arena plan: ${where} output [${outSpan}] overlaps ${b.name} [${bSpan}], still needed`);
-      }
-    });
-  });
 }
