@@ -234,7 +234,9 @@ class Planner {
         this.placeRun(range(start, end), [i, j], (l) => ({ in: rect(rows, cols, l, i, j, 'in'), out: rect(rows, cols, l, i, j, 'out') }), lo, hi, input, target);
       }
     }
-    for (const b of cacheBuffers) if (b !== undefined) this.buffers[b].lastStep = this.steps.length - 1;
+    // The stage input, output and caches are held from the first patch to the last: their space
+    // is the stage's whole time (as the analysis counts it).
+    for (const b of [held.buffer, stageBuffer, ...cacheBuffers]) if (b !== undefined && b >= 0) this.buffers[b].lastStep = Math.max(this.buffers[b].lastStep, this.steps.length - 1);
     return { place: stagePlace, start: outStart, size: outBytes, end: outEnd, buffer: stageBuffer };
   }
 

@@ -1,0 +1,94 @@
+import { strict as assert } from 'assert';
+import fc from 'fast-check';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { planArena } from '../../server/src/core/codegen/arenaPlan';
+import { analyzeText } from '../../server/src/core/engine';
+import { buildFirmware } from '../../server/src/firmware';
+import { readExample } from '../helpers';
+import { planPeakBytes } from './planPeak';
+import { buildArchive } from './runtimeArchive';
+import { randomModel } from './randomModels';
+
+// Schedules beyond MCUNetV2 in the firmware: several patch stages (a stage may start after block 0)
+// and row caches. The host firmware must print the TypeScript reference's bytes (which runs layer by
+// layer), the plan must use exactly the analysis' peak, and the measured arena stay within it.
+
+const hex = (bytes: Int8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+
+function runStaged(name: string, text: string, schedule: string, archive: string): Record<string, unknown> {
+  const result = buildFirmware({ file: `${name}.pnet`, text, schedule, run: 'host', dumpOutput: true, runtimeArchive: archive });
+  const where = `${name} with ${schedule.replace(/\n/g, ' ; ')}:\n${text}`;
+  assert.deepEqual(result.diagnostics, [], `${where}: ${JSON.stringify(result.diagnostics)}`);
+  assert.equal(result.failure, undefined, `${where}: ${result.failure?.message}`);
+  const r = result.report!;
+  const report = result.analysis.report!;
+  assert.equal(r.output, hex(result.reference!.output), `output bytes differ from the reference for ${where}`);
+  assert.equal(r.matchesReference, true);
+  assert.equal(r.predictedPeakBytes, report.peakBytes);
+  assert.ok((r.measuredArenaBytes as number) <= (r.predictedArenaBytes as number), `arena ${r.measuredArenaBytes} > ${r.predictedArenaBytes} for ${where}`);
+  const plan = planArena(result.analysis.model!, report);
+  assert.equal(planPeakBytes(plan, result.analysis.model!), report.peakBytes, `plan peak for ${where}`);
+  return r;
+}
+
+describe('firmware beyond MCUNetV2: several patch stages and row caches, byte for byte', function () {
+  this.timeout(900_000);
+  let dir: string;
+  let archive: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-stages-'));
+    archive = buildArchive(dir, 'pw', []);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('mbv2-w0.35-r144: two stages, a stage after block 0, row caches; the measured arena is the prediction', () => {
+    const text = readExample('mbv2-w0.35-r144.pnet');
+    const schedules = [
+      'patch=3x3 until=block4\nschedule patch=2x2 from=block5 until=block8',
+      'patch=2x2 from=block2 until=block6',
+      'patch=3x3 until=block4 cache=rows',
+      'patch=8x1 until=block6 cache=rows\nschedule patch=4x2 from=block7 until=block12 cache=rows',
+    ];
+    for (const schedule of schedules) {
+      const r = runStaged('mbv2', text, schedule, archive);
+      assert.equal(r.measuredArenaBytes, r.predictedArenaBytes, schedule);
+    }
+  });
+
+  it('random chains with random stages (cache none or rows, 1 to 3 stages): host firmware = reference', () => {
+    const kinds = new Set<string>();
+    const arbitrary = fc.record({ seed: fc.integer({ min: 1, max: 100_000 }), cuts: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), grids: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.boolean()), { minLength: 3, maxLength: 3 }) });
+    let ran = 0;
+    fc.assert(
+      fc.property(arbitrary, ({ seed, cuts, grids }) => {
+        const { text } = randomModel(seed);
+        const model = analyzeText(text).model!;
+        // Stages end before the first global pooling or fc (PW2018).
+        const global = model.blocks.findIndex((b) => model.layers.slice(b.firstLayer, b.endLayer).some((l) => l.kind === 'gpool' || l.kind === 'fc'));
+        const patchable = global < 0 ? model.blocks.length : global;
+        const marks = [...new Set(cuts.map((x) => x % patchable))].sort((a, b) => a - b);
+        const lines: string[] = [];
+        for (let i = 0, n = 0; i < marks.length && n < 3; i += 2, n++) {
+          const from = marks[i];
+          const until = marks[i + 1] ?? from;
+          const out = model.blocks[until].output;
+          const [p, q, rows] = grids[n];
+          const P = 1 + (p % Math.min(8, out.h));
+          const cache = rows && P > 1 ? 'rows' : 'none';
+          lines.push(`patch=${P}x${1 + (q % Math.min(8, out.w))} from=block${from} until=block${until} cache=${cache}`);
+          kinds.add(`${cache}${from > 0 ? ' later' : ''}${lines.length > 1 ? ' several' : ''}`);
+        }
+        const schedule = lines.join('\nschedule ');
+        fc.pre(!analyzeText(text, { schedule }).hasErrors);
+        runStaged(`random-${seed}`, text, schedule, archive);
+        ran++;
+      }),
+      { seed: 0x57a6e5, numRuns: 50 },
+    );
+    console.log(`      ran ${ran} nets; kinds: ${[...kinds].sort().join(', ')}`);
+    assert.ok(ran >= 40, `${ran} nets ran`);
+    for (const k of ['none', 'rows', 'rows later', 'none several', 'rows several']) assert.ok(kinds.has(k), `no ${k} stage`);
+  });
+});
