@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { planArena } from '../../server/src/core/codegen/arenaPlan';
+import { checkRuntimeSupport } from '../../server/src/core/codegen/support';
 import { analyzeText } from '../../server/src/core/engine';
 import { buildFirmware } from '../../server/src/firmware';
 import { readExample } from '../helpers';
@@ -90,5 +91,20 @@ describe('firmware beyond MCUNetV2: several patch stages and row caches, byte fo
     console.log(`      ran ${ran} nets; kinds: ${[...kinds].sort().join(', ')}`);
     assert.ok(ran >= 40, `${ran} nets ran`);
     for (const k of ['none', 'rows', 'rows later', 'none later several', 'rows later several']) assert.ok(kinds.has(k), `no ${k} stage`);
+  });
+
+  it('refuses only what the executor cannot run yet, on its schedule line: column caches and streamed runs', () => {
+    const text = readExample('mbv2-w0.35-r144.pnet').replace(/^schedule .*$/m, '');
+    const refusals = (schedule: string) => {
+      const analysis = analyzeText(`${text}${schedule}\n`);
+      assert.equal(analysis.hasErrors, false, schedule);
+      return checkRuntimeSupport(analysis.model!).map((d) => `${d.code} line ${d.range.start.line + 1}: ${d.message}`);
+    };
+    const lines = text.split('\n').length;
+    assert.deepEqual(refusals('schedule patch=3x3 until=block4 cache=rows\nschedule patch=2x2 from=block5 until=block8'), []);
+    assert.deepEqual(refusals('schedule patch=4x4 until=block4 cache=rows+cols'), [`PW4001 line ${lines}: the firmware runtime cannot run a patch stage with cache=rows+cols (the patch executor keeps row caches; use cache=rows or cache=none)`]);
+    const streamed = refusals('schedule patch=3x3 until=block4\nschedule stream from=block5 until=block6 band=2');
+    assert.equal(streamed.length, 1);
+    assert.match(streamed[0], new RegExp(`^PW4001 line ${lines + 1}: .*a streamed run`));
   });
 });
