@@ -28,6 +28,15 @@ describe('schedule search beyond MCUNetV2', () => {
     assert.ok(search!.candidates.every((c) => c.stages === undefined));
   });
 
+  it('with `runnable`, offers only what the firmware runs: MobileNetV2-224 under MCUNetV2\'s 171.5 KiB at +0% MACs', () => {
+    const { search } = optimizeText(text, { beyond: { runnable: true } });
+    const staged = search!.pareto.filter((c) => c.stages);
+    assert.ok(staged.length > 0);
+    for (const c of staged) assert.ok(c.stages!.every((s) => s.cache !== 'rows+cols' && s.band === undefined), scheduleText(c));
+    const best = search!.best!;
+    assert.ok(best.peakBytes <= 171.5 * kib && best.overheadTotal <= 0.001, JSON.stringify(best));
+  });
+
   it('every plan on the front is what the analysis says of its schedule lines (random nets)', () => {
     const block = fc.record({ k: fc.constantFrom(1, 3, 5), s: fc.constantFrom(1, 2), e: fc.integer({ min: 1, max: 6 }), out: fc.integer({ min: 2, max: 16 }) });
     fc.assert(

@@ -33,6 +33,8 @@ export interface StageSearchOptions {
   maxStageBlocks?: number;
   /** Stage evaluations at most; the grids of each stage are thinned to fit. */
   maxEvaluations?: number;
+  /** Only what the firmware runs: recomputed borders and row caches, no column caches, no streamed runs. */
+  runnable?: boolean;
 }
 
 /** Patches per side tried with caches: fine grids pay no recomputation there. */
@@ -118,7 +120,7 @@ export function searchStagePlans(model: Model, steps: readonly StepMemory[], opt
   const stagesFrom: Map<number, { until: number; options: { choice: StageChoice; peak: number; extra: number; peakBlock: number }[] }[]> = new Map();
   for (const [a, e] of segments) {
     const out = model.blocks[e].output;
-    let tried = stageOptions(out.h, out.w);
+    let tried = stageOptions(out.h, out.w).filter((o) => !options.runnable || o.cache !== 'rows+cols');
     if (tried.length > perSegment) {
       tried = tried.slice(0, perSegment);
       thinned = true;
@@ -141,7 +143,7 @@ export function searchStagePlans(model: Model, steps: readonly StepMemory[], opt
     }
     // Streamed runs of 1, 2 and 4 rows a band: every row once, input and output sharing memory.
     for (const band of [1, 2, 4]) {
-      if (band > out.h || evaluated >= budget) continue;
+      if (band > out.h || evaluated >= budget || options.runnable) continue;
       const stream = evaluateStream(model, { fromBlock: a, untilBlock: e, band });
       evaluated++;
       const choice: StageChoice = { fromBlock: a, untilBlock: e, patch: [stream.bands, 1], cache: 'rows', band };
