@@ -50,11 +50,18 @@ typedef struct {
     int8_t space;
 } pw_place;
 
-/* A copy between two arena offsets (they may overlap): row caches move rows in and out. */
+/*
+ * `rows` rows of `bytes` bytes from arena offset `from` to `to`, each with its own stride: the caches
+ * move lines in and out of rings, and spread a patch's new pixels over its wider input region
+ * (source and destination may then overlap).
+ */
 typedef struct {
     int32_t to;
     int32_t from;
     int32_t bytes;
+    int32_t rows;
+    int32_t to_stride;
+    int32_t from_stride;
 } pw_move;
 
 typedef struct {

@@ -5,7 +5,7 @@ import { stageSpecs } from '../analysis/plan';
 import { StageSpec, stageRegions } from '../analysis/stage';
 import { bytesOf, Layer, Model } from '../model/ir';
 import { verifyPlan } from './planCheck';
-import { layOutRings, PlannedMove, ringMoves, RowRing } from './rowCaches';
+import { colRingMoves, Grid, LayerRings, layOutRings, move, PlannedMove, rowRingMoves, StageRings } from './stageCaches';
 
 /** A rectangle of a tensor in full-tensor coordinates. */
 export interface Rect {
@@ -112,11 +112,11 @@ function subPlace(place: Place, rect: Rect, c: number): Place {
 interface StageTarget {
   place: Place;
   buffer: number;
-  /** Row caches (cache=rows), by layer; null for recomputed borders. */
-  rings: (RowRing | null)[] | null;
-  cacheBuffers: number[];
-  /** Does a later patch row of the same column read this patch's rows? */
-  saves: boolean;
+  /** Row (and column) caches; null for recomputed borders. */
+  rings: StageRings | null;
+  /** Does a later patch row (patch column) read this patch's rows (columns)? */
+  savesRows: boolean;
+  savesCols: boolean;
 }
 
 /**
@@ -191,7 +191,6 @@ class Planner {
    */
   private stage(spec: StageSpec, held: Slot): Slot {
     const { model } = this;
-    if (spec.cache === 'rows+cols') throw new Error(`stage until block ${spec.untilBlock}: the planner has no column caches`);
     const start = model.blocks[spec.fromBlock].firstLayer;
     const end = model.blocks[spec.untilBlock].endLayer;
     const [P, Q] = spec.patch;
@@ -207,17 +206,15 @@ class Planner {
     let hi = held.end === 'top' ? held.start : this.top;
     if (outEnd === 'top') hi = outStart;
     else lo = outStart + outBytes;
-    let rings: (RowRing | null)[] | null = null;
-    const cacheBuffers: number[] = [];
-    if (spec.cache === 'rows') {
-      const probe = layOutRings(model, start, end, regions.rows as CachedAxisRegions, regions.cols, 0);
-      const at = held.end === 'top' ? hi - probe.bytes : lo;
-      rings = layOutRings(model, start, end, regions.rows as CachedAxisRegions, regions.cols, at).rings;
-      rings.forEach((ring, l) => {
-        if (ring) cacheBuffers[l] = this.buffer(`${model.layers[l - 1].name} (row cache)`, ring.start[0], ring.carried * ring.rowBytes.reduce((a, b) => a + b, 0), this.steps.length - 1);
-      });
-      if (held.end === 'top') hi -= probe.bytes;
-      else lo += probe.bytes;
+    let rings: StageRings | null = null;
+    if (spec.cache !== 'none') {
+      const both = spec.cache === 'rows+cols';
+      const rowRegions = regions.rows as CachedAxisRegions;
+      const bytes = layOutRings(model, start, end, rowRegions, regions.cols, both, 0, () => -1).bytes;
+      const what = both ? 'row and column caches' : 'row caches';
+      rings = layOutRings(model, start, end, rowRegions, regions.cols, both, held.end === 'top' ? hi - bytes : lo, (l, at, size) => this.buffer(`${model.layers[l - 1].name} (${what})`, at, size, this.steps.length - 1));
+      if (held.end === 'top') hi -= bytes;
+      else lo += bytes;
     }
     const rect = (r: AxisRegions, c: AxisRegions, l: number, i: number, j: number, side: 'in' | 'out'): Rect => {
       const at = (x: AxisRegions, k: number) => (side === 'in' ? [x.inLo[l * x.parts + k], x.inHi[l * x.parts + k]] : [x.outLo[l * x.parts + k], x.outHi[l * x.parts + k]]);
@@ -230,13 +227,14 @@ class Planner {
     for (let i = 0; i < P; i++) {
       for (let j = 0; j < Q; j++) {
         const input: Slot = { ...held, place: subPlace(held.place, rect(rows, cols, start, i, j, 'in'), model.layers[start].input.c), end: null };
-        const target: StageTarget = { place: stagePlace, buffer: stageBuffer, rings, cacheBuffers, saves: i + 1 < P };
+        const target: StageTarget = { place: stagePlace, buffer: stageBuffer, rings, savesRows: i + 1 < P, savesCols: j + 1 < Q };
         this.placeRun(range(start, end), [i, j], (l) => ({ in: rect(rows, cols, l, i, j, 'in'), out: rect(rows, cols, l, i, j, 'out') }), lo, hi, input, target);
       }
     }
     // The stage input, output and caches are held from the first patch to the last: their space
     // is the stage's whole time (as the analysis counts it).
-    for (const b of [held.buffer, stageBuffer, ...cacheBuffers]) if (b !== undefined && b >= 0) this.buffers[b].lastStep = Math.max(this.buffers[b].lastStep, this.steps.length - 1);
+    const cacheBuffers = (rings?.layers ?? []).map((r) => (r ? r[0].buffer : -1));
+    for (const b of [held.buffer, stageBuffer, ...cacheBuffers]) if (b >= 0) this.buffers[b].lastStep = Math.max(this.buffers[b].lastStep, this.steps.length - 1);
     return { place: stagePlace, start: outStart, size: outBytes, end: outEnd, buffer: stageBuffer };
   }
 
@@ -262,8 +260,8 @@ class Planner {
       const layer = model.layers[l];
       const block = model.blocks[layer.block];
       const rects = region(l);
-      const ring = stage?.rings?.[l];
-      if (ring && l !== layers[0]) current = this.assemble(layer, rects.in, current, ring, patch![1], stage!, patch);
+      const rings = stage?.rings?.layers[l]?.[patch![1]];
+      if (rings && l !== layers[0]) current = this.assemble(layer, rects.in, region(l - 1).out, current, rings, stage!, patch);
       if (block.shortcut && l === block.firstLayer) {
         // The sum is written over the kept input, never over the network input (in flash, or held
         // for the other patches); a later stage's held input is read where it is, and the sum
@@ -298,30 +296,34 @@ class Planner {
   }
 
   /**
-   * A row-cached layer's input: the rows earlier patches computed, from the ring, joined to the
-   * new rows the layer before just wrote, as one compact region. At the top end the cached rows go
-   * just below the new ones; at the bottom the new rows first move up to make room. Both spaces
-   * were held by the layer before's input, which is dead by now (the analysis counts the whole
-   * region as this step's input). The new rows that later patch rows read go into the ring.
+   * A cached layer's input region: the new pixels the layer before just wrote (`prev`), moved to
+   * their place in the region, with the rows above them from the row ring and the columns left of
+   * them from the column ring around them. At the top end the region ends where the new pixels
+   * end; at the bottom it starts where they start. Either way its space was the layer before's
+   * input, dead by now (the analysis counts the whole region as this step's input). Then the new
+   * lines that later patches read go into the rings.
    */
-  private assemble(layer: Layer, rect: Rect, fresh: Slot, ring: RowRing, j: number, stage: StageTarget, patch: [number, number] | null): Slot {
+  private assemble(layer: Layer, rect: Rect, prev: Rect, fresh: Slot, rings: LayerRings, stage: StageTarget, patch: [number, number] | null): Slot {
     const c = layer.input.c;
-    const rowBytes = rect.cols * c;
-    const newRows = fresh.place.rows;
-    const cachedRows = rect.rows - newRows;
-    const cachedBytes = cachedRows * rowBytes;
-    const regionStart = fresh.end === 'top' ? fresh.start - cachedBytes : fresh.start;
-    const size = rect.rows * rowBytes;
-    const region = this.buffer(`${layer.name} input${suffixOf(patch)}`, regionStart, size, this.steps.length - 1);
-    const cache = stage.cacheBuffers[layer.index];
-    if (fresh.end === 'bottom' && cachedBytes > 0 && fresh.size > 0) this.pending.push({ to: regionStart + cachedBytes, from: fresh.start, bytes: fresh.size, into: region, outOf: fresh.buffer });
-    if (cachedRows > 0) this.pending.push(...ringMoves(ring, j, rect.y0, rect.y0 + cachedRows - 1, regionStart, rect.y0, false, region, cache));
-    if (stage.saves && newRows > 0) {
-      const last = rect.y0 + rect.rows - 1;
-      const first = Math.max(rect.y0 + cachedRows, last - ring.carried + 1);
-      this.pending.push(...ringMoves(ring, j, first, last, regionStart, rect.y0, true, region, cache));
-    }
-    return { place: compact(regionStart, rect, c), start: regionStart, size, end: fresh.end, buffer: region };
+    const stride = rect.cols * c;
+    const size = rect.rows * stride;
+    const start = fresh.end === 'top' ? fresh.start + fresh.size - size : fresh.start;
+    const buffer = this.buffer(`${layer.name} input${suffixOf(patch)}`, start, size, this.steps.length - 1);
+    const region: Grid = { at: (r, x) => start + (r - rect.y0) * stride + (x - rect.x0) * c, stride, buffer };
+    const made: Grid = { at: (r, x) => fresh.start + (r - prev.y0) * prev.cols * c + (x - prev.x0) * c, stride: prev.cols * c, buffer: fresh.buffer };
+    const [y1, x1] = [rect.y0 + rect.rows - 1, rect.x0 + rect.cols - 1];
+    const [newY, newX] = [prev.y0, prev.x0];
+    // With a column ring the row ring holds only this column of patches' own columns.
+    const rowX = rings.cols ? newX : rect.x0;
+    const moves = [
+      move(region, made, newY, y1, newX, x1, c),
+      ...rowRingMoves(rings, region, rect.y0, newY - 1, rowX, x1, c, false),
+      ...colRingMoves(rings, region, rect.y0, rect.y0, y1, rect.x0, newX - 1, c, false),
+      ...(stage.savesRows && rings.rows ? rowRingMoves(rings, region, Math.max(newY, y1 - rings.rows.n + 1), y1, rowX, x1, c, true) : []),
+      ...(stage.savesCols && rings.cols ? colRingMoves(rings, region, rect.y0, rect.y0, y1, Math.max(newX, x1 - rings.cols.n + 1), x1, c, true) : []),
+    ];
+    for (const m of moves) if (m && m.to !== m.from) this.pending.push(m);
+    return { place: compact(start, rect, c), start, size, end: fresh.end, buffer };
   }
 
   /** A new buffer for a layer's output: over its input when in place, else at the other end. */

@@ -184,8 +184,8 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
     movesBefore += st.moves.length;
   }
   if (moves.length > 0) {
-    c.line().comment('Row caches: the copies before a step, into its input region and out to the rings (memmove).');
-    c.block(`static const pw_move moves[${moves.length}] =`, () => moves.forEach((m) => c.line(`{${m.to}, ${m.from}, ${m.bytes}},`)), ';');
+    c.line().comment('Row and column caches: the copies before a step, into its input region and out to the rings.');
+    c.block(`static const pw_move moves[${moves.length}] =`, () => moves.forEach((m) => c.line(`{${m.to}, ${m.from}, ${m.bytes}, ${m.rows}, ${m.toStride}, ${m.fromStride}},`)), ';');
   }
   const stepLine = (k: number) => step(plan.steps[k], firstMove[k]);
   plan.runs.forEach((r, k) => {

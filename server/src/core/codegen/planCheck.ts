@@ -26,8 +26,8 @@ export function verifyPlan(model: Model, plan: ArenaPlan): void {
     const where = `${layer.name}${step.patch ? ` patch ${step.patch}` : ''} (step ${index})`;
     const alive = live(index);
     for (const m of step.moves) {
-      const to: [number, number] = [m.to, m.to + m.bytes];
-      const from: [number, number] = [m.from, m.from + m.bytes];
+      const to: [number, number] = [m.to, m.to + (m.rows - 1) * m.toStride + m.bytes];
+      const from: [number, number] = [m.from, m.from + (m.rows - 1) * m.fromStride + m.bytes];
       const bufferSpan = (i: number): [number, number] => [plan.buffers[i].offset, plan.buffers[i].offset + plan.buffers[i].size];
       if (!inside(to, bufferSpan(m.into)) || !inside(from, bufferSpan(m.outOf))) throw new Error(`arena plan: ${where} copies [${from}] to [${to}] outside ${plan.buffers[m.outOf].name} or ${plan.buffers[m.into].name}`);
       for (const { b, i } of alive) {
