@@ -44,9 +44,8 @@ options:
   --schedule "patch=PxQ until=blockN"   analyze with this schedule instead of the file's
   --apply                 optimize: write the best schedule into the file's schedule line
   --beyond                optimize: also row and column caches, several stages and streamed
-                          runs (the firmware runs several stages and row caches)
-  --runnable              optimize --beyond: only what the firmware runs (several stages,
-                          recomputed borders or row caches)
+                          runs (the firmware runs all but the streamed runs)
+  --runnable              optimize --beyond: only what the firmware runs (no streamed runs)
   --input HxWxC           .onnx: the input size when the model's is dynamic, e.g. 224x224x3
   --no-schedule           firmware: run layer by layer, ignoring the file's schedule
   --board NAME            firmware: host (this machine's cc), qemu-mps2-an500 (QEMU's Cortex-M7)

@@ -33,7 +33,7 @@ export interface StageSearchOptions {
   maxStageBlocks?: number;
   /** Stage evaluations at most; the grids of each stage are thinned to fit. */
   maxEvaluations?: number;
-  /** Only what the firmware runs: recomputed borders and row caches, no column caches, no streamed runs. */
+  /** Only what the firmware runs: patch stages of every cache kind, no streamed runs. */
   runnable?: boolean;
 }
 
@@ -120,7 +120,7 @@ export function searchStagePlans(model: Model, steps: readonly StepMemory[], opt
   const stagesFrom: Map<number, { until: number; options: { choice: StageChoice; peak: number; extra: number; peakBlock: number }[] }[]> = new Map();
   for (const [a, e] of segments) {
     const out = model.blocks[e].output;
-    let tried = stageOptions(out.h, out.w).filter((o) => !options.runnable || o.cache !== 'rows+cols');
+    let tried = stageOptions(out.h, out.w);
     if (tried.length > perSegment) {
       tried = tried.slice(0, perSegment);
       thinned = true;
