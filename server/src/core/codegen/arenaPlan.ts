@@ -1,8 +1,10 @@
 import { AnalysisReport } from '../analysis/analyze';
 import { CachedAxisRegions } from '../analysis/cachedRegions';
 import { AxisRegions } from '../analysis/patch';
-import { stageSpecs } from '../analysis/plan';
-import { StageSpec, stageRegions } from '../analysis/stage';
+import { axisRegions } from '../analysis/patch';
+import { stageSpecs, streamSpecs } from '../analysis/plan';
+import { StageSpec, stageRegions, streamInputLowest, StreamSpec } from '../analysis/stage';
+import { cachedAxisRegions } from '../analysis/cachedRegions';
 import { bytesOf, Layer, Model } from '../model/ir';
 import { verifyPlan } from './planCheck';
 import { colRingMoves, Grid, LayerRings, layOutRings, move, PlannedMove, rowRingMoves, StageRings } from './stageCaches';
@@ -45,6 +47,8 @@ export interface PlannedBuffer {
   /** Indices into `steps`: produced by the first (−1: there before the first step), last read by the second. */
   firstStep: number;
   lastStep: number;
+  /** A streamed run's input rows freed band by band: the buffer of the whole tensor they are part of. */
+  partOf?: number;
 }
 
 /**
@@ -158,11 +162,13 @@ class Planner {
       ? { place: compact(this.base, full(inputShape), inputShape.c), start: this.base, size: inputBytes, end: 'bottom', buffer: this.buffer('input', this.base, inputBytes, -1) }
       : { place: { space: 'input', offset: 0, rowStride: inputShape.w * inputShape.c, ...full(inputShape) }, start: -1, size: 0, end: null, buffer: -1 };
     let next = 0;
-    for (const spec of stageSpecs(model)) {
-      const start = model.blocks[spec.fromBlock].firstLayer;
+    const runs = [...stageSpecs(model).map((spec) => ({ spec, stream: null })), ...streamSpecs(model).map((stream) => ({ spec: null, stream }))];
+    runs.sort((a, b) => (a.spec ?? a.stream!).fromBlock - (b.spec ?? b.stream!).fromBlock);
+    for (const { spec, stream } of runs) {
+      const start = model.blocks[(spec ?? stream!).fromBlock].firstLayer;
       if (start > next) current = this.wholeLayers(range(next, start), current);
-      current = this.stage(spec, current);
-      next = model.blocks[spec.untilBlock].endLayer;
+      next = model.blocks[(spec ?? stream!).untilBlock].endLayer;
+      current = spec ? this.stage(spec, current) : this.stream(stream!, current, next === model.layers.length);
     }
     if (next < model.layers.length) current = this.wholeLayers(range(next, model.layers.length), current);
     const first = this.runs.find((r) => r.patches > 0);
@@ -236,6 +242,78 @@ class Planner {
     const cacheBuffers = (rings?.layers ?? []).map((r) => (r ? r[0].buffer : -1));
     for (const b of [held.buffer, stageBuffer, ...cacheBuffers]) if (b >= 0) this.buffers[b].lastStep = Math.max(this.buffers[b].lastStep, this.steps.length - 1);
     return { place: stagePlace, start: outStart, size: outBytes, end: outEnd, buffer: stageBuffer };
+  }
+
+  /**
+   * A streamed run: bands of full-width rows with row caches. Its input is read at the top end (moved
+   * there when it lies at the bottom), its rows freed band by band from their low addresses; the
+   * caches sit at the bottom and the output grows up from them. Each band's steps then fit between
+   * the output written so far and the input rows still to read, as the analysis counts it. After the
+   * run the output moves down over the dead caches, to lie at the bottom end for the layers after.
+   */
+  private stream(spec: StreamSpec, held: Slot, last: boolean): Slot {
+    const { model } = this;
+    const start = model.blocks[spec.fromBlock].firstLayer;
+    const end = model.blocks[spec.untilBlock].endLayer;
+    const inShape = model.layers[start].input;
+    const out = model.layers[end - 1].output;
+    const bands = Math.ceil(out.h / spec.band);
+    const rows = cachedAxisRegions(model, start, end, 'rows', bands);
+    const cols = axisRegions(model, end, 'cols', 1, start);
+    const name = model.layers[end - 1].name;
+    const inRow = inShape.w * inShape.c;
+    const outRow = out.w * out.c;
+    const arena = held.place.space === 'arena';
+    const inStart = arena ? this.top - held.size : 0;
+    const inPlace = arena ? compact(inStart, full(inShape), inShape.c) : held.place;
+    const inWhole = arena ? this.buffer(`${model.layers[start].name} input (streamed run)`, inStart, held.size, this.steps.length - 1) : -1;
+    // A streamed run's output about to move down goes straight to the top instead.
+    const prior = this.pending.length > 0 && this.pending[this.pending.length - 1].into === held.buffer ? this.pending.pop()! : null;
+    const from = prior ? prior.from : held.start;
+    if (arena && from !== inStart) this.pending.push({ to: inStart, from, bytes: held.size, rows: 1, toStride: held.size, fromStride: held.size, into: inWhole, outOf: prior ? prior.outOf : held.buffer });
+    const rings = layOutRings(model, start, end, rows, cols, false, this.base, (l, at, size) => this.buffer(`${model.layers[l - 1].name} (row caches)`, at, size, this.steps.length - 1));
+    const outStart = this.base + rings.bytes;
+    const outPlace = compact(outStart, full(out), out.c);
+    const held2: number[] = [];
+    this.runs.push({ firstStep: this.steps.length, patches: bands, layers: range(start, end) });
+    // The input rows below the lowest that this band or a later one reads are free (as the analysis has it).
+    const lowest = streamInputLowest(rows, start, inShape.h);
+    const chunks = Array.from(lowest, (inLo, b) => {
+      if (!arena) return -1;
+      const inNext = b + 1 < bands ? lowest[b + 1] : inShape.h;
+      const chunk = this.buffer(`${model.layers[start].name} input rows ${inLo}-${inNext - 1}`, inStart + inLo * inRow, (inNext - inLo) * inRow, this.steps.length - 1);
+      this.buffers[chunk].partOf = inWhole;
+      return chunk;
+    });
+    for (let b = 0; b < bands; b++) {
+      const at = (l: number) => l * bands + b;
+      const inLo = lowest[b];
+      const chunk = chunks[b];
+      const outLo = rows.outLo[at(end - 1)];
+      const outHi = rows.outHi[at(end - 1)];
+      const outChunk = this.buffer(`${name} rows ${outLo}-${outHi} (streamed run)`, outStart + outLo * outRow, Math.max(0, outHi - outLo + 1) * outRow, this.steps.length - 1);
+      held2.push(outChunk);
+      const rect = (l: number, side: 'in' | 'out'): Rect => {
+        const [y0, y1] = side === 'in' ? [rows.inLo[at(l)], rows.inHi[at(l)]] : [rows.outLo[at(l)], rows.outHi[at(l)]];
+        const [x0, x1] = side === 'in' ? [cols.inLo[l], cols.inHi[l]] : [cols.outLo[l], cols.outHi[l]];
+        return { y0, x0, rows: Math.max(0, y1 - y0 + 1), cols: Math.max(0, x1 - x0 + 1) };
+      };
+      const input: Slot = { place: subPlace(inPlace, rect(start, 'in'), inShape.c), start: -1, size: 0, end: null, buffer: chunk };
+      const target: StageTarget = { place: outPlace, buffer: outChunk, rings, savesRows: b + 1 < bands, savesCols: false };
+      const lo = outStart + (outHi + 1) * outRow;
+      const hi = arena ? inStart + inLo * inRow : this.top;
+      this.placeRun(range(start, end), [b, 0], (l) => ({ in: rect(l, 'in'), out: rect(l, 'out') }), lo, hi, input, target);
+      // Its rows stay where they are until the band ends: the band's steps lie below them.
+      if (chunk >= 0) this.buffers[chunk].lastStep = this.steps.length - 1;
+    }
+    const cacheBuffers = rings.layers.map((r) => (r ? r[0].buffer : -1));
+    for (const b of [...held2, ...cacheBuffers]) if (b >= 0) this.buffers[b].lastStep = Math.max(this.buffers[b].lastStep, this.steps.length - 1);
+    const size = bytesOf(out);
+    const whole = this.buffer(`${name} (streamed run output)`, outStart, size, this.steps.length - 1);
+    if (last || rings.bytes === 0) return { place: outPlace, start: outStart, size, end: 'bottom', buffer: whole };
+    const moved = this.buffer(`${name} (streamed run output, moved down)`, this.base, size, this.steps.length - 1);
+    this.pending.push({ to: this.base, from: outStart, bytes: size, rows: 1, toStride: size, fromStride: size, into: moved, outOf: whole });
+    return { place: compact(this.base, full(out), out.c), start: this.base, size, end: 'bottom', buffer: moved };
   }
 
   private buffer(name: string, offset: number, size: number, step: number): number {

@@ -31,7 +31,7 @@ export function verifyPlan(model: Model, plan: ArenaPlan): void {
       const bufferSpan = (i: number): [number, number] => [plan.buffers[i].offset, plan.buffers[i].offset + plan.buffers[i].size];
       if (!inside(to, bufferSpan(m.into)) || !inside(from, bufferSpan(m.outOf))) throw new Error(`arena plan: ${where} copies [${from}] to [${to}] outside ${plan.buffers[m.outOf].name} or ${plan.buffers[m.into].name}`);
       for (const { b, i } of alive) {
-        if (i !== m.into && i !== m.outOf && overlaps(to, [b.offset, b.offset + b.size])) throw new Error(`arena plan: ${where} copies into [${to}] over ${b.name}, still needed`);
+        if (i !== m.into && i !== m.outOf && b.partOf !== m.into && overlaps(to, [b.offset, b.offset + b.size])) throw new Error(`arena plan: ${where} copies into [${to}] over ${b.name}, still needed`);
       }
     }
     const inSpan = span(step.in, layer.input.c);

@@ -69,6 +69,5 @@ function checkChainSupport(model: Model): Diagnostic[] {
     if (block.shortcut && block.index === 0 && layer.index === block.firstLayer) say(block.range, `block 0 adds a shortcut over the network input`);
     if (layer.output.h > 32767 || layer.output.w > 32767) say(layer.range, `${where}: maps larger than 32767 pixels a side`);
   }
-  for (const stream of model.streams ?? []) say(stream.range, 'a streamed run (the analysis counts it; the firmware runs patch stages and layers run whole, so drop the `schedule stream` line or make it a patch stage with cache=rows or rows+cols)');
   return problems;
 }
