@@ -44,8 +44,7 @@ options:
   --schedule "patch=PxQ until=blockN"   analyze with this schedule instead of the file's
   --apply                 optimize: write the best schedule into the file's schedule line
   --beyond                optimize: also row and column caches, several stages and streamed
-                          runs (the firmware runs all but the streamed runs)
-  --runnable              optimize --beyond: only what the firmware runs (no streamed runs)
+                          runs (the firmware runs them all)
   --input HxWxC           .onnx: the input size when the model's is dynamic, e.g. 224x224x3
   --no-schedule           firmware: run layer by layer, ignoring the file's schedule
   --board NAME            firmware: host (this machine's cc), qemu-mps2-an500 (QEMU's Cortex-M7)
@@ -78,8 +77,6 @@ interface Options {
   json: boolean;
   apply: boolean;
   beyond?: boolean;
-  /** With beyond: only the schedule kinds the firmware runs. */
-  runnable?: boolean;
   schedule?: string;
   input?: string;
   override: BudgetOverride;
@@ -122,7 +119,6 @@ function parseArgs(argv: string[]): Options {
       case '--json': options.json = true; break;
       case '--apply': options.apply = true; break;
       case '--beyond': options.beyond = true; break;
-      case '--runnable': options.runnable = true; break;
       case '--schedule': options.schedule = value(); break;
       case '--input': {
         const dims = value();
@@ -179,7 +175,6 @@ function parseArgs(argv: string[]): Options {
   if (!options.file) throw new UsageError(`${command} needs a FILE`);
   if (options.apply && command !== 'optimize') throw new UsageError('--apply goes with optimize');
   if (options.beyond && command !== 'optimize') throw new UsageError('--beyond goes with optimize');
-  if (options.runnable && !options.beyond) throw new UsageError('--runnable goes with optimize --beyond');
   if (isImported(options.file) && options.apply) throw new UsageError('--apply writes a .pnet schedule line; write a .pnet with `model NAME from "file.onnx"` first');
   if (options.inputFile !== undefined && command !== 'reference' && command !== 'firmware') throw new UsageError('--input-file goes with reference and firmware');
   if ((options.calibration !== undefined || options.exportQdq) && command !== 'firmware') throw new UsageError('--calibration and --export-qdq go with firmware');
@@ -263,7 +258,7 @@ function analyze(options: Options, text: string): Exit {
 
 function optimize(options: Options, text: string): Exit {
   const onProgress = options.progress ? progressPrinter('search', 'split points') : undefined;
-  const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule, fs: nodeFileSystem, basePath: options.file, ...(onProgress ? { onProgress } : {}), ...(options.beyond ? { beyond: options.runnable ? { runnable: true } : true } : {}) });
+  const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule, fs: nodeFileSystem, basePath: options.file, ...(onProgress ? { onProgress } : {}), ...(options.beyond ? { beyond: true } : {}) });
   printDiagnostics(options.file, analysis.diagnostics.filter((d) => d.severity !== 'info' || !options.json));
   if (analysis.hasErrors || !search || !analysis.report) {
     if (options.json) write(JSON.stringify({ model: analysis.report?.model ?? null, diagnostics: analysis.diagnostics }, null, 2));

@@ -28,15 +28,6 @@ describe('schedule search beyond MCUNetV2', () => {
     assert.ok(search!.candidates.every((c) => c.stages === undefined));
   });
 
-  it('with `runnable`, offers only what the firmware runs (no streamed runs), and still finds both MobileNetV2-224 schedules', () => {
-    for (const [budget, overhead] of [[86 * kib, 0.1], [171.5 * kib, 0.03]]) {
-      const { search } = optimizeText(text, { beyond: { runnable: true }, sramBytes: budget });
-      for (const c of search!.pareto.filter((p) => p.stages)) assert.ok(c.stages!.every((s) => s.band === undefined), scheduleText(c));
-      const best = search!.best!;
-      assert.ok(best && best.peakBytes <= budget && best.overheadTotal <= overhead, JSON.stringify(best));
-    }
-  });
-
   it('every plan on the front is what the analysis says of its schedule lines (random nets)', () => {
     const block = fc.record({ k: fc.constantFrom(1, 3, 5), s: fc.constantFrom(1, 2), e: fc.integer({ min: 1, max: 6 }), out: fc.integer({ min: 2, max: 16 }) });
     fc.assert(

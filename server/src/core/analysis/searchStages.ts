@@ -33,8 +33,6 @@ export interface StageSearchOptions {
   maxStageBlocks?: number;
   /** Stage evaluations at most; the grids of each stage are thinned to fit. */
   maxEvaluations?: number;
-  /** Only what the firmware runs: patch stages of every cache kind, no streamed runs. */
-  runnable?: boolean;
 }
 
 /** Patches per side tried with caches: fine grids pay no recomputation there. */
@@ -143,7 +141,7 @@ export function searchStagePlans(model: Model, steps: readonly StepMemory[], opt
     }
     // Streamed runs of 1, 2 and 4 rows a band: every row once, input and output sharing memory.
     for (const band of [1, 2, 4]) {
-      if (band > out.h || evaluated >= budget || options.runnable) continue;
+      if (band > out.h || evaluated >= budget) continue;
       const stream = evaluateStream(model, { fromBlock: a, untilBlock: e, band });
       evaluated++;
       const choice: StageChoice = { fromBlock: a, untilBlock: e, patch: [stream.bands, 1], cache: 'rows', band };
