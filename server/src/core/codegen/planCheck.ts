@@ -1,5 +1,5 @@
 import { Model } from '../model/ir';
-import type { ArenaPlan, Place } from './arenaPlan';
+import { ArenaPlan, Place } from './arenaTypes';
 
 /** The bytes a place touches, as [first, last + 1); empty for an empty region. */
 function span(p: Place, c: number): [number, number] {
