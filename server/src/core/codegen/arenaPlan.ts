@@ -92,7 +92,7 @@ class Planner {
       current = spec ? this.stage(spec, current) : this.stream(stream!, current, next === model.layers.length);
     }
     if (next < model.layers.length) current = this.wholeLayers(range(next, model.layers.length), current);
-    const first = this.runs.find((r) => r.patches > 0);
+    const first = this.runs.find((r) => r.kind !== 'whole');
     return {
       outputOffset: current.place.offset,
       scratchBytes: this.scratchBytes,
@@ -108,7 +108,7 @@ class Planner {
   }
 
   private wholeLayers(layers: number[], input: Slot): Slot {
-    this.runs.push({ firstStep: this.steps.length, patches: 0, layers });
+    this.runs.push({ kind: 'whole', firstStep: this.steps.length, patches: 0, layers });
     return this.placeRun(layers, null, (l) => ({ in: full(this.model.layers[l].input), out: full(this.model.layers[l].output) }), this.base, this.top, input);
   }
 
@@ -149,7 +149,7 @@ class Planner {
       const [x0, x1] = at(c, j);
       return { y0, x0, rows: Math.max(0, y1 - y0 + 1), cols: Math.max(0, x1 - x0 + 1) };
     };
-    this.runs.push({ firstStep: this.steps.length, patches: P * Q, layers: range(start, end) });
+    this.runs.push({ kind: 'stage', firstStep: this.steps.length, patches: P * Q, layers: range(start, end) });
     const { rows, cols } = regions;
     for (let i = 0; i < P; i++) {
       for (let j = 0; j < Q; j++) {
@@ -196,7 +196,7 @@ class Planner {
     const outStart = this.base + rings.bytes;
     const outPlace = compact(outStart, full(out), out.c);
     const held2: number[] = [];
-    this.runs.push({ firstStep: this.steps.length, patches: bands, layers: range(start, end) });
+    this.runs.push({ kind: 'stream', firstStep: this.steps.length, patches: bands, layers: range(start, end) });
     // The input rows below the lowest that this band or a later one reads are free (as the analysis has it).
     const lowest = streamInputLowest(rows, start, inShape.h);
     const chunks = Array.from(lowest, (inLo, b) => {

@@ -49,8 +49,10 @@ export interface PlannedBuffer {
  * layers run whole (`patches` 0).
  */
 export interface PlannedRun {
+  /** A patch stage, a streamed run (its bands are its patches) or layers run whole. */
+  kind: 'stage' | 'stream' | 'whole';
   firstStep: number;
-  /** Patches of a patch stage, in raster order; 0 for layers run whole. */
+  /** Patches of a patch stage in raster order, or bands of a streamed run; 0 for layers run whole. */
   patches: number;
   /** The layers of one patch (or the layers run whole). */
   layers: number[];
@@ -77,7 +79,7 @@ export interface ArenaPlan {
 /** Steps that pw_model_run_stage runs: all up to the end of the last patch stage. */
 export function stageStepCount(plan: ArenaPlan): number {
   const last = plan.runs[plan.runs.length - 1];
-  const stages = plan.runs.filter((r) => r.patches > 0);
+  const stages = plan.runs.filter((r) => r.kind !== 'whole');
   if (stages.length === 0) return 0;
-  return last.patches > 0 ? plan.steps.length : last.firstStep;
+  return last.kind !== 'whole' ? plan.steps.length : last.firstStep;
 }

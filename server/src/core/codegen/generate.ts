@@ -49,10 +49,10 @@ function step(s: PlannedStep, moves: number): string {
 
 /** The C names of a plan's runs; the first patch stage and the layers after the last keep their names. */
 function runNames(plan: ArenaPlan): { table: string; count: string; later: boolean }[] {
-  const lastStage = plan.runs.map((r) => r.patches > 0).lastIndexOf(true);
+  const lastStage = plan.runs.map((r) => r.kind !== 'whole').lastIndexOf(true);
   let stages = 0;
   return plan.runs.map((r, index) => {
-    if (r.patches === 0) return index > lastStage ? { table: 'later_steps', count: '', later: true } : { table: `whole${index}_steps`, count: '', later: false };
+    if (r.kind === 'whole') return index > lastStage ? { table: 'later_steps', count: '', later: true } : { table: `whole${index}_steps`, count: '', later: false };
     stages++;
     return stages === 1 ? { table: 'stage_steps', count: 'PW_PATCHES', later: false } : { table: `stage${stages}_steps`, count: `PW_STAGE${stages}_PATCHES`, later: false };
   });
@@ -136,7 +136,7 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
   h.line(`#define PW_PATCHES ${plan.patches}`);
   h.line(`#define PW_STAGE_LAYERS ${plan.stageLayers}`);
   plan.runs.forEach((r, k) => {
-    if (r.patches > 0 && names[k].count !== 'PW_PATCHES') h.line(`#define ${names[k].count} ${r.patches}`);
+    if (r.kind !== 'whole' && names[k].count !== 'PW_PATCHES') h.line(`#define ${names[k].count} ${r.patches}`);
   });
   h.line(`#define PW_LAYERS ${model.layers.length}`);
   h.comment('The schedule as in the analysis report (null: layer by layer).');
@@ -189,16 +189,17 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
   }
   const stepLine = (k: number) => step(plan.steps[k], firstMove[k]);
   plan.runs.forEach((r, k) => {
-    if (r.patches === 0) {
+    if (r.kind === 'whole') {
       c.line().block(`static const pw_step ${names[k].table}[${r.layers.length}] =`, () => r.layers.forEach((_, i) => c.line(stepLine(r.firstStep + i))), ';');
       return;
     }
     const L = r.layers.length;
-    c.line().comment(`Every patch of ${names[k].count === 'PW_PATCHES' ? 'the' : 'this'} stage: its regions in full-tensor coordinates, where they are in the arena.`);
+    const what = r.kind === 'stream' ? 'band of this streamed run' : `patch of ${names[k].count === 'PW_PATCHES' ? 'the' : 'this'} stage`;
+    c.line().comment(`Every ${what}: its regions in full-tensor coordinates, where they are in the arena.`);
     c.block(`static const pw_step ${names[k].table}[${names[k].count} * ${L === plan.stageLayers && names[k].count === 'PW_PATCHES' ? 'PW_STAGE_LAYERS' : L}] =`, () => {
       for (let p = 0; p < r.patches; p++) {
         const first = plan.steps[r.firstStep + p * L];
-        c.comment(`patch ${first.patch![0]},${first.patch![1]}`);
+        c.comment(r.kind === 'stream' ? `band ${first.patch![0]}` : `patch ${first.patch![0]},${first.patch![1]}`);
         for (let l = 0; l < L; l++) c.line(stepLine(r.firstStep + p * L + l));
       }
     }, ';');
@@ -214,7 +215,7 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
   };
   const runCalls = (k: number) => {
     const r = plan.runs[k];
-    if (r.patches === 0) return calls(r.layers, names[k].table);
+    if (r.kind === 'whole') return calls(r.layers, names[k].table);
     c.block(`for (int32_t p = 0; p < ${names[k].count}; p++)`, () => {
       c.line(`const pw_step *s = &${names[k].table}[p * ${names[k].count === 'PW_PATCHES' ? 'PW_STAGE_LAYERS' : r.layers.length}];`);
       calls(r.layers, 's');
@@ -257,7 +258,7 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
     activationBytes: plan.activationBytes,
     patches: plan.patches,
     stageLayers: plan.stageLayers,
-    runs: plan.runs.map((r) => ({ firstStep: r.firstStep, patches: r.patches, layers: r.layers.length })),
+    runs: plan.runs.map((r) => ({ kind: r.kind, firstStep: r.firstStep, patches: r.patches, layers: r.layers.length })),
     steps: plan.steps.map((s) => ({ layer: model.layers[s.layer].name, patch: s.patch, ...(s.moves.length > 0 ? { moves: s.moves } : {}) })),
     buffers: plan.buffers,
   };
