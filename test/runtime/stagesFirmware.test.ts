@@ -10,7 +10,7 @@ import { buildFirmware } from '../../server/src/firmware';
 import { readExample } from '../helpers';
 import { planPeakBytes } from './planPeak';
 import { buildArchive } from './runtimeArchive';
-import { randomModel } from './randomModels';
+import { randomModel, randomSchedule, scheduleChoices } from './randomModels';
 
 // Schedules beyond MCUNetV2 in the firmware: several patch stages (a stage may start after block 0),
 // row caches, row and column caches, streamed runs. The host firmware must print the TypeScript reference's bytes (which runs layer by
@@ -65,34 +65,13 @@ describe('firmware beyond MCUNetV2: several patch stages, row and column caches,
 
   it('random chains with 1 to 3 random stages of every kind and streamed runs: host firmware = reference', () => {
     const kinds = new Set<string>();
-    const arbitrary = fc.record({ seed: fc.integer({ min: 1, max: 100_000 }), cuts: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), grids: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('none', 'rows', 'rows+cols', 'stream')), { minLength: 3, maxLength: 3 }) });
+    const arbitrary = fc.record({ seed: fc.integer({ min: 1, max: 100_000 }), choices: scheduleChoices });
     let ran = 0;
     fc.assert(
-      fc.property(arbitrary, ({ seed, cuts, grids }) => {
+      fc.property(arbitrary, ({ seed, choices }) => {
         const { text } = randomModel(seed);
-        const model = analyzeText(text).model!;
-        // Stages end before the first global pooling or fc (PW2018).
-        const global = model.blocks.findIndex((b) => model.layers.slice(b.firstLayer, b.endLayer).some((l) => l.kind === 'gpool' || l.kind === 'fc'));
-        const patchable = global < 0 ? model.blocks.length : global;
-        const marks = [...new Set(cuts.map((x) => x % patchable))].sort((a, b) => a - b);
-        const lines: string[] = [];
-        for (let i = 0, n = 0; i < marks.length && n < 3; i += 2, n++) {
-          const from = marks[i];
-          const until = marks[i + 1] ?? from;
-          const out = model.blocks[until].output;
-          const [p, q, wanted] = grids[n];
-          const P = 1 + (p % Math.min(8, out.h));
-          const Q = 1 + (q % Math.min(8, out.w));
-          if (wanted === 'stream') {
-            lines.push(`stream from=block${from} until=block${until} band=${1 + (p % Math.min(4, out.h))}`);
-          } else {
-            // A cache needs lines to share: two patch rows (and two columns for rows+cols).
-            const cache = P === 1 || (wanted === 'rows+cols' && Q === 1) ? 'none' : wanted;
-            lines.push(`patch=${P}x${Q} from=block${from} until=block${until} cache=${cache}`);
-          }
-          kinds.add(`${wanted === 'stream' || P > 1 ? wanted : 'none'}${from > 0 ? ' later' : ''}${lines.length > 1 ? ' several' : ''}`);
-        }
-        const schedule = lines.join('\nschedule ');
+        const { schedule, runs } = randomSchedule(analyzeText(text).model!, choices);
+        runs.forEach((r, i) => kinds.add(`${r.kind}${r.later ? ' later' : ''}${i > 0 ? ' several' : ''}`));
         fc.pre(!analyzeText(text, { schedule }).hasErrors);
         runStaged(`random-${seed}`, text, schedule, archive);
         ran++;
