@@ -184,28 +184,13 @@ class Planner {
     const name = model.layers[end - 1].name;
     const inRow = inShape.w * inShape.c;
     const outRow = out.w * out.c;
-    const arena = held.place.space === 'arena';
-    const inStart = arena ? this.top - held.size : 0;
-    const inPlace = arena ? compact(inStart, full(inShape), inShape.c) : held.place;
-    const inWhole = arena ? this.buffer(`${model.layers[start].name} input (streamed run)`, inStart, held.size, this.steps.length - 1) : -1;
-    // A streamed run's output about to move down goes straight to the top instead.
-    const prior = this.pending.length > 0 && this.pending[this.pending.length - 1].into === held.buffer ? this.pending.pop()! : null;
-    const from = prior ? prior.from : held.start;
-    if (arena && from !== inStart) this.pending.push({ to: inStart, from, bytes: held.size, rows: 1, toStride: held.size, fromStride: held.size, into: inWhole, outOf: prior ? prior.outOf : held.buffer });
+    const lowest = streamInputLowest(rows, start, inShape.h);
+    const { arena, inStart, inPlace, chunks } = this.streamInput(held, start, lowest);
     const rings = layOutRings(model, start, end, rows, cols, false, this.base, (l, at, size) => this.buffer(`${model.layers[l - 1].name} (row caches)`, at, size, this.steps.length - 1));
     const outStart = this.base + rings.bytes;
     const outPlace = compact(outStart, full(out), out.c);
-    const held2: number[] = [];
+    const outChunks: number[] = [];
     this.runs.push({ kind: 'stream', firstStep: this.steps.length, patches: bands, layers: range(start, end) });
-    // The input rows below the lowest that this band or a later one reads are free (as the analysis has it).
-    const lowest = streamInputLowest(rows, start, inShape.h);
-    const chunks = Array.from(lowest, (inLo, b) => {
-      if (!arena) return -1;
-      const inNext = b + 1 < bands ? lowest[b + 1] : inShape.h;
-      const chunk = this.buffer(`${model.layers[start].name} input rows ${inLo}-${inNext - 1}`, inStart + inLo * inRow, (inNext - inLo) * inRow, this.steps.length - 1);
-      this.buffers[chunk].partOf = inWhole;
-      return chunk;
-    });
     for (let b = 0; b < bands; b++) {
       const at = (l: number) => l * bands + b;
       const inLo = lowest[b];
@@ -213,7 +198,7 @@ class Planner {
       const outLo = rows.outLo[at(end - 1)];
       const outHi = rows.outHi[at(end - 1)];
       const outChunk = this.buffer(`${name} rows ${outLo}-${outHi} (streamed run)`, outStart + outLo * outRow, Math.max(0, outHi - outLo + 1) * outRow, this.steps.length - 1);
-      held2.push(outChunk);
+      outChunks.push(outChunk);
       const rect = (l: number, side: 'in' | 'out'): Rect => {
         const [y0, y1] = side === 'in' ? [rows.inLo[at(l)], rows.inHi[at(l)]] : [rows.outLo[at(l)], rows.outHi[at(l)]];
         const [x0, x1] = side === 'in' ? [cols.inLo[l], cols.inHi[l]] : [cols.outLo[l], cols.outHi[l]];
@@ -228,13 +213,39 @@ class Planner {
       if (chunk >= 0) this.buffers[chunk].lastStep = this.steps.length - 1;
     }
     const cacheBuffers = rings.layers.map((r) => (r ? r[0].buffer : -1));
-    for (const b of [...held2, ...cacheBuffers]) if (b >= 0) this.buffers[b].lastStep = Math.max(this.buffers[b].lastStep, this.steps.length - 1);
+    for (const b of [...outChunks, ...cacheBuffers]) if (b >= 0) this.buffers[b].lastStep = Math.max(this.buffers[b].lastStep, this.steps.length - 1);
     const size = bytesOf(out);
     const whole = this.buffer(`${name} (streamed run output)`, outStart, size, this.steps.length - 1);
     if (last || rings.bytes === 0) return { place: outPlace, start: outStart, size, end: 'bottom', buffer: whole };
     const moved = this.buffer(`${name} (streamed run output, moved down)`, this.base, size, this.steps.length - 1);
     this.pending.push({ to: this.base, from: outStart, bytes: size, rows: 1, toStride: size, fromStride: size, into: moved, outOf: whole });
     return { place: compact(this.base, full(out), out.c), start: this.base, size, end: 'bottom', buffer: moved };
+  }
+
+  /**
+   * A streamed run's input at the top end (a copy before its first step when it lies elsewhere;
+   * a run's output about to move down goes straight there instead), as one buffer per band of the
+   * rows freed after that band: those below the lowest row a later band reads (`lowest`).
+   */
+  private streamInput(held: Slot, start: number, lowest: Int32Array): { arena: boolean; inStart: number; inPlace: Place; chunks: number[] } {
+    const inShape = this.model.layers[start].input;
+    const arena = held.place.space === 'arena';
+    const inStart = arena ? this.top - held.size : 0;
+    const inPlace = arena ? compact(inStart, full(inShape), inShape.c) : held.place;
+    if (!arena) return { arena, inStart, inPlace, chunks: Array.from(lowest, () => -1) };
+    const name = this.model.layers[start].name;
+    const whole = this.buffer(`${name} input (streamed run)`, inStart, held.size, this.steps.length - 1);
+    const prior = this.pending.length > 0 && this.pending[this.pending.length - 1].into === held.buffer ? this.pending.pop()! : null;
+    const from = prior ? prior.from : held.start;
+    if (from !== inStart) this.pending.push({ to: inStart, from, bytes: held.size, rows: 1, toStride: held.size, fromStride: held.size, into: whole, outOf: prior ? prior.outOf : held.buffer });
+    const row = inShape.w * inShape.c;
+    const chunks = Array.from(lowest, (lo, b) => {
+      const next = b + 1 < lowest.length ? lowest[b + 1] : inShape.h;
+      const chunk = this.buffer(`${name} input rows ${lo}-${next - 1}`, inStart + lo * row, (next - lo) * row, this.steps.length - 1);
+      this.buffers[chunk].partOf = whole;
+      return chunk;
+    });
+    return { arena, inStart, inPlace, chunks };
   }
 
   private buffer(name: string, offset: number, size: number, step: number): number {
