@@ -51,10 +51,12 @@ function step(s: PlannedStep, moves: number): string {
 function runNames(plan: ArenaPlan): { table: string; count: string; later: boolean }[] {
   const lastStage = plan.runs.map((r) => r.kind !== 'whole').lastIndexOf(true);
   let stages = 0;
+  let streams = 0;
   return plan.runs.map((r, index) => {
     if (r.kind === 'whole') return index > lastStage ? { table: 'later_steps', count: '', later: true } : { table: `whole${index}_steps`, count: '', later: false };
-    stages++;
-    return stages === 1 ? { table: 'stage_steps', count: 'PW_PATCHES', later: false } : { table: `stage${stages}_steps`, count: `PW_STAGE${stages}_PATCHES`, later: false };
+    if (index === plan.runs.findIndex((x) => x.kind !== 'whole')) return { table: 'stage_steps', count: 'PW_PATCHES', later: false };
+    if (r.kind === 'stream') return { table: `stream${++streams}_steps`, count: `PW_STREAM${streams}_BANDS`, later: false };
+    return { table: `stage${++stages + 1}_steps`, count: `PW_STAGE${stages + 1}_PATCHES`, later: false };
   });
 }
 
