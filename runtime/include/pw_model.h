@@ -1,7 +1,8 @@
 /*
  * What generated model code describes: its layers (kernel, shapes, parameters) and its steps
- * (where each step's input, output and shortcut regions live). pw_run_step runs one step; the
- * generated pw_model_run calls it for every patch of the patch stage, then for the later layers.
+ * (where each step's input, output and shortcut regions live, and the copies before it). pw_run_step
+ * runs one step; the generated pw_model_run calls it for every patch of each patch stage, and for
+ * the layers run whole between and after them.
  */
 #ifndef PW_MODEL_H
 #define PW_MODEL_H
@@ -49,10 +50,27 @@ typedef struct {
     int8_t space;
 } pw_place;
 
+/*
+ * `rows` rows of `bytes` bytes from arena offset `from` to `to`, each with its own stride: the caches
+ * move lines in and out of rings, and spread a patch's new pixels over its wider input region
+ * (source and destination may then overlap).
+ */
+typedef struct {
+    int32_t to;
+    int32_t from;
+    int32_t bytes;
+    int32_t rows;
+    int32_t to_stride;
+    int32_t from_stride;
+} pw_move;
+
 typedef struct {
     pw_place in;
     pw_place out;
     pw_place residual;
+    /* Done before the kernel: a row-cached stage joins the cached rows to the new ones. */
+    const pw_move *moves;
+    int32_t move_count;
 } pw_step;
 
 typedef struct {

@@ -1,4 +1,6 @@
-/* Runs one step of a generated model: builds the views of its regions and calls the kernel. */
+/* Runs one step of a generated model: its copies, then the views of its regions and the kernel. */
+#include <string.h>
+
 #include "pw_model.h"
 
 static pw_view view_of(const pw_place *p, const pw_context *ctx)
@@ -13,8 +15,28 @@ static pw_view view_of(const pw_place *p, const pw_context *ctx)
     return v;
 }
 
+/*
+ * Spreading pixels toward higher addresses (the region starts where they start) copies the last row
+ * first, toward lower addresses the first row first: each row then lands only on bytes already read.
+ */
+static void run_move(int8_t *arena, const pw_move *m)
+{
+    const int backward = m->to > m->from;
+    for (int32_t k = 0; k < m->rows; k++) {
+        const int32_t r = backward ? m->rows - 1 - k : k;
+        memmove(arena + m->to + r * m->to_stride, arena + m->from + r * m->from_stride, (size_t)m->bytes);
+    }
+}
+
 pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_context *ctx)
 {
+    for (int32_t i = 0; i < step->move_count; i++) {
+        run_move(ctx->arena, &step->moves[i]);
+    }
+    /* A row-cached patch may have no new rows at a layer: its rows came from the cache. */
+    if (step->out.rows <= 0 || step->out.cols <= 0) {
+        return PW_OK;
+    }
     const pw_view in = view_of(&step->in, ctx);
     const pw_view out = view_of(&step->out, ctx);
     const pw_view residual = view_of(&step->residual, ctx);

@@ -43,8 +43,8 @@ options:
   --flash SIZE            flash budget, e.g. 1MiB
   --schedule "patch=PxQ until=blockN"   analyze with this schedule instead of the file's
   --apply                 optimize: write the best schedule into the file's schedule line
-  --beyond                optimize: also row and column caches and several stages (analysis
-                          only: the firmware runs MCUNetV2's single stage)
+  --beyond                optimize: also row and column caches, several stages and streamed
+                          runs (the firmware runs them all)
   --input HxWxC           .onnx: the input size when the model's is dynamic, e.g. 224x224x3
   --no-schedule           firmware: run layer by layer, ignoring the file's schedule
   --board NAME            firmware: host (this machine's cc), qemu-mps2-an500 (QEMU's Cortex-M7)

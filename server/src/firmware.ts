@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { planArena } from './core/codegen/arenaPlan';
+import { planArena, stageStepCount } from './core/codegen/arenaPlan';
 import { hostBoardFiles } from './core/codegen/boards/host';
 import { McuBoard, mcuBoardFiles, mcuBoards } from './core/codegen/boards/mcu';
 import { generateModelSources, GeneratedFile } from './core/codegen/generate';
@@ -160,7 +160,7 @@ export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, req
   const lblModel = !graph && request.alsoLayerByLayer && model.schedule && board !== 'host' ? withoutSchedule(model) : undefined;
   const lbl = lblModel ? (() => { const report = analyzeModel(lblModel); return { report, plan: planArena(lblModel, report) }; })() : undefined;
   const sources = plan ? generateModelSources(qm, analysisReport, plan, path.basename(request.file), lbl) : generateGraphSources(qm, analysisReport, planGraphArena(model), path.basename(request.file));
-  const steps = plan ? { layers: plan.steps.map((s) => s.layer), stage: plan.patches * plan.stageLayers } : { layers: model.layers.map((l) => l.index), stage: 0 };
+  const steps = plan ? { layers: plan.steps.map((s) => s.layer), stage: stageStepCount(plan) } : { layers: model.layers.map((l) => l.index), stage: 0 };
   const defines = runtimeDefines(qm);
   const boardSpecific = board === 'host' ? hostBoardFiles(defines) : [...mcuBoardFiles(board, model.name, defines), ...boardFiles(board)];
   const files = [...sources.files, ...boardSpecific, ...runtimeFiles()];

@@ -62,6 +62,33 @@ describe('STM32F746 firmware: arm-none-eabi-gcc and QEMU', function () {
     assert.equal(again.instructions, fw.instructions);
   });
 
+  it('runs mbv2-w0.35-r144 with three row-cached stages: the reference bytes, the measured arena is the prediction, fewer instructions than MCUNetV2\'s stage', () => {
+    const schedule = 'patch=20x2 until=block2 cache=rows\nschedule patch=10x1 until=block4 cache=rows\nschedule patch=8x1 until=block8 cache=rows';
+    const r = patchwise(['firmware', 'examples/mbv2-w0.35-r144.pnet', '--board', 'qemu-mps2-an500', '--run', 'qemu', '--schedule', schedule, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const fw = r.json!;
+    assert.equal(fw.checksum, 'b82ded47');
+    assert.equal(fw.matchesReference, true);
+    const analysis = analyzeText(readExample('mbv2-w0.35-r144.pnet'), { schedule }).report!;
+    assert.equal(fw.predictedPeakBytes, analysis.peakBytes);
+    assert.equal(fw.measuredArenaBytes, fw.predictedArenaBytes);
+    // Measured once: 31,104 B of activations at 81.8M instructions, against the file's MCUNetV2
+    // stage (patch=3x3 until=block4): 59,000 B at 91.3M.
+    assert.equal(fw.predictedPeakBytes, 31_104);
+    assert.ok(fw.instructions < 91_292_925, `${fw.instructions} instructions`);
+  });
+
+  it('runs mbv2-w0.35-r144 as five streamed runs: the reference bytes, the measured arena is the prediction', () => {
+    const schedule = ['stream until=block2 band=1', 'stream until=block3 band=1', 'stream until=block4 band=1', 'stream until=block6 band=1', 'stream until=block8 band=1'].join('\nschedule ');
+    const r = patchwise(['firmware', 'examples/mbv2-w0.35-r144.pnet', '--board', 'qemu-mps2-an500', '--run', 'qemu', '--schedule', schedule, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const fw = r.json!;
+    assert.equal(fw.checksum, 'b82ded47');
+    assert.equal(fw.predictedPeakBytes, analyzeText(readExample('mbv2-w0.35-r144.pnet'), { schedule }).report!.peakBytes);
+    assert.equal(fw.predictedPeakBytes, 26_496);
+    assert.equal(fw.measuredArenaBytes, fw.predictedArenaBytes);
+  });
+
   it('without the schedule shows the layer-by-layer peak, and a model that cannot fit is refused before the build, saying why', () => {
     const lbl = patchwise(['firmware', 'examples/mbv2-w0.35-r144.pnet', '--board', 'qemu-mps2-an500', '--run', 'qemu', '--no-schedule', '--json']);
     assert.equal(lbl.status, 0, lbl.stderr);

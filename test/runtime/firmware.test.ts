@@ -5,30 +5,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { analyzeText } from '../../server/src/core/engine';
 import { Random } from '../../server/src/core/quant/random';
-import { buildFirmware, runtimeDirectory } from '../../server/src/firmware';
+import { buildFirmware } from '../../server/src/firmware';
 import { readExample, repoRoot } from '../helpers';
 import { qoperatorModel } from '../import/quantModels';
 import { randomModel } from './randomModels';
+import { buildArchive } from './runtimeArchive';
 
 // Whole models on the host: the generated C, built with gcc, must print the TypeScript
 // reference's output byte for byte, with a patch schedule and layer by layer, and stay within the
 // predicted arena, whose activation part is the analysis' peak.
-
-/** Compiles the runtime once into an archive (portable path, or the DSP path emulated). */
-function buildArchive(dir: string, name: string, flags: string[]): string {
-  const runtime = runtimeDirectory();
-  const sources = fs.readdirSync(path.join(runtime, 'src')).filter((f) => f.endsWith('.c'));
-  const objects = sources.map((f) => {
-    const object = path.join(dir, `${name}-${f}.o`);
-    const cc = spawnSync('cc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', ...flags, '-I', path.join(runtime, 'include'), '-I', path.join(runtime, 'src'), '-c', path.join(runtime, 'src', f), '-o', object], { encoding: 'utf8' });
-    assert.equal(cc.status, 0, cc.stderr);
-    return object;
-  });
-  const archive = path.join(dir, `lib${name}.a`);
-  const ar = spawnSync('ar', ['rcs', archive, ...objects], { encoding: 'utf8' });
-  assert.equal(ar.status, 0, ar.stderr);
-  return archive;
-}
 
 const hex = (bytes: Int8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 

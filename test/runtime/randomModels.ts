@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { Model } from '../../server/src/core/model/ir';
 import { Random } from '../../server/src/core/quant/random';
 
 /**
@@ -53,4 +55,35 @@ export function randomModel(seed: number): { text: string; schedule: string | nu
   if (rng.next() < 0.5) lines.push('pool global', `fc out=${rng.int(2, 40)}`);
   const text = lines.join('\n') + '\n';
   return { text, schedule: null };
+}
+
+export type RunKind = 'none' | 'rows' | 'rows+cols' | 'stream';
+
+/** What randomSchedule draws from: where runs start and end, and each run's grid and kind. */
+export const scheduleChoices = fc.record({
+  cuts: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+  grids: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom<RunKind>('none', 'rows', 'rows+cols', 'stream')), { minLength: 3, maxLength: 3 }),
+});
+
+/**
+ * Up to three patch stages or streamed runs over a model's blocks, paired from sorted distinct cut
+ * points (blocks between them run layer by layer), all before the first global pooling or fc
+ * (PW2018); with the kind each run really has (a cache needs two patch rows, and two columns for
+ * rows+cols) and whether it starts after block 0.
+ */
+export function randomSchedule(model: Model, choices: { cuts: number[]; grids: [number, number, RunKind][] }): { schedule: string; runs: { kind: RunKind; later: boolean }[] } {
+  const global = model.blocks.findIndex((b) => model.layers.slice(b.firstLayer, b.endLayer).some((l) => l.kind === 'gpool' || l.kind === 'fc'));
+  const marks = [...new Set(choices.cuts.map((x) => x % (global < 0 ? model.blocks.length : global)))].sort((a, b) => a - b);
+  const lines: string[] = [];
+  const runs: { kind: RunKind; later: boolean }[] = [];
+  for (let i = 0, n = 0; i < marks.length && n < 3; i += 2, n++) {
+    const [from, until] = [marks[i], marks[i + 1] ?? marks[i]];
+    const out = model.blocks[until].output;
+    const [p, q, wanted] = choices.grids[n];
+    const [P, Q] = [1 + (p % Math.min(8, out.h)), 1 + (q % Math.min(8, out.w))];
+    const kind: RunKind = wanted === 'stream' ? 'stream' : P === 1 || (wanted === 'rows+cols' && Q === 1) ? 'none' : wanted;
+    lines.push(kind === 'stream' ? `stream from=block${from} until=block${until} band=${1 + (p % Math.min(4, out.h))}` : `patch=${P}x${Q} from=block${from} until=block${until} cache=${kind}`);
+    runs.push({ kind, later: from > 0 });
+  }
+  return { schedule: lines.join('\nschedule '), runs };
 }

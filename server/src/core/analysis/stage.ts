@@ -137,10 +137,11 @@ export function evaluateStream(model: Model, spec: StreamSpec): StreamResult {
   const held = start > 0 || model.input.placement === 'sram';
   const result: StreamResult = { spec, bands, startLayer: start, endLayer: end, cacheBytes, peakBytes: 0, peakBand: 0, peakLayer: start, macs: 0, macsLayerByLayer: 0, scratchBytes: 0 };
   const band = bandView(rows);
+  const lowest = streamInputLowest(rows, start, input.h);
   for (let b = 0; b < bands; b++) {
     band.pick(b);
     const steps = evaluateRegions(model, spec.fromBlock, spec.untilBlock, [1, 1], band.regions, cols, false);
-    const inputRows = held ? input.h - rows.inLo[start * bands + b] : 0;
+    const inputRows = held ? input.h - lowest[b] : 0;
     const outputRows = rows.outHi[(end - 1) * bands + b] + 1;
     const total = inputRows * input.w * input.c + outputRows * output.w * output.c + cacheBytes + steps.perPatchPeakBytes;
     if (total > result.peakBytes) {
@@ -153,6 +154,25 @@ export function evaluateStream(model: Model, spec: StreamSpec): StreamResult {
     result.scratchBytes = Math.max(result.scratchBytes, steps.scratchBytes);
   }
   return result;
+}
+
+/**
+ * For each band of a streamed run, the lowest input row that band or a later one reads: the rows
+ * below it are free. A band may read nothing at the first layer (its rows there all came before,
+ * its region empty, starting past what it would read) while a later band still reads lower rows,
+ * such as the one that computes a row no window reads: so the lowest is taken over the bands that
+ * read, not from the band's own region start.
+ */
+export function streamInputLowest(rows: CachedAxisRegions, start: number, height: number): Int32Array {
+  const bands = rows.parts;
+  const lowest = new Int32Array(bands);
+  let low = height;
+  for (let b = bands - 1; b >= 0; b--) {
+    const at = start * bands + b;
+    if (rows.inLo[at] <= rows.inHi[at]) low = Math.min(low, rows.inLo[at]);
+    lowest[b] = low;
+  }
+  return lowest;
 }
 
 /** One band of cached row regions seen as a one-part axis, reusing its arrays. */

@@ -41,8 +41,23 @@ function place(p: Place | null): string {
   return `{${p.offset}, ${p.rowStride}, ${p.y0}, ${p.x0}, ${p.rows}, ${p.cols}, ${p.space === 'input' ? 'PW_SPACE_INPUT' : 'PW_SPACE_ARENA'}}`;
 }
 
-function step(s: PlannedStep): string {
-  return `{${place(s.in)}, ${place(s.out)}, ${place(s.residual)}},`;
+/** A step of the tables; `moves` is the index of its first copy in the model's moves table. */
+function step(s: PlannedStep, moves: number): string {
+  const copies = s.moves.length > 0 ? `&moves[${moves}], ${s.moves.length}` : '0, 0';
+  return `{${place(s.in)}, ${place(s.out)}, ${place(s.residual)}, ${copies}},`;
+}
+
+/** The C names of a plan's runs; the first patch stage and the layers after the last keep their names. */
+function runNames(plan: ArenaPlan): { table: string; count: string; later: boolean }[] {
+  const lastStage = plan.runs.map((r) => r.kind !== 'whole').lastIndexOf(true);
+  let stages = 0;
+  let streams = 0;
+  return plan.runs.map((r, index) => {
+    if (r.kind === 'whole') return index > lastStage ? { table: 'later_steps', count: '', later: true } : { table: `whole${index}_steps`, count: '', later: false };
+    if (index === plan.runs.findIndex((x) => x.kind !== 'whole')) return { table: 'stage_steps', count: 'PW_PATCHES', later: false };
+    if (r.kind === 'stream') return { table: `stream${++streams}_steps`, count: `PW_STREAM${streams}_BANDS`, later: false };
+    return { table: `stage${++stages + 1}_steps`, count: `PW_STAGE${stages + 1}_PATCHES`, later: false };
+  });
 }
 
 function blockComment(model: Model, layer: Layer): string {
@@ -107,8 +122,7 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
   const outputShape = model.layers[model.layers.length - 1].output;
   const outputOffset = plan.outputOffset;
   const outputBytes = bytesOf(outputShape);
-  const stageSteps = plan.patches * plan.stageLayers;
-  const later = plan.steps.slice(stageSteps);
+  const names = runNames(plan);
   const held = model.input.placement === 'sram';
 
   const h = new CWriter();
@@ -123,6 +137,9 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
   h.line(`#define PW_OUTPUT_OFFSET ${outputOffset}`);
   h.line(`#define PW_PATCHES ${plan.patches}`);
   h.line(`#define PW_STAGE_LAYERS ${plan.stageLayers}`);
+  plan.runs.forEach((r, k) => {
+    if (r.kind !== 'whole' && names[k].count !== 'PW_PATCHES') h.line(`#define ${names[k].count} ${r.patches}`);
+  });
   h.line(`#define PW_LAYERS ${model.layers.length}`);
   h.comment('The schedule as in the analysis report (null: layer by layer).');
   h.line(`#define PW_SCHEDULE_JSON ${cString(JSON.stringify(report.schedule))}`);
@@ -161,19 +178,34 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
   c.line().block('static const pw_layer layers[PW_LAYERS] =', () => {
     qm.layers.forEach((q, i) => c.comment(`${i}: ${blockComment(model, q.layer)}, ${q.layer.name}, line ${q.layer.line + 1}`).line(layerEntry(q, i)));
   }, ';');
-  if (stageSteps > 0) {
-    c.line().comment('Every patch of the stage: its regions in full-tensor coordinates, where they are in the arena.');
-    c.block('static const pw_step stage_steps[PW_PATCHES * PW_STAGE_LAYERS] =', () => {
-      for (let p = 0; p < plan.patches; p++) {
-        const first = plan.steps[p * plan.stageLayers];
-        c.comment(`patch ${first.patch![0]},${first.patch![1]}`);
-        for (let l = 0; l < plan.stageLayers; l++) c.line(step(plan.steps[p * plan.stageLayers + l]));
+  const moves = plan.steps.flatMap((st) => st.moves);
+  const firstMove: number[] = [];
+  let movesBefore = 0;
+  for (const st of plan.steps) {
+    firstMove.push(movesBefore);
+    movesBefore += st.moves.length;
+  }
+  if (moves.length > 0) {
+    c.line().comment('Row and column caches: the copies before a step, into its input region and out to the rings.');
+    c.block(`static const pw_move moves[${moves.length}] =`, () => moves.forEach((m) => c.line(`{${m.to}, ${m.from}, ${m.bytes}, ${m.rows}, ${m.toStride}, ${m.fromStride}},`)), ';');
+  }
+  const stepLine = (k: number) => step(plan.steps[k], firstMove[k]);
+  plan.runs.forEach((r, k) => {
+    if (r.kind === 'whole') {
+      c.line().block(`static const pw_step ${names[k].table}[${r.layers.length}] =`, () => r.layers.forEach((_, i) => c.line(stepLine(r.firstStep + i))), ';');
+      return;
+    }
+    const L = r.layers.length;
+    const what = r.kind === 'stream' ? 'band of this streamed run' : `patch of ${names[k].count === 'PW_PATCHES' ? 'the' : 'this'} stage`;
+    c.line().comment(`Every ${what}: its regions in full-tensor coordinates, where they are in the arena.`);
+    c.block(`static const pw_step ${names[k].table}[${names[k].count} * ${L === plan.stageLayers && names[k].count === 'PW_PATCHES' ? 'PW_STAGE_LAYERS' : L}] =`, () => {
+      for (let p = 0; p < r.patches; p++) {
+        const first = plan.steps[r.firstStep + p * L];
+        c.comment(r.kind === 'stream' ? `band ${first.patch![0]}` : `patch ${first.patch![0]},${first.patch![1]}`);
+        for (let l = 0; l < L; l++) c.line(stepLine(r.firstStep + p * L + l));
       }
     }, ';');
-  }
-  if (later.length > 0) {
-    c.line().block(`static const pw_step later_steps[${later.length}] =`, () => later.forEach((s) => c.line(step(s))), ';');
-  }
+  });
   const calls = (layers: number[], table: string) => {
     let previous = -1;
     layers.forEach((l, k) => {
@@ -183,23 +215,27 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
       c.line(`PW_RUN(${l}, &${table}[${k}]); /* ${layer.name} */`);
     });
   };
+  const runCalls = (k: number) => {
+    const r = plan.runs[k];
+    if (r.kind === 'whole') return calls(r.layers, names[k].table);
+    c.block(`for (int32_t p = 0; p < ${names[k].count}; p++)`, () => {
+      c.line(`const pw_step *s = &${names[k].table}[p * ${names[k].count === 'PW_PATCHES' ? 'PW_STAGE_LAYERS' : r.layers.length}];`);
+      calls(r.layers, 's');
+    });
+  };
+  const early = plan.runs.map((_, k) => k).filter((k) => !names[k].later);
+  const late = plan.runs.map((_, k) => k).filter((k) => names[k].later);
   c.line().block('pw_status pw_model_run_stage(int8_t *arena, const int8_t *input)', () => {
     c.line('const pw_context ctx = {arena, input, arena};');
     if (held) c.line(`memcpy(arena + ${plan.activationOffset}, input, PW_INPUT_BYTES);`);
-    if (stageSteps > 0) {
-      c.block('for (int32_t p = 0; p < PW_PATCHES; p++)', () => {
-        c.line('const pw_step *s = &stage_steps[p * PW_STAGE_LAYERS];');
-        calls(plan.steps.slice(0, plan.stageLayers).map((s) => s.layer), 's');
-      });
-    } else {
-      c.line('(void)ctx;');
-    }
+    if (early.length === 0) c.line('(void)ctx;');
+    early.forEach(runCalls);
     c.line('return PW_OK;');
   });
   c.line().block('pw_status pw_model_run_later(int8_t *arena, const int8_t *input)', () => {
     c.line('const pw_context ctx = {arena, input, arena};');
-    if (later.length === 0) c.line('(void)ctx;');
-    calls(later.map((s) => s.layer), 'later_steps');
+    if (late.length === 0) c.line('(void)ctx;');
+    late.forEach(runCalls);
     c.line('return PW_OK;');
   });
   c.line().block('pw_status pw_model_run(int8_t *arena, const int8_t *input)', () => {
@@ -207,7 +243,7 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
     c.line('return pw_model_run_later(arena, input);');
   });
   if (lbl) {
-    c.line().block(`static const pw_step lbl_steps[${lbl.plan.steps.length}] =`, () => lbl.plan.steps.forEach((s) => c.line(step(s))), ';');
+    c.line().block(`static const pw_step lbl_steps[${lbl.plan.steps.length}] =`, () => lbl.plan.steps.forEach((s) => c.line(step(s, 0))), ';');
     c.line().block('pw_status pw_model_run_layer_by_layer(int8_t *arena, const int8_t *input)', () => {
       c.line('const pw_context ctx = {arena, input, arena};');
       if (held) c.line(`memcpy(arena + ${lbl.plan.activationOffset}, input, PW_INPUT_BYTES);`);
@@ -224,7 +260,8 @@ export function generateModelSources(qm: QModel, report: AnalysisReport, plan: A
     activationBytes: plan.activationBytes,
     patches: plan.patches,
     stageLayers: plan.stageLayers,
-    steps: plan.steps.map((s) => ({ layer: model.layers[s.layer].name, patch: s.patch })),
+    runs: plan.runs.map((r) => ({ kind: r.kind, firstStep: r.firstStep, patches: r.patches, layers: r.layers.length })),
+    steps: plan.steps.map((s) => ({ layer: model.layers[s.layer].name, patch: s.patch, ...(s.moves.length > 0 ? { moves: s.moves } : {}) })),
     buffers: plan.buffers,
   };
   return {

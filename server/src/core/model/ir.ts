@@ -128,7 +128,7 @@ export interface Schedule {
   readonly range: Range;
 }
 
-/** Blocks run row band by row band after a stage (designed; analysed layer by layer for now). */
+/** Blocks run row band by row band, with row caches (stage.ts evaluateStream; the firmware runs them). */
 export interface StreamRun {
   readonly fromBlock: number;
   readonly untilBlock: number;
@@ -149,7 +149,7 @@ export interface Model {
   readonly schedule?: Schedule;
   /** Every patch stage in network order, `schedule` first; set only when there is a schedule. */
   readonly stages?: readonly Schedule[];
-  /** Streamed runs of blocks (not analysed yet). */
+  /** Streamed runs of blocks. */
   readonly streams?: readonly StreamRun[];
   /**
    * Elementwise steps of an imported model that the analysis counts in place but no layer carries
@@ -164,8 +164,8 @@ export function withoutSchedule(model: Model): Model {
 }
 
 /**
- * A schedule as MCUNetV2 has it (one stage from block 0, borders recomputed), which everything
- * downstream (firmware, panels) runs; the rest are for the analysis only so far.
+ * A schedule as MCUNetV2 has it (one stage from block 0, borders recomputed). The firmware runs
+ * every schedule; the overlap panel draws only this one.
  */
 export function isSingleStage(model: Model): boolean {
   const stages = model.stages ?? [];
