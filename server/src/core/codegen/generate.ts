@@ -60,11 +60,11 @@ function layerEntry(q: QLayer, i: number): string {
 }
 
 /** The IEEE bit patterns of float32 values. */
-function floatBits(values: Float32Array): Uint32Array {
+export function floatBits(values: Float32Array): Uint32Array {
   return new Uint32Array(Float32Array.from(values).buffer);
 }
 
-const hex32 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+export const hex32 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 export function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
   const h = new CWriter();

@@ -2,7 +2,7 @@ import { AnalysisReport } from '../analysis/analyze';
 import { bytesOf, Layer, Shape } from '../model/ir';
 import { sourcesOf } from '../model/ops';
 import { QLayer, QModel } from '../quant/qmodel';
-import { GeneratedFile, ModelSources, weightsFiles } from './generate';
+import { floatBits, GeneratedFile, hex32, ModelSources, weightsFiles } from './generate';
 import { GraphArena } from './graphArena';
 import { cString, CWriter } from './emitter';
 
@@ -110,6 +110,10 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
           const a = q.add!;
           c.line(`static const pw_add_params add = {${a.conv.zeroPoint}, ${a.residual.zeroPoint}, ${a.leftShift}, ${a.convMultiplier}, ${a.convShift}, ${a.residualMultiplier}, ${a.residualShift}, ${a.outputMultiplier}, ${a.outputShift}};`);
           c.line(`PW_TRY(pw_add_s8(&add, &oq, ${l.output.c}, &a, &b, ${broadcast}, &out));`);
+        } else if (q.rule === 'onnx') {
+          const bits = [q.inputs![0].scale, q.inputs![1].scale, q.output.scale].map((f) => hex32(floatBits(Float32Array.of(f))[0]));
+          c.line(`static const pw_mul_float_params mul = {${q.inputs![0].zeroPoint}, ${q.inputs![1].zeroPoint}, (int32_t)${bits.join(', (int32_t)')}};`);
+          c.line(`PW_TRY(pw_mul_float_s8(&mul, &oq, ${l.output.c}, &a, &b, ${broadcast}, &out));`);
         } else {
           c.line(`static const pw_mul_params mul = {${q.inputs![0].zeroPoint}, ${q.inputs![1].zeroPoint}, ${q.mul!.multiplier}, ${q.mul!.shift}};`);
           c.line(`PW_TRY(pw_mul_s8(&mul, &oq, ${l.output.c}, &a, &b, ${broadcast}, &out));`);

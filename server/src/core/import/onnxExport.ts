@@ -63,15 +63,17 @@ function weighted(g: GraphWriter, q: QLayer, i: number, x: string): string {
   const cout = l.output.c;
   const ws = q.weightScales!;
   const fc = l.kind === 'fc';
-  const dims = fc ? [cout, l.input.h * l.input.w * l.input.c] : [cout, l.kind === 'dwconv' ? 1 : l.input.c, l.rows.k, l.rows.k];
+  const group = l.kind === 'dwconv' ? l.input.c : l.groups;
+  const dims = fc ? [cout, l.input.h * l.input.w * l.input.c] : [cout, l.input.c / group, l.rows.k, l.cols.k];
   const w = g.init(`w${i}`, T.INT8, dims, onnxWeights(l, q.weights, 'NK'));
   const wdq = g.node('DequantizeLinear', [w, g.init(`w${i}_scale`, T.FLOAT, [cout], ws), g.init(`w${i}_zp`, T.INT8, [cout], new Int8Array(cout))], { axis: 0 });
   const bs = Float32Array.from(ws, (s) => Math.fround(q.input.scale * s));
   const bdq = g.node('DequantizeLinear', [g.init(`b${i}`, T.INT32, [cout], q.bias), g.init(`b${i}_scale`, T.FLOAT, [cout], bs), g.init(`b${i}_zp`, T.INT32, [cout], new Int32Array(cout))], { axis: 0 });
-  const p = l.rows.p;
+  // Windows may differ along rows and columns (imported models), and pad more after than before.
+  const pads = [l.rows.p, l.cols.p, l.rows.pEnd ?? l.rows.p, l.cols.pEnd ?? l.cols.p];
   let y = fc
     ? g.node('Gemm', [g.node('Flatten', [x], { axis: 1 }), wdq, bdq], { transB: 1 })
-    : g.node('Conv', [x, wdq, bdq], { kernel_shape: [l.rows.k, l.rows.k], strides: [l.rows.s, l.rows.s], pads: [p, p, p, p], group: l.kind === 'dwconv' ? cout : 1 });
+    : g.node('Conv', [x, wdq, bdq], { kernel_shape: [l.rows.k, l.cols.k], strides: [l.rows.s, l.cols.s], pads, group });
   if (!q.add && l.act === 'relu') y = g.node('Relu', [y]);
   if (!q.add && l.act === 'relu6') y = g.node('Clip', [y, g.init(`min${i}`, T.FLOAT, [], [0]), g.init(`max${i}`, T.FLOAT, [], [6])]);
   return y;
@@ -79,7 +81,7 @@ function weighted(g: GraphWriter, q: QLayer, i: number, x: string): string {
 
 function pooled(g: GraphWriter, l: Layer, x: string): string {
   if (l.kind === 'gpool') return g.node('GlobalAveragePool', [x]);
-  const attrs = { kernel_shape: [l.rows.k, l.cols.k], strides: [l.rows.s, l.cols.s], pads: [l.rows.p, l.cols.p, l.rows.p, l.cols.p] };
+  const attrs = { kernel_shape: [l.rows.k, l.cols.k], strides: [l.rows.s, l.cols.s], pads: [l.rows.p, l.cols.p, l.rows.pEnd ?? l.rows.p, l.cols.pEnd ?? l.cols.p] };
   return g.node(l.poolMode === 'max' ? 'MaxPool' : 'AveragePool', [x], attrs);
 }
 
