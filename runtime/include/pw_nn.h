@@ -84,7 +84,11 @@ typedef struct {
     int32_t output_shift;
 } pw_add_params;
 
-/** Pooling window (k_h × k_w, padding not counted in averages) and the output clamp. */
+/**
+ * Pooling window (k_h × k_w, padding not counted in averages) and the output clamp. An average
+ * rounds as TFLite does (half away from zero) unless `round_even`: then as onnxruntime's float
+ * AveragePool between DequantizeLinear and QuantizeLinear, Σ(x − zp)/n half to even, plus zp.
+ */
 typedef struct {
     int32_t k_h;
     int32_t k_w;
@@ -92,6 +96,8 @@ typedef struct {
     int32_t pad;
     int32_t act_min;
     int32_t act_max;
+    int32_t round_even;
+    int32_t zp;
 } pw_pool_params;
 
 /*

@@ -16,6 +16,33 @@ static inline int8_t average(int32_t sum, int32_t count, int32_t lo, int32_t hi)
 }
 
 /*
+ * ONNX's rule: Σ(x − zp)/n rounded half to even, plus zp. onnxruntime's float mean lies far closer
+ * than 1/(2n) to the exact quotient, so rounding the exact quotient gives its bytes.
+ */
+static inline int8_t average_even(int32_t sum, int32_t count, const pw_pool_params *params)
+{
+    if (count <= 0) {
+        return (int8_t)pw_clamp(params->zp, params->act_min, params->act_max);
+    }
+    const int32_t v = sum - count * params->zp;
+    int32_t q = v / count;
+    int32_t r = v % count;
+    if (r < 0) {
+        q -= 1;
+        r += count;
+    }
+    if (2 * r > count || (2 * r == count && (q & 1))) {
+        q += 1;
+    }
+    return (int8_t)pw_clamp(q + params->zp, params->act_min, params->act_max);
+}
+
+static inline int8_t pool_average(int32_t sum, int32_t count, int32_t lo, int32_t hi, const pw_pool_params *params)
+{
+    return params->round_even ? average_even(sum, count, params) : average(sum, count, lo, hi);
+}
+
+/*
  * Σ over n pixels (`step` bytes apart) of channels ch … ch + 3: a word a pixel, its bytes
  * sign-extended in pairs (SXTB16) and summed in int16 lanes (SADD16). 256 int8 values cannot
  * leave an int16, so the lanes are added to the int32 sums every 256 pixels.
@@ -60,7 +87,7 @@ static void global_pool(const pw_pool_params *params, const pw_dims *in_dims, co
             sum4(in->data + r * in->row_stride + ch, run_pixels, c, sum);
         }
         for (int32_t j = 0; j < 4; j++) {
-            dst[ch + j] = average(sum[j], count, lo, hi);
+            dst[ch + j] = pool_average(sum[j], count, lo, hi, params);
         }
     }
 #endif
@@ -72,7 +99,7 @@ static void global_pool(const pw_pool_params *params, const pw_dims *in_dims, co
                 sum += *p;
             }
         }
-        dst[ch] = average(sum, count, lo, hi);
+        dst[ch] = pool_average(sum, count, lo, hi, params);
     }
 }
 
@@ -108,7 +135,7 @@ pw_status pw_avgpool_s8(const pw_pool_params *params, const pw_dims *in_dims, co
                         count++;
                     }
                 }
-                dst[ch] = average(sum, count, params->act_min, params->act_max);
+                dst[ch] = pool_average(sum, count, params->act_min, params->act_max, params);
             }
         }
     }

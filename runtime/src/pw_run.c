@@ -41,6 +41,9 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
         p.pad = layer->conv.pad;
         p.act_min = layer->conv.act_min;
         p.act_max = layer->conv.act_max;
+        /* A pooling layer under ONNX's rule is marked by its rule slot (it has no multipliers). */
+        p.round_even = layer->quant.rule == PW_RULE_FLOAT;
+        p.zp = layer->conv.input_zp;
         return layer->kind == PW_LAYER_AVGPOOL ? pw_avgpool_s8(&p, &layer->in, &in, &out) : pw_maxpool_s8(&p, &layer->in, &in, &out);
     }
     case PW_LAYER_FC:

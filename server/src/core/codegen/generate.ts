@@ -55,7 +55,8 @@ function layerEntry(q: QLayer, i: number): string {
   const hasWeights = q.weights.length > 0;
   const conv = `{${l.rows.k}, ${l.rows.s}, ${l.rows.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}}`;
   const quant = q.rule === 'onnx' ? `{fm_${i}, fm_${i}, PW_RULE_FLOAT}` : `{m_${i}, sh_${i}, PW_RULE_FIXED}`;
-  const params = hasWeights ? `w_${i}, b_${i}, ${quant}` : '0, 0, {0, 0, PW_RULE_FIXED}';
+  // A pooling layer's rule slot says how its average rounds (pw_run.c).
+  const params = hasWeights ? `w_${i}, b_${i}, ${quant}` : `0, 0, {0, 0, ${q.rule === 'onnx' ? 'PW_RULE_FLOAT' : 'PW_RULE_FIXED'}}`;
   return `{${kindOf(l)}, ${dims(l.input)}, ${dims(l.output)}, ${conv}, ${l.cols.k}, ${params}, ${q.add ? `&add_${i}` : '0'}},`;
 }
 

@@ -85,8 +85,10 @@ export function buildQModel(model: Model, params: ReadonlyMap<number, LayerParam
 function elementLayer(base: QLayer, inputs: TensorQuant[], output: TensorQuant | undefined): QLayer | undefined {
   const layer = base.layer;
   const xq = base.input;
-  if (layer.kind === 'pool' || layer.kind === 'resize' || layer.kind === 'pad') return base;
-  if (layer.kind === 'gpool') return output && !sameQuant(output, xq) ? { ...base, output, mean: rescaleQuant(xq, output) } : base;
+  // Averages round as onnxruntime's float AveragePool does (TFLite's half away from zero differs on ties).
+  if (layer.kind === 'pool') return layer.poolMode === 'avg' ? { ...base, rule: 'onnx' } : base;
+  if (layer.kind === 'resize' || layer.kind === 'pad') return base;
+  if (layer.kind === 'gpool') return output && !sameQuant(output, xq) ? { ...base, output, mean: rescaleQuant(xq, output) } : { ...base, rule: 'onnx' };
   if (!output) return undefined;
   const [actMin, actMax] = activationClamp(layer.act, output);
   switch (layer.kind) {

@@ -1,6 +1,6 @@
 import { Layer } from '../model/ir';
 import { clamp, multiplyByQuantizedMultiplier } from './fixedPoint';
-import { requantizeOnnx } from './onnxRule';
+import { requantizeOnnx, roundHalfEven } from './onnxRule';
 import { QLayer } from './qmodel';
 
 // The reference kernels on whole tensors (HWC, int8), TFLite's integer rules. Accumulation and
@@ -198,7 +198,11 @@ export function addElement(add: QLayer['add'] & object, a: number, b: number, zp
 }
 
 /** Average (padding not counted, rounded half away from zero) or max pooling; global = whole map. */
-export function pool(layer: Layer, x: Int8Array, min: number, max: number): Int8Array {
+/**
+ * Max or average pooling; an average rounds half away from zero (TFLite), or with `evenZeroPoint`
+ * as onnxruntime's float AveragePool does: Σ(x − zp)/n half to even, plus zp (pw_avgpool_s8).
+ */
+export function pool(layer: Layer, x: Int8Array, min: number, max: number, evenZeroPoint?: number): Int8Array {
   const { input: i, output: o } = layer;
   const out = new Int8Array(o.h * o.w * o.c);
   const { k: kh, s, p } = layer.rows;
@@ -220,7 +224,9 @@ export function pool(layer: Layer, x: Int8Array, min: number, max: number): Int8
             count++;
           }
         }
-        if (!isMax && count > 0) {
+        if (!isMax && evenZeroPoint !== undefined) {
+          acc = count > 0 ? roundHalfEven((acc - count * evenZeroPoint) / count) + evenZeroPoint : evenZeroPoint;
+        } else if (!isMax && count > 0) {
           const half = Math.trunc(count / 2);
           acc = acc > 0 ? Math.trunc((acc + half) / count) : Math.trunc((acc - half) / count);
         }
