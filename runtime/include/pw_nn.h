@@ -86,8 +86,9 @@ typedef struct {
 
 /**
  * Pooling window (k_h × k_w, padding not counted in averages) and the output clamp. An average
- * rounds as TFLite does (half away from zero) unless `round_even`: then as onnxruntime's float
- * AveragePool between DequantizeLinear and QuantizeLinear, Σ(x − zp)/n half to even, plus zp.
+ * rounds as TFLite does (half away from zero) unless `onnx_rule`: then as onnxruntime's QDQ path,
+ * Σ(x − zp) times the float32 s / (s·n), rounded half to even, plus zp (s: the float32 bits
+ * `scale_bits`, the input's scale and the output's).
  */
 typedef struct {
     int32_t k_h;
@@ -96,8 +97,9 @@ typedef struct {
     int32_t pad;
     int32_t act_min;
     int32_t act_max;
-    int32_t round_even;
+    int32_t onnx_rule;
     int32_t zp;
+    int32_t scale_bits;
 } pw_pool_params;
 
 /*

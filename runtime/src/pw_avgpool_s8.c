@@ -1,4 +1,5 @@
 /* Average pooling on regions; the whole map for global pooling. TFLite's rounding. */
+#include <string.h>
 #include "pw_dsp.h"
 #include "pw_math.h"
 
@@ -16,30 +17,25 @@ static inline int8_t average(int32_t sum, int32_t count, int32_t lo, int32_t hi)
 }
 
 /*
- * ONNX's rule: Σ(x − zp)/n rounded half to even, plus zp. onnxruntime's float mean lies far closer
- * than 1/(2n) to the exact quotient, so rounding the exact quotient gives its bytes.
+ * ONNX's rule, as onnxruntime's QDQ path runs an average (QLinearGlobalAveragePool): Σ(x − zp) times
+ * the float32 s / (s·n), rounded half to even. That multiplier is not 1/n exactly, so an exact tie
+ * goes the way its rounding says.
  */
-static inline int8_t average_even(int32_t sum, int32_t count, const pw_pool_params *params)
+static int8_t average_onnx(int32_t sum, int32_t count, const pw_pool_params *params)
 {
     if (count <= 0) {
         return (int8_t)pw_clamp(params->zp, params->act_min, params->act_max);
     }
-    const int32_t v = sum - count * params->zp;
-    int32_t q = v / count;
-    int32_t r = v % count;
-    if (r < 0) {
-        q -= 1;
-        r += count;
-    }
-    if (2 * r > count || (2 * r == count && (q & 1))) {
-        q += 1;
-    }
-    return (int8_t)pw_clamp(q + params->zp, params->act_min, params->act_max);
+    float s;
+    memcpy(&s, &params->scale_bits, sizeof s);
+    const float multiplier = s / (s * (float)count);
+    const int32_t v = pw_requantize_float(sum - count * params->zp, multiplier) + params->zp;
+    return (int8_t)pw_clamp(v, params->act_min, params->act_max);
 }
 
 static inline int8_t pool_average(int32_t sum, int32_t count, int32_t lo, int32_t hi, const pw_pool_params *params)
 {
-    return params->round_even ? average_even(sum, count, params) : average(sum, count, lo, hi);
+    return params->onnx_rule ? average_onnx(sum, count, params) : average(sum, count, lo, hi);
 }
 
 /*

