@@ -100,6 +100,9 @@ typedef struct {
     int32_t onnx_rule;
     int32_t zp;
     int32_t scale_bits;
+    /* The column stride and padding when they differ from the row ones; stride_w = 0: the same. */
+    int32_t stride_w;
+    int32_t pad_w;
 } pw_pool_params;
 
 /*

@@ -103,7 +103,9 @@ pw_status pw_avgpool_s8(const pw_pool_params *params, const pw_dims *in_dims, co
 {
     const int32_t c = in_dims->c;
     const int whole = in->y0 == 0 && in->x0 == 0 && in->rows == in_dims->h && in->cols == in_dims->w;
-    if (params->k_h == in_dims->h && params->k_w == in_dims->w && params->pad == 0 && whole && out->rows == 1 && out->cols == 1 &&
+    const int32_t stride_w = params->stride_w > 0 ? params->stride_w : params->stride;
+    const int32_t pad_w = params->stride_w > 0 ? params->pad_w : params->pad;
+    if (params->k_h == in_dims->h && params->k_w == in_dims->w && params->pad == 0 && pad_w == 0 && whole && out->rows == 1 && out->cols == 1 &&
         out->y0 == 0 && out->x0 == 0) {
         global_pool(params, in_dims, in, out->data);
         return PW_OK;
@@ -120,7 +122,7 @@ pw_status pw_avgpool_s8(const pw_pool_params *params, const pw_dims *in_dims, co
                         continue;
                     }
                     for (int32_t kx = 0; kx < params->k_w; kx++) {
-                        const int32_t ix = ox * params->stride - params->pad + kx;
+                        const int32_t ix = ox * stride_w - pad_w + kx;
                         if (ix < 0 || ix >= in_dims->w) {
                             continue;
                         }

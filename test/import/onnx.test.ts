@@ -209,7 +209,7 @@ describe('ONNX import: graphs (branches, SE, Concat, Resize, ConvTranspose)', ()
     // main branch's first conv the projection runs next (it frees the scaled tensor), and the add
     // reads both branches.
     assert.deepEqual(names, ['conv:-', 'gpool:-', 'conv:-', 'conv:-', 'act:3', 'mul:0,4', 'conv:-', 'conv:5', 'conv:6', 'add:8,7']);
-    assert.deepEqual(model.layers[4].table, { fn: 'hardsigmoid', alpha: Math.fround(0.2), beta: 0.5 });
+    assert.deepEqual(model.layers[4].table, { fn: 'hardsigmoid', alpha: 0.2, beta: 0.5 }, "ONNX's defaults");
     assert.equal(model.blocks[1].label, 'se 8→2→8');
     const steps = analyzeModel(model).layers.map((l) => l.memory.totalBytes);
     // Liveness by hand: the conv output x (2048 B) is kept through the SE until the scale writes over

@@ -138,6 +138,8 @@ static void run_kernel(void)
     pool.onnx_rule = 0;
     pool.zp = 0;
     pool.scale_bits = 0;
+    pool.stride_w = 0;
+    pool.pad_w = 0;
     pw_status status = PW_ERROR_ARGUMENT;
     if (kernel == 1) {
         int16_t *scratch = alloc(pw_conv_s8_get_buffer_size(p.k, d.c));

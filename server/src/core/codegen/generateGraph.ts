@@ -95,7 +95,7 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
         }
         v('in', x, l.input);
         v('out', y, l.output);
-        c.line(`static const pw_pool_params p = {${l.rows.k}, ${l.cols.k}, ${l.rows.s}, ${l.rows.p}, ${q.actMin}, ${q.actMax}, ${q.rule === 'onnx' ? `1, ${q.input.zeroPoint}, (int32_t)${hex32(floatBits(Float32Array.of(q.input.scale))[0])}` : '0, 0, 0'}};`);
+        c.line(`static const pw_pool_params p = {${l.rows.k}, ${l.cols.k}, ${l.rows.s}, ${l.rows.p}, ${q.actMin}, ${q.actMax}, ${q.rule === 'onnx' ? `1, ${q.input.zeroPoint}, (int32_t)${hex32(floatBits(Float32Array.of(q.input.scale))[0])}` : '0, 0, 0'}, ${l.cols.s}, ${l.cols.p}};`);
         c.line(`PW_TRY(${l.kind === 'pool' && l.poolMode === 'max' ? 'pw_maxpool_s8' : 'pw_avgpool_s8'}(&p, &in_dims, &in, &out));`);
         break;
       case 'add':

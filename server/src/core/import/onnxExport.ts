@@ -94,18 +94,24 @@ function element(g: GraphWriter, l: Layer, xs: string[]): string {
     case 'softmax': return g.node('Softmax', xs, { axis: 1 });
     case 'act': {
       const t = l.table!;
-      switch (t.fn) {
-        case 'hardswish': return g.node('HardSwish', xs);
-        case 'hardsigmoid': return g.node('HardSigmoid', xs, { alpha: { f: t.alpha ?? 0.2 }, beta: { f: t.beta ?? 0.5 } });
-        case 'sigmoid': return g.node('Sigmoid', xs);
-        case 'tanh': return g.node('Tanh', xs);
-        case 'leakyrelu': return g.node('LeakyRelu', xs, { alpha: { f: t.alpha ?? 0.01 } });
-        case 'swish': return g.node('Mul', [xs[0], g.node('Sigmoid', xs)]);
-      }
+      const y = tableOp(g, t, xs);
+      const lo = t.min === undefined ? y : g.node('Max', [y, g.init(`${y}_min`, T.FLOAT, [], [t.min])]);
+      return t.max === undefined ? lo : g.node('Min', [lo, g.init(`${y}_max`, T.FLOAT, [], [t.max])]);
     }
-    // Falls through for a table function the export does not know (none today).
     default:
       throw new Error(`the QDQ export has no ${l.kind} layer (${l.name})`);
+  }
+}
+
+/** The float op of a table activation (its clamps added by the caller). */
+function tableOp(g: GraphWriter, t: NonNullable<Layer['table']>, xs: string[]): string {
+  switch (t.fn) {
+    case 'hardswish': return g.node('HardSwish', xs);
+    case 'hardsigmoid': return g.node('HardSigmoid', xs, { alpha: { f: t.alpha ?? 0.2 }, beta: { f: t.beta ?? 0.5 } });
+    case 'sigmoid': return g.node('Sigmoid', xs);
+    case 'tanh': return g.node('Tanh', xs);
+    case 'leakyrelu': return g.node('LeakyRelu', xs, { alpha: { f: t.alpha ?? 0.01 } });
+    case 'swish': return g.node('Mul', [xs[0], g.node('Sigmoid', xs)]);
   }
 }
 

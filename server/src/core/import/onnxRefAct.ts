@@ -65,5 +65,8 @@ function binary(ctx: KernelContext, f: (a: number, b: number) => number): Tensor
 }
 
 export const mul = (ctx: KernelContext) => binary(ctx, (a, b) => a * b);
+/** Max and Min of two tensors (opset 8+ takes more; a clamp by a constant takes two). */
+export const max = (ctx: KernelContext) => binary(ctx, (a, b) => (a >= b ? a : b));
+export const min = (ctx: KernelContext) => binary(ctx, (a, b) => (a <= b ? a : b));
 export const sub = (ctx: KernelContext) => binary(ctx, (a, b) => a - b);
 export const div = (ctx: KernelContext) => binary(ctx, (a, b) => a / b);

@@ -6,7 +6,7 @@ import { conv, convInteger, qlinearConv } from './onnxRefConv';
 import { add, dequantizeLinear, gemm, matMul, matMulInteger, qlinearMatMul, quantizeLinear } from './onnxRefMath';
 import { batchNormalization, clip, flatten, relu, reshape } from './onnxRefFloat';
 import { averagePool, globalAveragePool, globalMaxPool, maxPool } from './onnxRefPool';
-import { div, hardSigmoid, hardSwish, leakyRelu, mul, sigmoid, softmax, sub, tanh } from './onnxRefAct';
+import { div, hardSigmoid, hardSwish, leakyRelu, max, min, mul, sigmoid, softmax, sub, tanh } from './onnxRefAct';
 import { cast, concat, shape, slice } from './onnxRefShape';
 import { DType, readFullTensor, Tensor, tensorOf } from './onnxTensor';
 
@@ -53,7 +53,9 @@ const kernels: Record<string, Kernel> = {
   LeakyRelu: leakyRelu,
   MatMul: matMul,
   MatMulInteger: matMulInteger,
+  Max: max,
   MaxPool: maxPool,
+  Min: min,
   Mul: mul,
   QLinearConv: qlinearConv,
   QLinearMatMul: qlinearMatMul,

@@ -43,10 +43,18 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
   const layers: number[] = [];
   const gates = findGates(graph, s);
   const absorbed = new Set([...gates.values()].flatMap((g) => g.absorbed));
+  // A Max/Min with a constant right after a table activation clamps its table (TensorFlow's exports).
+  const clamps = new Map<number, { min?: number; max?: number; last: GraphNode }>();
+  const readers = new Map<string, number>();
+  for (const node of graph.nodes) for (const i of node.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   // A gate's Mul is a layer of x alone; its node is the one whose output the activation is.
-  const infoOf = (n: number): NodeInfo | undefined => (gates.has(n) ? { kind: 'act', table: gates.get(n)!.table } : s.info.get(n));
+  const infoOf = (n: number): NodeInfo | undefined => {
+    const info = gates.has(n) ? { kind: 'act' as const, table: gates.get(n)!.table } : s.info.get(n);
+    const clamp = clamps.get(n);
+    return info?.kind === 'act' && clamp ? { kind: 'act', table: { ...info.table, ...(clamp.min !== undefined ? { min: clamp.min } : {}), ...(clamp.max !== undefined ? { max: clamp.max } : {}) } } : info;
+  };
   const dataOf = (n: number): string[] => (gates.has(n) ? [gates.get(n)!.x] : s.data.get(n) ?? []);
-  const nodeOf = (n: number): GraphNode => gates.get(n)?.last ?? graph.nodes[n];
+  const nodeOf = (n: number): GraphNode => clamps.get(n)?.last ?? gates.get(n)?.last ?? graph.nodes[n];
   for (const n of graph.order) {
     const info = infoOf(n);
     const node = graph.nodes[n];
@@ -56,6 +64,17 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
       // The /6 after a gate's Mul: its readers read the activation layer.
       if (gates.has(graph.producer.get(data[0] ?? '') ?? -1)) canon.set(node.outputs[0], root(data[0]));
       continue;
+    }
+    if (info.kind === 'alias' && (node.op === 'Max' || node.op === 'Min')) {
+      // The table activation before it, read by it alone: its table takes the clamp.
+      const act = graph.producer.get(root(data[0]));
+      const c = clampConstant(graph, node);
+      const clamp = act === undefined ? undefined : clamps.get(act) ?? { last: node };
+      if (c !== undefined && act !== undefined && clamp && infoOf(act)?.kind === 'act' && readers.get(data[0]) === 1 && clamp[node.op === 'Max' ? 'min' : 'max'] === undefined) {
+        clamps.set(act, { ...clamp, [node.op === 'Max' ? 'min' : 'max']: c, last: node });
+        canon.set(node.outputs[0], root(data[0]));
+        continue;
+      }
     }
     if (info.kind === 'alias') {
       const from = root(data[0]);
@@ -198,6 +217,12 @@ function attachActivation(graph: Graph, s: Shapes, node: GraphNode, target: stri
   } else if (info.act) {
     out.report('onnxApproximated', node.op, node.name, 'an activation on the graph input is analysed as free');
   }
+}
+
+/** The scalar constant a Max or Min compares with (a single-element tensor). */
+function clampConstant(graph: Graph, node: GraphNode): number | undefined {
+  const consts = node.inputs.map((i) => graph.consts.get(i)?.values).filter((v) => v !== undefined);
+  return consts.length === 1 && consts[0]!.length === 1 && node.inputs.length === 2 ? consts[0]![0] : undefined;
 }
 
 function size(dims: number[] | undefined): number {
