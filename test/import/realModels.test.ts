@@ -65,8 +65,8 @@ const cases: Case[] = [
       assert.ok(m.layers.every((l) => (l.sources ?? [l.index - 1]).join() === String(l.index - 1)), 'a plain chain');
       assert.deepEqual([m.layers[2].rows, m.layers[2].cols], [{ k: 1, s: 1, p: 0 }, { k: 3, s: 1, p: 1 }]);
       assert.match(m.layers[0].name, /^block0\.conv \(model\/conv2d\/Conv2D\)$/);
-      assert.ok(warnings.some((w) => w.startsWith('Max')), 'Max with a constant is still analysed only (PW5014)');
-      assert.ok(!warnings.some((w) => w.startsWith('LeakyRelu')));
+      assert.deepEqual(m.layers[1].table, { fn: 'leakyrelu', alpha: Math.fround(0.2), min: Math.fround(-0.4) }, 'LeakyRelu then max(x, −0.4): one table');
+      assert.deepEqual(warnings.filter((w) => /analysed as an in-place/.test(w)), []);
     },
   },
 ];

