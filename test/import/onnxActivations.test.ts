@@ -9,7 +9,8 @@ import { Random } from '../../server/src/core/quant/random';
 import { OnnxBuilder } from './onnxModels';
 
 // ONNX activations as the importer carries them: each is an `act` layer with its table function
-// (HardSwish as an op and as x·Clip(x+3, 0, 6)/6 or x·HardSigmoid(x), Swish as x·Sigmoid(x)),
+// (HardSwish as an op and as x·Clip(x+3, 0, 6)/6 or x·HardSigmoid(x), Swish as x·Sigmoid(x), a
+// Max with a constant after one as its clamp),
 // Softmax over the channels a `softmax` layer, the rest analysed only (PW5014) and refused by the
 // firmware check. Post-training quantization gives each its table; onnxruntime runs the QDQ export
 // within one LSB of the reference.
@@ -33,6 +34,12 @@ const cases: { title: string; pattern: Pattern; table: Model['layers'][number]['
   { title: 'Sigmoid', pattern: (m, x) => m.node('Sigmoid', [x]), table: { fn: 'sigmoid' }, nodes: 1 },
   { title: 'Tanh', pattern: (m, x) => m.node('Tanh', [x]), table: { fn: 'tanh' }, nodes: 1 },
   { title: 'LeakyRelu 0.1', pattern: (m, x) => m.node('LeakyRelu', [x], { alpha: { float: 0.1 } }), table: { fn: 'leakyrelu', alpha: Math.fround(0.1) }, nodes: 1 },
+  {
+    title: 'LeakyRelu 0.2 then max(x, −0.4) (TensorFlow)',
+    pattern: (m, x) => m.node('Max', [m.node('LeakyRelu', [x], { alpha: { float: 0.2 } }), m.floats('floor', [-0.4])]),
+    table: { fn: 'leakyrelu', alpha: Math.fround(0.2), min: Math.fround(-0.4) },
+    nodes: 1,
+  },
 ];
 
 /** conv 3→8 k3 (weights from a seed) → the activation → conv 8→4 k1. */
