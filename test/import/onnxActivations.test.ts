@@ -28,6 +28,7 @@ const cases: { title: string; pattern: Pattern; table: Model['layers'][number]['
     table: { fn: 'hardswish' },
     nodes: 1,
   },
+  { title: 'Tanh then Clip(0, 6) (its clamp)', pattern: (m, x) => m.node('Clip', [m.node('Tanh', [x]), m.floats('lo', [0]), m.floats('hi', [6])]), table: { fn: 'tanh', min: 0, max: 6 }, nodes: 1 },
   { title: 'x·HardSigmoid(x) with 1/6, 1/2', pattern: (m, x) => m.node('Mul', [x, m.node('HardSigmoid', [x], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } })]), table: { fn: 'hardswish' }, nodes: 1 },
   { title: 'x·Sigmoid(x) (Swish)', pattern: (m, x) => m.node('Mul', [m.node('Sigmoid', [x]), x]), table: { fn: 'swish' }, nodes: 1 },
   { title: 'HardSigmoid 0.2, 0.5', pattern: (m, x) => m.node('HardSigmoid', [x], { alpha: { float: 0.2 }, beta: { float: 0.5 } }), table: { fn: 'hardsigmoid', alpha: Math.fround(0.2), beta: 0.5 }, nodes: 1 },

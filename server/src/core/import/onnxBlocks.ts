@@ -1,7 +1,7 @@
-import { OpAst } from '../language/ast';
+import { Activation, OpAst } from '../language/ast';
 import { Range } from '../language/diagnostics';
 import { GraphOpSpec, ImportedBlock, ImportedOp } from '../model/build';
-import { ElementKind, GraphKind, LayerRole } from '../model/ir';
+import { ElementKind, GraphKind, Layer, LayerRole } from '../model/ir';
 import { Reporter } from './onnxGraph';
 import { AxisWindow, NodeInfo } from './onnxShapes';
 import { Draft, Walk } from './onnxWalk';
@@ -146,9 +146,17 @@ function toOp(d: Draft, index: number, range: Range, out: Reporter): ImportedOp 
 
 function graphSpec(d: Draft, info: Extract<NodeInfo, { kind: GraphKind | ElementKind }>): GraphOpSpec {
   const output = d.out.length === 4 ? { h: d.out[2], w: d.out[3], c: d.out[1] } : { h: 1, w: 1, c: d.out[d.out.length - 1] ?? 1 };
-  if (info.kind === 'act') return { kind: 'act', output, act: 'none', table: info.table };
+  if (info.kind === 'act') return { kind: 'act', output, act: 'none', table: clamped(info.table, d.act) };
   if (info.kind !== 'convT') return { kind: info.kind, output, act: d.act };
   return { kind: 'convT', output, act: d.act, rows: { k: info.rows.k, s: info.rows.s, p: info.rows.begin }, cols: { k: info.cols.k, s: info.cols.s, p: info.cols.begin }, groups: info.group };
+}
+
+/** A Relu or Clip(0, 6) after a table activation becomes its table's clamp (the table runs no fused activation). */
+function clamped(table: NonNullable<Layer['table']>, act: Activation): NonNullable<Layer['table']> {
+  if (act === 'none') return table;
+  const min = Math.max(table.min ?? 0, 0);
+  const max = act === 'relu6' ? Math.min(table.max ?? 6, 6) : table.max;
+  return { ...table, min, ...(max !== undefined ? { max } : {}) };
 }
 
 /**
