@@ -135,9 +135,10 @@ static void run_kernel(void)
     pool.pad = p.pad;
     pool.act_min = p.act_min;
     pool.act_max = p.act_max;
-    pool.onnx_rule = 0;
-    pool.zp = 0;
-    pool.scale_bits = 0;
+    /* An average under ONNX's rule: its scale's bits in the one multiplier slot (as pw_run.c passes them). */
+    pool.onnx_rule = quant.rule == PW_RULE_FLOAT;
+    pool.zp = p.input_zp;
+    pool.scale_bits = pool.onnx_rule ? multiplier[0] : 0;
     pool.stride_w = 0;
     pool.pad_w = 0;
     pw_status status = PW_ERROR_ARGUMENT;
