@@ -42,6 +42,22 @@ typedef struct {
 pw_status pw_mul_s8(const pw_mul_params *mul, const pw_out_quant *oq, int32_t c, const pw_view *a, const pw_view *b,
                     int32_t b_broadcast, const pw_view *out);
 
+/*
+ * onnxruntime's Mul between DequantizeLinear and QuantizeLinear (a QDQ model's float path): each
+ * input dequantized in float, one float multiply, divided by the output scale, rounded half to even.
+ * The scales are float32 bit patterns (exact in generated C).
+ */
+typedef struct {
+    int32_t a_zp;
+    int32_t b_zp;
+    int32_t a_scale_bits;
+    int32_t b_scale_bits;
+    int32_t out_scale_bits;
+} pw_mul_float_params;
+
+pw_status pw_mul_float_s8(const pw_mul_float_params *mul, const pw_out_quant *oq, int32_t c, const pw_view *a,
+                          const pw_view *b, int32_t b_broadcast, const pw_view *out);
+
 /* TFLite's requantization of int8 values: zp_out + MultiplyByQuantizedMultiplier(x − zp_in, m, s). */
 typedef struct {
     int32_t input_zp;

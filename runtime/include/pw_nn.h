@@ -84,7 +84,12 @@ typedef struct {
     int32_t output_shift;
 } pw_add_params;
 
-/** Pooling window (k_h × k_w, padding not counted in averages) and the output clamp. */
+/**
+ * Pooling window (k_h × k_w, padding not counted in averages) and the output clamp. An average
+ * rounds as TFLite does (half away from zero) unless `onnx_rule`: then as onnxruntime's QDQ path,
+ * Σ(x − zp) times the float32 s / (s·n), rounded half to even, plus zp (s: the float32 bits
+ * `scale_bits`, the input's scale and the output's).
+ */
 typedef struct {
     int32_t k_h;
     int32_t k_w;
@@ -92,6 +97,12 @@ typedef struct {
     int32_t pad;
     int32_t act_min;
     int32_t act_max;
+    int32_t onnx_rule;
+    int32_t zp;
+    int32_t scale_bits;
+    /* The column stride and padding when they differ from the row ones; stride_w = 0: the same. */
+    int32_t stride_w;
+    int32_t pad_w;
 } pw_pool_params;
 
 /*

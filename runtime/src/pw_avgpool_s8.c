@@ -1,4 +1,5 @@
 /* Average pooling on regions; the whole map for global pooling. TFLite's rounding. */
+#include <string.h>
 #include "pw_dsp.h"
 #include "pw_math.h"
 
@@ -13,6 +14,28 @@ static inline int8_t average(int32_t sum, int32_t count, int32_t lo, int32_t hi)
         sum = (sum + (sum > 0 ? count / 2 : -(count / 2))) / count;
     }
     return (int8_t)pw_clamp(sum, lo, hi);
+}
+
+/*
+ * ONNX's rule, as onnxruntime's QDQ path runs an average (QLinearGlobalAveragePool): Σ(x − zp) times
+ * the float32 s / (s·n), rounded half to even. That multiplier is not 1/n exactly, so an exact tie
+ * goes the way its rounding says.
+ */
+static int8_t average_onnx(int32_t sum, int32_t count, const pw_pool_params *params)
+{
+    if (count <= 0) {
+        return (int8_t)pw_clamp(params->zp, params->act_min, params->act_max);
+    }
+    float s;
+    memcpy(&s, &params->scale_bits, sizeof s);
+    const float multiplier = s / (s * (float)count);
+    const int32_t v = pw_requantize_float(sum - count * params->zp, multiplier) + params->zp;
+    return (int8_t)pw_clamp(v, params->act_min, params->act_max);
+}
+
+static inline int8_t pool_average(int32_t sum, int32_t count, int32_t lo, int32_t hi, const pw_pool_params *params)
+{
+    return params->onnx_rule ? average_onnx(sum, count, params) : average(sum, count, lo, hi);
 }
 
 /*
@@ -60,7 +83,7 @@ static void global_pool(const pw_pool_params *params, const pw_dims *in_dims, co
             sum4(in->data + r * in->row_stride + ch, run_pixels, c, sum);
         }
         for (int32_t j = 0; j < 4; j++) {
-            dst[ch + j] = average(sum[j], count, lo, hi);
+            dst[ch + j] = pool_average(sum[j], count, lo, hi, params);
         }
     }
 #endif
@@ -72,7 +95,7 @@ static void global_pool(const pw_pool_params *params, const pw_dims *in_dims, co
                 sum += *p;
             }
         }
-        dst[ch] = average(sum, count, lo, hi);
+        dst[ch] = pool_average(sum, count, lo, hi, params);
     }
 }
 
@@ -80,7 +103,9 @@ pw_status pw_avgpool_s8(const pw_pool_params *params, const pw_dims *in_dims, co
 {
     const int32_t c = in_dims->c;
     const int whole = in->y0 == 0 && in->x0 == 0 && in->rows == in_dims->h && in->cols == in_dims->w;
-    if (params->k_h == in_dims->h && params->k_w == in_dims->w && params->pad == 0 && whole && out->rows == 1 && out->cols == 1 &&
+    const int32_t stride_w = params->stride_w > 0 ? params->stride_w : params->stride;
+    const int32_t pad_w = params->stride_w > 0 ? params->pad_w : params->pad;
+    if (params->k_h == in_dims->h && params->k_w == in_dims->w && params->pad == 0 && pad_w == 0 && whole && out->rows == 1 && out->cols == 1 &&
         out->y0 == 0 && out->x0 == 0) {
         global_pool(params, in_dims, in, out->data);
         return PW_OK;
@@ -97,7 +122,7 @@ pw_status pw_avgpool_s8(const pw_pool_params *params, const pw_dims *in_dims, co
                         continue;
                     }
                     for (int32_t kx = 0; kx < params->k_w; kx++) {
-                        const int32_t ix = ox * params->stride - params->pad + kx;
+                        const int32_t ix = ox * stride_w - pad_w + kx;
                         if (ix < 0 || ix >= in_dims->w) {
                             continue;
                         }
@@ -108,7 +133,7 @@ pw_status pw_avgpool_s8(const pw_pool_params *params, const pw_dims *in_dims, co
                         count++;
                     }
                 }
-                dst[ch] = average(sum, count, params->act_min, params->act_max);
+                dst[ch] = pool_average(sum, count, params->act_min, params->act_max, params);
             }
         }
     }

@@ -247,11 +247,15 @@ static inline int8_t pw_finish(int32_t acc, int32_t multiplier, int32_t shift, p
  * before). It needs strict float arithmetic: no -ffast-math (refused above) and no fusing of the
  * multiply into the add (-ffp-contract=off, the default of GCC's -std=c99).
  */
-static inline int32_t pw_requantize_float(int32_t acc, float scale)
+static inline int32_t pw_round_half_even(float x)
 {
-    float x = (float)acc * scale;
     x = x < -4194304.0f ? -4194304.0f : (x > 4194304.0f ? 4194304.0f : x);
     return (int32_t)((x + 12582912.0f) - 12582912.0f);
+}
+
+static inline int32_t pw_requantize_float(int32_t acc, float scale)
+{
+    return pw_round_half_even((float)acc * scale);
 }
 
 /* A channel under ONNX's rule: `multiplier` holds the float32 bits; every channel counts as fast. */

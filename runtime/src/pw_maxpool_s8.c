@@ -4,6 +4,8 @@
 pw_status pw_maxpool_s8(const pw_pool_params *params, const pw_dims *in_dims, const pw_view *in, const pw_view *out)
 {
     const int32_t c = in_dims->c;
+    const int32_t stride_w = params->stride_w > 0 ? params->stride_w : params->stride;
+    const int32_t pad_w = params->stride_w > 0 ? params->pad_w : params->pad;
     for (int32_t oy = out->y0; oy < out->y0 + out->rows; oy++) {
         for (int32_t ox = out->x0; ox < out->x0 + out->cols; ox++) {
             int8_t *dst = pw_at(out, oy, ox, c);
@@ -15,7 +17,7 @@ pw_status pw_maxpool_s8(const pw_pool_params *params, const pw_dims *in_dims, co
                         continue;
                     }
                     for (int32_t kx = 0; kx < params->k_w; kx++) {
-                        const int32_t ix = ox * params->stride - params->pad + kx;
+                        const int32_t ix = ox * stride_w - pad_w + kx;
                         if (ix < 0 || ix >= in_dims->w) {
                             continue;
                         }

@@ -63,6 +63,12 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
         p.pad = layer->conv.pad;
         p.act_min = layer->conv.act_min;
         p.act_max = layer->conv.act_max;
+        /* A pooling layer under ONNX's rule: its rule slot, and its scale's bits as the multiplier. */
+        p.onnx_rule = layer->quant.rule == PW_RULE_FLOAT;
+        p.zp = layer->conv.input_zp;
+        p.scale_bits = p.onnx_rule ? layer->quant.multiplier[0] : 0;
+        p.stride_w = 0; /* the chain's windows are square */
+        p.pad_w = 0;
         return layer->kind == PW_LAYER_AVGPOOL ? pw_avgpool_s8(&p, &layer->in, &in, &out) : pw_maxpool_s8(&p, &layer->in, &in, &out);
     }
     case PW_LAYER_FC:

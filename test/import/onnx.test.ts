@@ -205,9 +205,11 @@ describe('ONNX import: graphs (branches, SE, Concat, Resize, ConvTranspose)', ()
     assert.deepEqual(errorsOf(diagnostics), []);
     assert.ok(model);
     const names = model.layers.map((l) => `${l.kind}:${(l.sources ?? ['-']).join(',')}`);
-    // The SE scale reads the conv and the excitation; after the main branch's first conv the
-    // projection runs next (it frees the scaled tensor), and the add reads both branches.
-    assert.deepEqual(names, ['conv:-', 'gpool:-', 'conv:-', 'conv:-', 'mul:0,3', 'conv:-', 'conv:4', 'conv:5', 'add:7,6']);
+    // The SE gate (HardSigmoid) is a table layer; the scale reads the conv and the gate; after the
+    // main branch's first conv the projection runs next (it frees the scaled tensor), and the add
+    // reads both branches.
+    assert.deepEqual(names, ['conv:-', 'gpool:-', 'conv:-', 'conv:-', 'act:3', 'mul:0,4', 'conv:-', 'conv:5', 'conv:6', 'add:8,7']);
+    assert.deepEqual(model.layers[4].table, { fn: 'hardsigmoid', alpha: 0.2, beta: 0.5 }, "ONNX's defaults");
     assert.equal(model.blocks[1].label, 'se 8→2→8');
     const steps = analyzeModel(model).layers.map((l) => l.memory.totalBytes);
     // Liveness by hand: the conv output x (2048 B) is kept through the SE until the scale writes over
@@ -217,6 +219,7 @@ describe('ONNX import: graphs (branches, SE, Concat, Resize, ConvTranspose)', ()
       2048 + 8, // global pool
       2048 + 8 + 2, // x kept, 8 → 2
       2048 + 2 + 8, // x kept, 2 → 8
+      2048 + 8, // the gate, in place over the excitation
       2048 + 8, // scale, in place over x
       2048 + 1024, // main conv 1
       2048 + 1024 + 1024, // projection: reads the scaled tensor last; main conv 1 kept

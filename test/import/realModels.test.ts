@@ -33,7 +33,10 @@ const cases: Case[] = [
       const kinds = count(m.layers.map((l) => l.kind));
       assert.deepEqual([kinds.resize, kinds.concat, kinds.convT, kinds.mul], [6, 1, 2, 10], 'the graph ops: 6 Resize, a Concat, 2 ConvTranspose, 10 SE scales');
       assert.deepEqual(m.layers.at(-1)!.output, { h: 640, w: 640, c: 1 }, 'the probability map');
-      assert.ok(warnings.some((w) => w.startsWith('x·f(x) (HardSwish, Swish) (24 nodes)')), 'hardswish written as x·relu6(x+3)/6');
+      assert.equal(m.layers.filter((l) => l.table?.fn === 'hardswish').length, 24, 'hardswish written as x·relu6(x+3)/6: one act layer each');
+      assert.deepEqual([kinds.act, m.layers.at(-1)!.table], [35, { fn: 'sigmoid' }], '24 hardswish, 10 SE gates (HardSigmoid), the sigmoid of the probability map');
+      assert.deepEqual(warnings.filter((w) => /PW5014|analysed as an in-place/.test(w)), [], 'no activation is left to the analysis alone');
+      assert.equal(m.unapplied, undefined);
     },
   },
   {
@@ -45,6 +48,9 @@ const cases: Case[] = [
       assert.equal(m.blocks.filter((b) => b.label.startsWith('se ')).length, 9, 'nine squeeze-and-excitation blocks');
       assert.ok(m.blocks.some((b) => b.shortcut), 'a residual block with no SE is fused as in a .pnet');
       assert.deepEqual(m.layers.at(-1)!.output, { h: 1, w: 1, c: 2 }, 'two classes (0°, 180°), after a Shape → Concat → Reshape flatten');
+      assert.deepEqual([m.layers.at(-1)!.kind, m.layers.at(-2)!.kind], ['softmax', 'fc'], 'the softmax is a layer');
+      assert.equal(m.layers.filter((l) => l.table?.fn === 'hardswish').length, 18, 'x·Clip(x+3, 0, 6)/6: one act layer each');
+      assert.equal(m.layers.filter((l) => l.table?.fn === 'hardsigmoid' && l.table.alpha === Math.fround(0.2)).length, 9, 'the SE gates');
     },
   },
   {
@@ -53,12 +59,14 @@ const cases: Case[] = [
     feed: [1, 76, 32, 1],
     check(m, warnings) {
       assert.deepEqual(m.input.shape, { h: 76, w: 32, c: 1 }, 'the [N,76,32,1] NHWC input reshaped to NCHW');
-      assert.equal(m.layers.length, 25);
+      assert.equal(m.layers.length, 44);
       assert.equal(m.layers.filter((l) => l.kind === 'conv').length, 20);
-      assert.ok(m.layers.every((l) => l.sources === undefined), 'a plain chain');
-      assert.deepEqual([m.layers[1].rows, m.layers[1].cols], [{ k: 1, s: 1, p: 0 }, { k: 3, s: 1, p: 1 }]);
+      assert.equal(m.layers.filter((l) => l.table?.fn === 'leakyrelu').length, 19);
+      assert.ok(m.layers.every((l) => (l.sources ?? [l.index - 1]).join() === String(l.index - 1)), 'a plain chain');
+      assert.deepEqual([m.layers[2].rows, m.layers[2].cols], [{ k: 1, s: 1, p: 0 }, { k: 3, s: 1, p: 1 }]);
       assert.match(m.layers[0].name, /^block0\.conv \(model\/conv2d\/Conv2D\)$/);
-      assert.ok(warnings.some((w) => w.startsWith('LeakyRelu')) && warnings.some((w) => w.startsWith('Max')));
+      assert.deepEqual(m.layers[1].table, { fn: 'leakyrelu', alpha: Math.fround(0.2), min: Math.fround(-0.4) }, 'LeakyRelu then max(x, −0.4): one table');
+      assert.deepEqual(warnings.filter((w) => /analysed as an in-place/.test(w)), []);
     },
   },
 ];

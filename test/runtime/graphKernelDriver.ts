@@ -21,6 +21,8 @@ export const enum GraphTag {
   ConvWindow = 9,
   DwconvWindow = 10,
   ConvTranspose = 11,
+  /** pw_mul_float_s8: onnxruntime's QDQ Mul (the elementwise record with float32 scale bits). */
+  MulFloat = 12,
 }
 
 const driverSource = String.raw`/* Test driver written by test/runtime/graphKernelDriver.ts. */
@@ -88,7 +90,14 @@ static void elementwise(int tag)
     const int32_t rows = next_int(), cols = next_int(), c = next_int();
     pw_add_params add;
     pw_mul_params mul;
-    if (tag == 1) {
+    pw_mul_float_params mulf;
+    if (tag == 12) {
+        mulf.a_zp = next_int();
+        mulf.b_zp = next_int();
+        mulf.a_scale_bits = next_int();
+        mulf.b_scale_bits = next_int();
+        mulf.out_scale_bits = next_int();
+    } else if (tag == 1) {
         add.conv_zp = next_int();
         add.residual_zp = next_int();
         add.left_shift = next_int();
@@ -114,7 +123,9 @@ static void elementwise(int tag)
     int8_t *b = read_bytes(broadcast ? c : n);
     int8_t *o = in_place ? a : alloc_bytes(n);
     const pw_view va = whole(a, rows, cols, c), vb = whole(b, rows, cols, c), vo = whole(o, rows, cols, c);
-    const pw_status s = tag == 1 ? pw_add_s8(&add, &oq, c, &va, &vb, broadcast, &vo) : pw_mul_s8(&mul, &oq, c, &va, &vb, broadcast, &vo);
+    const pw_status s = tag == 1 ? pw_add_s8(&add, &oq, c, &va, &vb, broadcast, &vo)
+                        : tag == 12 ? pw_mul_float_s8(&mulf, &oq, c, &va, &vb, broadcast, &vo)
+                                    : pw_mul_s8(&mul, &oq, c, &va, &vb, broadcast, &vo);
     print(s, o, n);
     if (!in_place) {
         free(o);
@@ -301,7 +312,7 @@ int main(void)
 {
     long long tag;
     while (scanf("%lld", &tag) == 1) {
-        if (tag == 1 || tag == 2) {
+        if (tag == 1 || tag == 2 || tag == 12) {
             elementwise((int)tag);
         } else if (tag == 3) {
             concat();

@@ -8,7 +8,7 @@ import { Random } from '../../server/src/core/quant/random';
 import { layerOf, qlayerOf } from '../support/layers';
 import { GraphKernelDriver, GraphTag } from './graphKernelDriver';
 
-// Grid tests of the graph kernels (runtime/src/pw_{add,mul,concat,lut,pad,resize,mean,softmax}_s8.c)
+// Grid tests of the graph kernels (runtime/src/pw_{add,mul,mul_float,concat,lut,pad,resize,mean,softmax}_s8.c)
 // against the TypeScript reference, byte for byte, under AddressSanitizer and UBSan. The grids
 // include saturation (scale ratios that push every output past the int8 range), rounding ties
 // (power-of-two scale ratios, so that halves occur exactly), broadcasting, in-place writes,
@@ -32,9 +32,12 @@ const pairs: [TensorQuant, TensorQuant, TensorQuant][] = [
   [{ scale: 0.01, zeroPoint: -128 }, { scale: 0.3, zeroPoint: 20 }, { scale: 0.001, zeroPoint: 0 }],
 ];
 
-function elementwiseCases(kind: 'add' | 'mul'): Case[] {
+/** float32 bits as a signed int32 (the driver reads them as integers). */
+const bitsOf = (f: number) => new Int32Array(Float32Array.of(f).buffer)[0];
+
+function elementwiseCases(kind: 'add' | 'mul' | 'mulFloat'): Case[] {
   const cases: Case[] = [];
-  let seed = kind === 'add' ? 1 : 2;
+  let seed = kind === 'add' ? 1 : kind === 'mul' ? 2 : 3;
   for (const [qa, qb, qo] of pairs) {
     for (const [rows, cols, c] of [[1, 1, 1], [3, 5, 7], [4, 4, 16], [2, 9, 3]]) {
       for (const broadcast of [0, 1]) {
@@ -46,14 +49,17 @@ function elementwiseCases(kind: 'add' | 'mul'): Case[] {
         const [actMin, actMax] = rng.int(0, 2) === 0 ? [qo.zeroPoint, 127] : [-128, 127];
         const s = { h: rows, w: cols, c };
         const params = kind === 'add' ? addQuant(qa, qb, qo) : mulQuant(qa, qb, qo);
-        const q = qlayerOf(layerOf(kind, s, s), qa, qo, { inputs: [qa, qb], actMin, actMax, ...(kind === 'add' ? { add: params as QLayer['add'] } : { mul: params as QLayer['mul'] }) });
+        const rule = kind === 'mulFloat' ? { rule: 'onnx' as const } : {};
+        const q = qlayerOf(layerOf(kind === 'add' ? 'add' : 'mul', s, s), qa, qo, { inputs: [qa, qb], actMin, actMax, ...rule, ...(kind === 'add' ? { add: params as QLayer['add'] } : { mul: params as QLayer['mul'] }) });
         const fields = kind === 'add'
           ? (() => {
               const p = q.add!;
               return [qa.zeroPoint, qb.zeroPoint, p.leftShift, p.convMultiplier, p.convShift, p.residualMultiplier, p.residualShift, p.outputMultiplier, p.outputShift];
             })()
-          : [qa.zeroPoint, qb.zeroPoint, q.mul!.multiplier, q.mul!.shift];
-        const tag = kind === 'add' ? GraphTag.Add : GraphTag.Mul;
+          : kind === 'mul'
+            ? [qa.zeroPoint, qb.zeroPoint, q.mul!.multiplier, q.mul!.shift]
+            : [qa.zeroPoint, qb.zeroPoint, bitsOf(qa.scale), bitsOf(qb.scale), bitsOf(qo.scale)];
+        const tag = kind === 'add' ? GraphTag.Add : kind === 'mul' ? GraphTag.Mul : GraphTag.MulFloat;
         cases.push({ label: `${kind} ${rows}×${cols}×${c} broadcast=${broadcast} inPlace=${inPlace} scales ${qa.scale}/${qb.scale}→${qo.scale}`, record: join(tag, rows, cols, c, fields, qo.zeroPoint, actMin, actMax, broadcast, inPlace, a, b), expected: runLayer(q, [a, b]) });
       }
     }
@@ -173,6 +179,7 @@ describe('graph kernels in C against the TypeScript reference', function () {
   const suites: [string, () => Case[]][] = [
     ['add of two tensors (own scales, broadcast, in place, saturation, ties)', () => elementwiseCases('add')],
     ['mul (SE scale broadcast, saturation, ties)', () => elementwiseCases('mul')],
+    ["mul under onnxruntime's float rule (pw_mul_float_s8)", () => elementwiseCases('mulFloat')],
     ['concat along channels (copies and requantized sources)', concatCases],
     ['lookup table', lutCases],
     ['pad with a constant, before ≠ after', padCases],

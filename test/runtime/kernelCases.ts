@@ -234,7 +234,12 @@ export function buildCase(spec: KernelSpec): KernelCase {
   let weights: Int8Array = new Int8Array(0);
   let quant: ChannelQuant = { bias: new Int32Array(0), multiplier: new Int32Array(0), shift: new Int32Array(0) };
   let full: Int8Array;
-  if (pooling) {
+  if (pooling && spec.rule === 'onnx') {
+    // onnxruntime's average: the input's scale (the output's too) as float32 bits in the multiplier slot.
+    const scale = Math.fround(logUniform(rng, 1e-3, 1));
+    quant = { bias: new Int32Array(1), multiplier: new Int32Array(Float32Array.of(scale).buffer), shift: new Int32Array(1) };
+    full = pool(layer, x, actMin, actMax, { scale, zeroPoint: inputZp });
+  } else if (pooling) {
     full = pool(layer, x, actMin, actMax);
   } else {
     const perChannel = kernel === 'fc' ? input.h * input.w * input.c : kernel === 'dwconv' ? k * k : k * k * input.c;

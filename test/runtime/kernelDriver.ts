@@ -135,6 +135,12 @@ static void run_kernel(void)
     pool.pad = p.pad;
     pool.act_min = p.act_min;
     pool.act_max = p.act_max;
+    /* An average under ONNX's rule: its scale's bits in the one multiplier slot (as pw_run.c passes them). */
+    pool.onnx_rule = quant.rule == PW_RULE_FLOAT;
+    pool.zp = p.input_zp;
+    pool.scale_bits = pool.onnx_rule ? multiplier[0] : 0;
+    pool.stride_w = 0;
+    pool.pad_w = 0;
     pw_status status = PW_ERROR_ARGUMENT;
     if (kernel == 1) {
         int16_t *scratch = alloc(pw_conv_s8_get_buffer_size(p.k, d.c));

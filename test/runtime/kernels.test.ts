@@ -289,6 +289,21 @@ describe('C runtime kernels vs the TypeScript reference', function () {
       checkKernels(driver, 'pw_avgpool_s8 global', specs);
     });
 
+    it("pw_avgpool_s8 under ONNX's rule (onnxruntime's Σ(x − zp)·s/(s·n), half to even): global and windowed, ties", () => {
+      const rng = new Random(111);
+      const seed = seeds(9700);
+      const specs: KernelSpec[] = [];
+      for (const [h, w, c] of [[2, 2, 8], [4, 4, 16], [6, 6, 3], [17, 17, 7], [3, 8, 12], [1, 300, 5]]) {
+        const base = { kernel: 'avgpool' as const, input: { h, w, c }, k: h, kW: w, s: 1, p: 0, rule: 'onnx' as const };
+        for (let i = 0; i < 3; i++) specs.push({ ...base, seed: seed() });
+      }
+      for (const [k, s, p] of [[2, 2, 0], [3, 1, 1], [3, 2, 1]]) {
+        const input = { h: rng.int(k, 9), w: rng.int(k, 9), c: rng.int(1, 10) };
+        specs.push(...regionGrid({ kernel: 'avgpool', input, k, s, p, rule: 'onnx' }, rng, seed));
+      }
+      checkKernels(driver, "pw_avgpool_s8 ONNX's rule", specs);
+    });
+
     it('pw_fc_s8: three rows a pass and the rows left over, input tails, both rules', () => {
       const seed = seeds(9800);
       const specs: KernelSpec[] = [];

@@ -4,6 +4,7 @@ import { checkRuntimeSupport } from '../../server/src/core/codegen/support';
 import { analyzeText, applyEdits, FileSystem } from '../../server/src/core/engine';
 import { getLanguageService } from '../../server/src/core/services/languageService';
 import { readExample } from '../helpers';
+import { OnnxBuilder } from '../import/onnxModels';
 import { fetchOrSkip, ocrClassifier } from '../support/npmModels';
 
 // What the editor underlines must be what the firmware and the budget will say: the runtime's
@@ -16,6 +17,14 @@ const validate = (text: string) => {
   return { doc, diagnostics: service.doValidation(doc) };
 };
 
+const clsText = 'model cls from "cls.onnx"\ninput 48x192x3\ntarget stm32f746\n';
+
+/** A language service whose file system holds one model file. */
+function serviceFor(file: string, bytes: Uint8Array) {
+  const fs: FileSystem = { readFile: (p) => (p === file ? bytes : undefined), resolve: (base, rel) => path.posix.join(path.posix.dirname(base), rel) };
+  return getLanguageService({ fs });
+}
+
 describe('validation: what the firmware cannot run', () => {
   it('puts PW4001 at the layer line of a .pnet model, from the runtime check the firmware makes', () => {
     const { doc, diagnostics } = validate('model bad\ninput 32x32x3\nconv out=8 k=3\nconv out=8 k=9\n');
@@ -27,21 +36,30 @@ describe('validation: what the firmware cannot run', () => {
     assert.deepEqual(refusals, checkRuntimeSupport(doc.analysis.model!));
   });
 
-  it('puts the PP-OCR classifier\'s refusals on its from line, naming the ONNX nodes', function () {
+  it('carries the PP-OCR classifier\'s activations: no PW4001, no PW5014 (HardSwish, HardSigmoid and Softmax are layers)', function () {
     const bytes = fetchOrSkip(this, ocrClassifier);
-    const fs: FileSystem = { readFile: (p) => (p === '/m/cls.onnx' ? bytes : undefined), resolve: (base, rel) => path.posix.join(path.posix.dirname(base), rel) };
-    const onnx = getLanguageService({ fs });
-    const text = 'model cls from "cls.onnx"\ninput 48x192x3\ntarget stm32f746\n';
-    const doc = onnx.analyze(text, {}, '/m/cls.pnet');
+    const doc = serviceFor('/m/cls.onnx', bytes).analyze(clsText, {}, '/m/cls.pnet');
     assert.equal(doc.analysis.hasErrors, false, 'the import itself is clean');
-    const refusals = onnx.doValidation(doc).filter((d) => d.code === 'PW4001');
-    assert.ok(refusals.length > 0, 'graph ops the runtime does not run are listed');
-    assert.equal(refusals.length, checkRuntimeSupport(doc.analysis.model!).length);
-    for (const r of refusals) {
-      assert.equal(r.range.start.line, 0);
-      assert.equal(text.slice(r.range.start.character, r.range.end.character), '"cls.onnx"');
-      assert.match(r.message, /p2o\.\w+\.\d+/, r.message);
-    }
+    const diagnostics = getLanguageService().doValidation(doc);
+    assert.deepEqual(diagnostics.filter((d) => d.code === 'PW4001' || d.code === 'PW5014').map((d) => d.message), []);
+    assert.deepEqual(checkRuntimeSupport(doc.analysis.model!), []);
+    assert.ok(doc.analysis.model!.layers.some((l) => l.kind === 'softmax'));
+  });
+
+  it('puts the refusal of an activation no layer carries (Elu) on the from line, naming the ONNX nodes', () => {
+    const m = new OnnxBuilder();
+    const x = m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false, act: 'none' });
+    m.output(m.conv(m.node('Elu', [x], {}, undefined, 'elu_1'), 8, 4, 1, 1, { bn: false, act: 'none' }));
+    const text = 'model e from "e.onnx"\ntarget stm32f746\n';
+    const service = serviceFor('/m/e.onnx', m.bytes());
+    const doc = service.analyze(text, {}, '/m/e.pnet');
+    assert.equal(doc.analysis.hasErrors, false, 'the import itself is clean');
+    const refusals = service.doValidation(doc).filter((d) => d.code === 'PW4001');
+    assert.equal(refusals.length, 1, JSON.stringify(refusals.map((r) => r.message)));
+    assert.deepEqual(refusals, checkRuntimeSupport(doc.analysis.model!));
+    assert.equal(refusals[0].range.start.line, 0);
+    assert.equal(text.slice(refusals[0].range.start.character, refusals[0].range.end.character), '"e.onnx"');
+    assert.match(refusals[0].message, /cannot run Elu \(1 node: elu_1\), an activation the imported layers do not carry yet/, refusals[0].message);
   });
 });
 

@@ -70,16 +70,17 @@ function layerEntry(q: QLayer, i: number): string {
   const hasWeights = q.weights.length > 0;
   const conv = `{${l.rows.k}, ${l.rows.s}, ${l.rows.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}}`;
   const quant = q.rule === 'onnx' ? `{fm_${i}, fm_${i}, PW_RULE_FLOAT}` : `{m_${i}, sh_${i}, PW_RULE_FIXED}`;
-  const params = hasWeights ? `w_${i}, b_${i}, ${quant}` : '0, 0, {0, 0, PW_RULE_FIXED}';
+  // A pooling layer's rule slot says how its average rounds, its multiplier holds its scale (pw_run.c).
+  const params = hasWeights ? `w_${i}, b_${i}, ${quant}` : `0, 0, ${q.rule === 'onnx' ? `{fm_${i}, fm_${i}, PW_RULE_FLOAT}` : '{0, 0, PW_RULE_FIXED}'}`;
   return `{${kindOf(l)}, ${dims(l.input)}, ${dims(l.output)}, ${conv}, ${l.cols.k}, ${params}, ${q.add ? `&add_${i}` : '0'}},`;
 }
 
 /** The IEEE bit patterns of float32 values. */
-function floatBits(values: Float32Array): Uint32Array {
+export function floatBits(values: Float32Array): Uint32Array {
   return new Uint32Array(Float32Array.from(values).buffer);
 }
 
-const hex32 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+export const hex32 = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 export function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
   const h = new CWriter();
@@ -91,6 +92,11 @@ export function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
   c.comment(synthetic ? 'The synthetic input image (HWC), the same as the TypeScript reference uses.' : `The input image (HWC int8, scale ${qm.input.scale}, zero point ${qm.input.zeroPoint}), the same as the TypeScript reference uses.`);
   c.array('const int8_t pw_input_image', qm.image, 32).line();
   qm.layers.forEach((q, i) => {
+    if (q.weights.length === 0 && q.rule === 'onnx') {
+      // An average under ONNX's rule: its scale's float32 bits (pw_run.c).
+      h.line(`extern const int32_t fm_${i}[1];`);
+      c.comment(`${blockComment(qm.model, q.layer)}: ${q.layer.name}`).array(`const int32_t fm_${i}`, floatBits(Float32Array.of(q.input.scale)), 8, hex32).line();
+    }
     if (q.weights.length === 0) return;
     h.line(`extern const int8_t w_${i}[${q.weights.length}];`);
     c.comment(`${blockComment(qm.model, q.layer)}: ${q.layer.name}`);

@@ -2,7 +2,7 @@ import { AnalysisReport } from '../analysis/analyze';
 import { bytesOf, Layer, Shape } from '../model/ir';
 import { sourcesOf } from '../model/ops';
 import { QLayer, QModel } from '../quant/qmodel';
-import { GeneratedFile, ModelSources, weightsFiles } from './generate';
+import { floatBits, GeneratedFile, hex32, ModelSources, weightsFiles } from './generate';
 import { GraphArena } from './graphArena';
 import { cString, CWriter } from './emitter';
 
@@ -95,7 +95,7 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
         }
         v('in', x, l.input);
         v('out', y, l.output);
-        c.line(`static const pw_pool_params p = {${l.rows.k}, ${l.cols.k}, ${l.rows.s}, ${l.rows.p}, ${q.actMin}, ${q.actMax}};`);
+        c.line(`static const pw_pool_params p = {${l.rows.k}, ${l.cols.k}, ${l.rows.s}, ${l.rows.p}, ${q.actMin}, ${q.actMax}, ${q.rule === 'onnx' ? `1, ${q.input.zeroPoint}, (int32_t)${hex32(floatBits(Float32Array.of(q.input.scale))[0])}` : '0, 0, 0'}, ${l.cols.s}, ${l.cols.p}};`);
         c.line(`PW_TRY(${l.kind === 'pool' && l.poolMode === 'max' ? 'pw_maxpool_s8' : 'pw_avgpool_s8'}(&p, &in_dims, &in, &out));`);
         break;
       case 'add':
@@ -110,6 +110,10 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
           const a = q.add!;
           c.line(`static const pw_add_params add = {${a.conv.zeroPoint}, ${a.residual.zeroPoint}, ${a.leftShift}, ${a.convMultiplier}, ${a.convShift}, ${a.residualMultiplier}, ${a.residualShift}, ${a.outputMultiplier}, ${a.outputShift}};`);
           c.line(`PW_TRY(pw_add_s8(&add, &oq, ${l.output.c}, &a, &b, ${broadcast}, &out));`);
+        } else if (q.rule === 'onnx') {
+          const bits = [q.inputs![0].scale, q.inputs![1].scale, q.output.scale].map((f) => hex32(floatBits(Float32Array.of(f))[0]));
+          c.line(`static const pw_mul_float_params mul = {${q.inputs![0].zeroPoint}, ${q.inputs![1].zeroPoint}, (int32_t)${bits.join(', (int32_t)')}};`);
+          c.line(`PW_TRY(pw_mul_float_s8(&mul, &oq, ${l.output.c}, &a, &b, ${broadcast}, &out));`);
         } else {
           c.line(`static const pw_mul_params mul = {${q.inputs![0].zeroPoint}, ${q.inputs![1].zeroPoint}, ${q.mul!.multiplier}, ${q.mul!.shift}};`);
           c.line(`PW_TRY(pw_mul_s8(&mul, &oq, ${l.output.c}, &a, &b, ${broadcast}, &out));`);

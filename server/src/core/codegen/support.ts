@@ -46,7 +46,6 @@ function checkGraphSupport(model: Model): Diagnostic[] {
   if (scheduled) say(scheduled.range, 'a patch stage in a graph model (the firmware runs graph models layer by layer; remove the schedule line)');
   for (const layer of model.layers) {
     const where = layer.name;
-    if (layer.kind === 'pool' && (layer.rows.s !== layer.cols.s || layer.rows.p !== layer.cols.p)) say(layer.range, `${where}: pooling with different row and column strides or padding`);
     if (layer.writesShortcut && !(layer.kind === 'conv' ? specialisedConv(layer) : layer.kind === 'dwconv' && specialisedDepthwise(layer))) say(layer.range, `${where}: a shortcut added after a ${layer.kind} the specialised kernels do not run`);
     if (layer.kind === 'dwconv' && layer.inPlace && !specialisedDepthwise(layer)) say(layer.range, `${where}: depthwise k=${layer.rows.k}×${layer.cols.k} s=${layer.rows.s} in place`);
     if (layer.output.h > 32767 || layer.output.w > 32767) say(layer.range, `${where}: maps larger than 32767 pixels a side`);

@@ -1,7 +1,7 @@
-import { OpAst } from '../language/ast';
+import { Activation, OpAst } from '../language/ast';
 import { Range } from '../language/diagnostics';
 import { GraphOpSpec, ImportedBlock, ImportedOp } from '../model/build';
-import { GraphKind, LayerRole } from '../model/ir';
+import { ElementKind, GraphKind, Layer, LayerRole } from '../model/ir';
 import { Reporter } from './onnxGraph';
 import { AxisWindow, NodeInfo } from './onnxShapes';
 import { Draft, Walk } from './onnxWalk';
@@ -43,7 +43,7 @@ export function toBlocks(walk: Walk, range: Range, out: Reporter): ImportedBlock
       const n = se && i + se <= start ? se : mb3 ? 3 : mb2 ? 2 : 1;
       const ds = d.slice(i, i + n);
       const mb = mbconvRoles(ds);
-      if (se && n === se) make(i, n, false, ['pool', ...ds.slice(1, -1).map((): LayerRole => 'se'), 'mul'], seLabel(ds));
+      if (se && n === se) make(i, n, false, ['pool', ...ds.slice(1, -1).map((x): LayerRole => (x.info.kind === 'act' ? 'act' : 'se')), 'mul'], seLabel(ds));
       else make(i, n, false, mb, mb && mbconvLabel(ds));
       i += n;
     }
@@ -57,18 +57,18 @@ export function toBlocks(walk: Walk, range: Range, out: Reporter): ImportedBlock
   return ok ? blocks : undefined;
 }
 
-/** Length of the squeeze-and-excitation run that starts at `i` (0: none). */
+/** Length of the squeeze-and-excitation run that starts at `i` (0: none); its gate (HardSigmoid, Sigmoid) is an `act` layer. */
 function squeezeExcite(d: Draft[], i: number, chained: (i: number) => boolean): number {
   if (d[i]?.info.kind !== 'gpool') return 0;
   let j = i + 1;
-  while (d[j]?.info.kind === 'conv' && chained(j)) j++;
+  while ((d[j]?.info.kind === 'conv' || (d[j]?.info.kind === 'act' && j > i + 1)) && chained(j)) j++;
   const scale = d[j];
   const ok = j > i + 1 && scale?.info.kind === 'mul' && scale.sources[0] === d[i].sources[0] && scale.sources[1] === j - 1;
   return ok ? j - i + 1 : 0;
 }
 
 function seLabel(ds: Draft[]): string {
-  const widths = ds.slice(1, -1).map((x) => x.out[1]);
+  const widths = ds.slice(1, -1).filter((x) => x.info.kind === 'conv').map((x) => x.out[1]);
   return `se ${ds[0].in[1]}→${widths.join('→')}`;
 }
 
@@ -97,6 +97,8 @@ function singleLabel(d: Draft): string {
     case 'resize': return `resize ×${+(d.out[2] / d.in[2]).toFixed(2)}`;
     case 'mul': return 'scale';
     case 'add': return 'add';
+    case 'act': return `act ${info.table.fn}`;
+    case 'softmax': return 'softmax';
   }
 }
 
@@ -142,10 +144,19 @@ function toOp(d: Draft, index: number, range: Range, out: Reporter): ImportedOp 
   }
 }
 
-function graphSpec(d: Draft, info: Extract<NodeInfo, { kind: GraphKind }>): GraphOpSpec {
-  const output = { h: d.out[2] ?? 1, w: d.out[3] ?? 1, c: d.out[1] ?? 1 };
+function graphSpec(d: Draft, info: Extract<NodeInfo, { kind: GraphKind | ElementKind }>): GraphOpSpec {
+  const output = d.out.length === 4 ? { h: d.out[2], w: d.out[3], c: d.out[1] } : { h: 1, w: 1, c: d.out[d.out.length - 1] ?? 1 };
+  if (info.kind === 'act') return { kind: 'act', output, act: 'none', table: clamped(info.table, d.act) };
   if (info.kind !== 'convT') return { kind: info.kind, output, act: d.act };
   return { kind: 'convT', output, act: d.act, rows: { k: info.rows.k, s: info.rows.s, p: info.rows.begin }, cols: { k: info.cols.k, s: info.cols.s, p: info.cols.begin }, groups: info.group };
+}
+
+/** A Relu or Clip(0, 6) after a table activation becomes its table's clamp (the table runs no fused activation). */
+function clamped(table: NonNullable<Layer['table']>, act: Activation): NonNullable<Layer['table']> {
+  if (act === 'none') return table;
+  const min = Math.max(table.min ?? 0, 0);
+  const max = act === 'relu6' ? Math.min(table.max ?? 6, 6) : table.max;
+  return { ...table, min, ...(max !== undefined ? { max } : {}) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { Layer } from '../model/ir';
+import { sourcesOf } from '../model/ops';
 import { QLayer, QModel, TensorQuant } from '../quant/qmodel';
 import { FcLayout, toHwcWeights } from './onnxLayout';
 
@@ -8,7 +9,9 @@ import { FcLayout, toHwcWeights } from './onnxLayout';
  * layer DequantizeLinear → Conv/Gemm (DequantizeLinear'd int8 weights per channel, int32 bias at
  * scale xScale·wScale) → Relu/Clip → QuantizeLinear (the fused shortcut: its own QuantizeLinear,
  * then Add with the block input, then QuantizeLinear), pools between DequantizeLinear and
- * QuantizeLinear of the same parameters. The output is the last int8 tensor, named 'output'.
+ * QuantizeLinear of the same parameters; graph layers (add, mul, concat, act, softmax) as their float
+ * op between the DequantizeLinear of each source and a QuantizeLinear. Layers read their sources'
+ * int8 tensors. The output is the last int8 tensor, named 'output'.
  */
 
 const T = onnx.TensorProto.DataType;
@@ -25,10 +28,11 @@ class GraphWriter {
     return name;
   }
 
-  node(op: string, inputs: string[], attrs: Record<string, number | number[]> = {}, output?: string): string {
+  /** Attributes: a number is an INT, a list INTS, `{ f }` a FLOAT. */
+  node(op: string, inputs: string[], attrs: Record<string, number | number[] | { f: number }> = {}, output?: string): string {
     const name = `${op}_${this.count++}`;
     const out = output ?? `${name}:0`;
-    const attribute = Object.entries(attrs).map(([k, v]): onnx.IAttributeProto => (Array.isArray(v) ? { name: k, type: A.INTS, ints: v } : { name: k, type: A.INT, i: v }));
+    const attribute = Object.entries(attrs).map(([k, v]): onnx.IAttributeProto => (Array.isArray(v) ? { name: k, type: A.INTS, ints: v } : typeof v === 'number' ? { name: k, type: A.INT, i: v } : { name: k, type: A.FLOAT, f: v.f }));
     this.nodes.push({ opType: op, name, input: inputs, output: [out], attribute });
     return out;
   }
@@ -59,15 +63,17 @@ function weighted(g: GraphWriter, q: QLayer, i: number, x: string): string {
   const cout = l.output.c;
   const ws = q.weightScales!;
   const fc = l.kind === 'fc';
-  const dims = fc ? [cout, l.input.h * l.input.w * l.input.c] : [cout, l.kind === 'dwconv' ? 1 : l.input.c, l.rows.k, l.rows.k];
+  const group = l.kind === 'dwconv' ? l.input.c : l.groups;
+  const dims = fc ? [cout, l.input.h * l.input.w * l.input.c] : [cout, l.input.c / group, l.rows.k, l.cols.k];
   const w = g.init(`w${i}`, T.INT8, dims, onnxWeights(l, q.weights, 'NK'));
   const wdq = g.node('DequantizeLinear', [w, g.init(`w${i}_scale`, T.FLOAT, [cout], ws), g.init(`w${i}_zp`, T.INT8, [cout], new Int8Array(cout))], { axis: 0 });
   const bs = Float32Array.from(ws, (s) => Math.fround(q.input.scale * s));
   const bdq = g.node('DequantizeLinear', [g.init(`b${i}`, T.INT32, [cout], q.bias), g.init(`b${i}_scale`, T.FLOAT, [cout], bs), g.init(`b${i}_zp`, T.INT32, [cout], new Int32Array(cout))], { axis: 0 });
-  const p = l.rows.p;
+  // Windows may differ along rows and columns (imported models), and pad more after than before.
+  const pads = [l.rows.p, l.cols.p, l.rows.pEnd ?? l.rows.p, l.cols.pEnd ?? l.cols.p];
   let y = fc
     ? g.node('Gemm', [g.node('Flatten', [x], { axis: 1 }), wdq, bdq], { transB: 1 })
-    : g.node('Conv', [x, wdq, bdq], { kernel_shape: [l.rows.k, l.rows.k], strides: [l.rows.s, l.rows.s], pads: [p, p, p, p], group: l.kind === 'dwconv' ? cout : 1 });
+    : g.node('Conv', [x, wdq, bdq], { kernel_shape: [l.rows.k, l.cols.k], strides: [l.rows.s, l.cols.s], pads, group });
   if (!q.add && l.act === 'relu') y = g.node('Relu', [y]);
   if (!q.add && l.act === 'relu6') y = g.node('Clip', [y, g.init(`min${i}`, T.FLOAT, [], [0]), g.init(`max${i}`, T.FLOAT, [], [6])]);
   return y;
@@ -75,32 +81,79 @@ function weighted(g: GraphWriter, q: QLayer, i: number, x: string): string {
 
 function pooled(g: GraphWriter, l: Layer, x: string): string {
   if (l.kind === 'gpool') return g.node('GlobalAveragePool', [x]);
-  const attrs = { kernel_shape: [l.rows.k, l.cols.k], strides: [l.rows.s, l.cols.s], pads: [l.rows.p, l.cols.p, l.rows.p, l.cols.p] };
+  const attrs = { kernel_shape: [l.rows.k, l.cols.k], strides: [l.rows.s, l.cols.s], pads: [l.rows.p, l.cols.p, l.rows.pEnd ?? l.rows.p, l.cols.pEnd ?? l.cols.p] };
   return g.node(l.poolMode === 'max' ? 'MaxPool' : 'AveragePool', [x], attrs);
+}
+
+/** The float op of a graph layer on its dequantized sources. */
+function element(g: GraphWriter, l: Layer, xs: string[]): string {
+  switch (l.kind) {
+    case 'add': return activation(g, l, g.node('Add', xs));
+    case 'mul': return activation(g, l, g.node('Mul', xs));
+    case 'concat': return g.node('Concat', xs, { axis: 1 });
+    case 'softmax': return g.node('Softmax', xs, { axis: 1 });
+    case 'act': {
+      const t = l.table!;
+      const y = tableOp(g, t, xs);
+      const lo = t.min === undefined ? y : g.node('Max', [y, g.init(`${y}_min`, T.FLOAT, [], [t.min])]);
+      return t.max === undefined ? lo : g.node('Min', [lo, g.init(`${y}_max`, T.FLOAT, [], [t.max])]);
+    }
+    default:
+      throw new Error(`the QDQ export has no ${l.kind} layer (${l.name})`);
+  }
+}
+
+/** The float op of a table activation (its clamps added by the caller). */
+function tableOp(g: GraphWriter, t: NonNullable<Layer['table']>, xs: string[]): string {
+  switch (t.fn) {
+    case 'hardswish': return g.node('HardSwish', xs);
+    case 'hardsigmoid': return g.node('HardSigmoid', xs, { alpha: { f: t.alpha ?? 0.2 }, beta: { f: t.beta ?? 0.5 } });
+    case 'sigmoid': return g.node('Sigmoid', xs);
+    case 'tanh': return g.node('Tanh', xs);
+    case 'leakyrelu': return g.node('LeakyRelu', xs, { alpha: { f: t.alpha ?? 0.01 } });
+    case 'swish': return g.node('Mul', [xs[0], g.node('Sigmoid', xs)]);
+  }
+}
+
+function activation(g: GraphWriter, l: Layer, y: string): string {
+  if (l.act === 'relu') return g.node('Relu', [y]);
+  if (l.act === 'relu6') return g.node('Clip', [y, g.init(`min_${y}`, T.FLOAT, [], [0]), g.init(`max_${y}`, T.FLOAT, [], [6])]);
+  return y;
 }
 
 /** The QDQ model's bytes. Weighted layers need the ONNX rule's weight scales (QLayer.weightScales). */
 export function exportQdq(qm: QModel): Uint8Array {
   const g = new GraphWriter();
   const s = qm.model.input.shape;
-  let cur = g.quantize('input', 'input', qm.input);
-  let block = { value: cur, q: qm.input };
+  const input = g.quantize('input', 'input', qm.input);
+  // Each layer's int8 tensor, and whether it is [1, C] (after a Gemm) rather than NCHW.
+  const values: string[] = [];
+  const flat: boolean[] = [];
+  const valueOf = (source: number) => (source < 0 ? input : values[source]);
+  const quantOf = (source: number) => (source < 0 ? qm.input : qm.layers[source].output);
   qm.layers.forEach((q, i) => {
     const l = q.layer;
-    if (qm.model.blocks[l.block].firstLayer === l.index) block = { value: cur, q: q.input };
-    const x = g.dequantize(cur, `x${i}`, q.input);
+    const sources = sourcesOf(l);
     const last = i === qm.layers.length - 1 ? 'output' : undefined;
+    flat[i] = l.kind === 'fc' || (l.kind !== 'gpool' && sources[0] >= 0 && flat[sources[0]]);
+    const x = g.dequantize(valueOf(sources[0]), `x${i}`, q.input);
     if (l.kind === 'pool' || l.kind === 'gpool') {
-      cur = g.quantize(pooled(g, l, x), `y${i}`, q.output, last);
+      values[i] = g.quantize(pooled(g, l, x), `y${i}`, q.output, last);
+      return;
+    }
+    if (l.kind !== 'conv' && l.kind !== 'dwconv' && l.kind !== 'fc') {
+      const xs = [x, ...sources.slice(1).map((src, k) => g.dequantize(valueOf(src), `x${i}_${k + 1}`, quantOf(src)))];
+      values[i] = g.quantize(element(g, l, xs), `y${i}`, q.output, last);
       return;
     }
     const y = weighted(g, q, i, x);
     if (!q.add) {
-      cur = g.quantize(y, `y${i}`, q.output, last);
+      values[i] = g.quantize(y, `y${i}`, q.output, last);
       return;
     }
+    const shortcut = sourcesOf(qm.model.layers[qm.model.blocks[l.block].firstLayer])[0];
     const own = g.dequantize(g.quantize(y, `own${i}`, q.add.conv), `own${i}dq`, q.add.conv);
-    cur = g.quantize(g.node('Add', [own, g.dequantize(block.value, `res${i}`, block.q)]), `y${i}`, q.output, last);
+    values[i] = g.quantize(g.node('Add', [own, g.dequantize(valueOf(shortcut), `res${i}`, quantOf(shortcut))]), `y${i}`, q.output, last);
   });
   const info = (name: string, elemType: number, dims: number[]): onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
   const out = qm.layers[qm.layers.length - 1].layer.output;
@@ -109,7 +162,8 @@ export function exportQdq(qm: QModel): Uint8Array {
     node: g.nodes,
     initializer: g.inits,
     input: [info('input', T.FLOAT, [1, s.c, s.h, s.w])],
-    output: [info('output', T.INT8, out.h === 1 && out.w === 1 && qm.layers[qm.layers.length - 1].layer.kind === 'fc' ? [1, out.c] : [1, out.c, out.h, out.w])],
+    output: [info('output', T.INT8, flat[flat.length - 1] ? [1, out.c] : [1, out.c, out.h, out.w])],
   };
-  return onnx.ModelProto.encode({ irVersion: 8, producerName: 'patchwise', opsetImport: [{ domain: '', version: 13 }], graph }).finish();
+  // Opset 14: HardSwish.
+  return onnx.ModelProto.encode({ irVersion: 8, producerName: 'patchwise', opsetImport: [{ domain: '', version: 14 }], graph }).finish();
 }

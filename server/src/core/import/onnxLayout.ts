@@ -1,8 +1,8 @@
 import { Layer } from '../model/ir';
 
 /**
- * ONNX weight layouts → Patchwise's (see QLayer): conv OIHW → [cout][k][k][cin] (OHWI), depthwise
- * [c][1][k][k] → [k][k][c], fully connected → [cout][h·w·cin] in HWC order. ONNX flattens an NCHW map
+ * ONNX weight layouts → Patchwise's (see QLayer): conv OIHW → [cout][kh][kw][cin/groups] (OHWI), depthwise
+ * [c][1][kh][kw] → [kh][kw][c], fully connected → [cout][h·w·cin] in HWC order. ONNX flattens an NCHW map
  * as c·H·W + y·W + x; Patchwise's maps are HWC, so the inputs of a fully connected layer are permuted.
  */
 
@@ -28,17 +28,18 @@ export function toHwcWeights<T extends Int8Array | Float32Array>(layer: Layer, d
     }
     return out;
   }
-  const k = layer.rows.k;
-  const kk = k * k;
+  // Kernels may be non-square (rows × cols) and convolutions grouped: OIHW [O][C/g][kh][kw] → [O][kh][kw][C/g].
+  const kk = layer.rows.k * layer.cols.k;
   if (layer.kind === 'dwconv') {
     if (d.length !== o.c * kk) throw new Error(`dwconv '${layer.name}': ${d.length} weights for ${o.c}×${kk}`);
     for (let c = 0; c < o.c; c++) for (let t = 0; t < kk; t++) out[t * o.c + c] = d[c * kk + t];
     return out;
   }
-  if (d.length !== o.c * i.c * kk) throw new Error(`conv '${layer.name}': ${d.length} weights for ${o.c}×${i.c}×${kk}`);
+  const cg = i.c / layer.groups;
+  if (d.length !== o.c * cg * kk) throw new Error(`conv '${layer.name}': ${d.length} weights for ${o.c}×${cg}×${kk}`);
   for (let co = 0; co < o.c; co++) {
-    for (let ci = 0; ci < i.c; ci++) {
-      for (let t = 0; t < kk; t++) out[(co * kk + t) * i.c + ci] = d[(co * i.c + ci) * kk + t];
+    for (let ci = 0; ci < cg; ci++) {
+      for (let t = 0; t < kk; t++) out[(co * kk + t) * cg + ci] = d[(co * cg + ci) * kk + t];
     }
   }
   return out;

@@ -1,6 +1,8 @@
-import { Model, Shape } from '../model/ir';
+import { Layer, Model, Shape } from '../model/ir';
+import { sourcesOf } from '../model/ops';
 import { LayerParams } from '../quant/fromParams';
 import { roundHalfEven } from '../quant/onnxRule';
+import { softmaxOutput } from '../quant/graphParams';
 import { syntheticImage } from '../quant/params';
 import { TensorQuant } from '../quant/qmodel';
 import { GraphNode, Reporter } from './onnxGraph';
@@ -11,9 +13,11 @@ import { Tensor } from './onnxTensor';
 
 /**
  * Post-training quantization of a float ONNX model: per-channel symmetric int8 weights (BatchNormalization
- * folded in), int32 bias, per-tensor asymmetric int8 activations whose ranges are the min/max seen
- * when the float graph (the reference interpreter) runs on calibration inputs. All scales are float32
- * values, as a QDQ model stores them.
+ * and a MatMul's bias Add folded in), int32 bias, per-tensor asymmetric int8 activations whose ranges
+ * are the min/max seen when the float graph (the reference interpreter) runs on calibration inputs.
+ * Graph layers (add, mul, concat, act) get the calibrated range of their output; where TFLite fixes
+ * an output quantization (softmax and logistic 1/256 and −128, tanh 1/128 and 0) it is TFLite's;
+ * pooling, resize and pad keep their input's. All scales are float32 values, as a QDQ model stores them.
  */
 
 /** Deterministic calibration inputs: the model's synthetic images as floats in [−1, 1), NCHW. */
@@ -97,6 +101,13 @@ function foldedWeights(g: QuantGraph, node: GraphNode, out: Reporter): { w: Floa
     }
     value = bn.outputs[0];
   }
+  // A MatMul's bias is a separate Add of a constant vector (PaddlePaddle's and PyTorch's exports).
+  const add = fc && !bias ? g.next(value) : undefined;
+  const added = add?.op === 'Add' ? g.constant(add.inputs.find((i) => i !== value)) : undefined;
+  if (add && added?.dtype === 'float32' && added.data.length === channels) {
+    for (let o = 0; o < channels; o++) b[o] += added.data[o];
+    value = add.outputs[0];
+  }
   return { w: weights, b, channels, value };
 }
 
@@ -117,7 +128,37 @@ function quantizeWeights(hwc: Float32Array, channels: number, depthwise: boolean
 
 export interface PtqResult {
   params: Map<number, LayerParams>;
+  /** The output quantization of every layer without weights, by layer index. */
+  outputs: Map<number, TensorQuant>;
   input: TensorQuant;
+}
+
+const weightedKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'fc']);
+
+/** TFLite's fixed output quantizations (its int8 kernels accept no other). */
+const fixedOutputs: Partial<Record<string, TensorQuant>> = { softmax: softmaxOutput, sigmoid: { scale: 1 / 256, zeroPoint: -128 }, tanh: { scale: 1 / 128, zeroPoint: 0 } };
+
+/** The output quantization of a layer without weights; a string says why there is none. */
+function elementOutput(layer: Layer, node: GraphNode | undefined, xq: TensorQuant, g: QuantGraph, quantOf: (value: string) => TensorQuant): TensorQuant | string {
+  switch (layer.kind) {
+    case 'pool':
+    case 'gpool':
+    case 'resize':
+    case 'pad':
+      return xq;
+    case 'softmax':
+      return softmaxOutput;
+    case 'act':
+    case 'add':
+    case 'mul':
+    case 'concat': {
+      const fixed = fixedOutputs[layer.table?.fn ?? ''];
+      if (fixed) return fixed;
+      return node ? quantOf(afterActivations(g, node.outputs[0])) : 'its ONNX node was not found';
+    }
+    default:
+      return `post-training quantization has no rule for ${layer.kind} layers`;
+  }
 }
 
 /** Quantizes every weighted layer of `model` (matched to its ONNX node) from the float graph. */
@@ -130,10 +171,22 @@ export function postTrainingQuantize(model: Model, g: QuantGraph, ref: Reference
   const input = quantOf(graphInput);
   const byName = new Map(ref.graph.nodes.map((n) => [n.name, n]));
   const params = new Map<number, LayerParams>();
-  let xq = input;
+  const outputs = new Map<number, TensorQuant>();
+  const outs: TensorQuant[] = [];
+  const outQ = (source: number) => (source < 0 ? input : outs[source]);
   for (const layer of model.layers) {
-    if (layer.kind === 'pool' || layer.kind === 'gpool') continue;
+    const xq = outQ(sourcesOf(layer)[0]);
     const node = layer.node ? byName.get(layer.node) : undefined;
+    if (!weightedKinds.has(layer.kind)) {
+      const q = elementOutput(layer, node, xq, g, quantOf);
+      if (typeof q === 'string') {
+        out.report('onnxQuantization', node?.op ?? layer.kind, layer.node ?? layer.name, q);
+        return undefined;
+      }
+      outputs.set(layer.index, q);
+      outs[layer.index] = q;
+      continue;
+    }
     if (!node || !['Conv', 'Gemm', 'MatMul'].includes(node.op)) {
       out.report('onnxQuantization', node?.op ?? layer.kind, layer.node ?? layer.name, 'post-training quantization expects a float Conv, Gemm or MatMul here');
       return undefined;
@@ -157,7 +210,7 @@ export function postTrainingQuantize(model: Model, g: QuantGraph, ref: Reference
       output = quantOf(afterActivations(g, add.outputs[0]));
     }
     params.set(layer.index, { input: xq, output, weights, weightScales: scales, bias, ...(own ? { own } : {}) });
-    xq = output;
+    outs[layer.index] = output;
   }
-  return { params, input };
+  return { params, outputs, input };
 }

@@ -6,6 +6,8 @@ import { conv, convInteger, qlinearConv } from './onnxRefConv';
 import { add, dequantizeLinear, gemm, matMul, matMulInteger, qlinearMatMul, quantizeLinear } from './onnxRefMath';
 import { batchNormalization, clip, flatten, relu, reshape } from './onnxRefFloat';
 import { averagePool, globalAveragePool, globalMaxPool, maxPool } from './onnxRefPool';
+import { div, hardSigmoid, hardSwish, leakyRelu, max, min, mul, sigmoid, softmax, sub, tanh } from './onnxRefAct';
+import { cast, concat, shape, slice } from './onnxRefShape';
 import { DType, readFullTensor, Tensor, tensorOf } from './onnxTensor';
 
 /**
@@ -33,24 +35,39 @@ const kernels: Record<string, Kernel> = {
   Add: add,
   AveragePool: averagePool,
   BatchNormalization: batchNormalization,
+  Cast: cast,
   Clip: clip,
+  Concat: concat,
   Constant: constant,
   Conv: conv,
   ConvInteger: convInteger,
   DequantizeLinear: dequantizeLinear,
+  Div: div,
   Flatten: flatten,
   Gemm: gemm,
   GlobalAveragePool: globalAveragePool,
   GlobalMaxPool: globalMaxPool,
+  HardSigmoid: hardSigmoid,
+  HardSwish: hardSwish,
   Identity: (ctx) => [ctx.inputs[0]],
+  LeakyRelu: leakyRelu,
   MatMul: matMul,
   MatMulInteger: matMulInteger,
+  Max: max,
   MaxPool: maxPool,
+  Min: min,
+  Mul: mul,
   QLinearConv: qlinearConv,
   QLinearMatMul: qlinearMatMul,
   QuantizeLinear: quantizeLinear,
   Relu: relu,
   Reshape: reshape,
+  Shape: shape,
+  Sigmoid: sigmoid,
+  Slice: slice,
+  Softmax: softmax,
+  Sub: sub,
+  Tanh: tanh,
 };
 
 /** The op types the interpreter evaluates. */

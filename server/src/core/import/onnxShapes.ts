@@ -1,4 +1,5 @@
 import { Activation } from '../language/ast';
+import { Layer } from '../model/ir';
 import { Attributes, checkDims, foldConstant, Graph, GraphNode, product, Reporter, reshapeDims } from './onnxGraph';
 
 /**
@@ -30,6 +31,10 @@ export type NodeInfo =
   | { kind: 'concat' }
   | { kind: 'resize' }
   | { kind: 'convT'; cout: number; group: number; rows: AxisWindow; cols: AxisWindow }
+  /** An elementwise activation run as a 256-entry table (its own layer, in place where it can be). */
+  | { kind: 'act'; table: NonNullable<Layer['table']> }
+  /** Softmax over the channels (the last axis of a [1, C] tensor, or C of a 1×1 map). */
+  | { kind: 'softmax' }
   /** `act`: an activation the IR has; `actName`: one it analyses but cannot run; `reshape`: dims change. */
   | { kind: 'alias'; act?: Activation; actName?: string; reshape?: boolean }
   | { kind: 'unsupported' };
@@ -49,7 +54,8 @@ export interface InputFix {
   c: number;
 }
 
-const activations = new Set(['HardSwish', 'Sigmoid', 'LeakyRelu', 'HardSigmoid', 'Tanh', 'Elu', 'Selu', 'Softplus', 'Softmax']);
+/** Activations analysed as in-place steps that no layer carries (PW5014): the runtime has no table for them. */
+const activations = new Set(['Elu', 'Selu', 'Softplus']);
 const aliases = new Set(['BatchNormalization', 'Identity', 'Dropout', 'QuantizeLinear', 'DequantizeLinear']);
 
 export function inferShapes(graph: Graph, fix: InputFix | undefined, out: Reporter): Shapes | undefined {
@@ -184,6 +190,17 @@ class Inference {
         return data.length === 1 ? [{ kind: 'alias', actName: node.op }, x] : this.unsupported(node, ' on two tensors');
       case 'Relu':
         return [{ kind: 'alias', act: 'relu' }, x];
+      case 'HardSwish':
+      case 'HardSigmoid':
+      case 'Sigmoid':
+      case 'Tanh':
+      case 'LeakyRelu':
+        return [{ kind: 'act', table: tableOf(node, new Attributes(node, this.out)) }, x];
+      case 'Softmax': {
+        // The default axis moved (1 before opset 13, −1 after); they agree on a [1, C] tensor only.
+        const axis = node.attrs.has('axis') ? new Attributes(node, this.out).int('axis', 1) : x.length === 2 ? 1 : undefined;
+        return axis !== undefined && softmaxOverChannels(x, axis) ? [{ kind: 'softmax' }, x] : [{ kind: 'alias', actName: node.op }, x];
+      }
       case 'Clip':
         return this.clip(node, x);
       default:
@@ -333,6 +350,31 @@ class Inference {
     if (bk !== k) return this.shapeError(node, `multiplies [${x.join(', ')}] by [${b.dims.join(', ')}]${transB ? ' (transB)' : ''}: ${k} ≠ ${bk}`);
     return [{ kind: 'fc', cout: n }, [...x.slice(0, -1), n]];
   }
+}
+
+/**
+ * The table function of an ONNX activation node, with ONNX's defaults (HardSigmoid 0.2, 0.5;
+ * LeakyRelu 0.01). HardSwish is x·HardSigmoid(x) with 1/6 and 1/2.
+ */
+export function tableOf(node: GraphNode, a: Attributes): NonNullable<Layer['table']> {
+  switch (node.op) {
+    case 'HardSigmoid': return { fn: 'hardsigmoid', alpha: a.float('alpha') ?? 0.2, beta: a.float('beta') ?? 0.5 };
+    case 'LeakyRelu': return { fn: 'leakyrelu', alpha: a.float('alpha') ?? 0.01 };
+    case 'Sigmoid': return { fn: 'sigmoid' };
+    case 'Tanh': return { fn: 'tanh' };
+    default: return { fn: 'hardswish' };
+  }
+}
+
+/**
+ * Whether a Softmax normalises over the channels only, which the runtime's kernel does: the axis is
+ * the last of a [1, C] tensor, or any map of 1×1 pixels (where opset < 13's flatten from `axis`
+ * and opset 13's one axis agree). A softmax over a whole map is analysed but not run.
+ */
+function softmaxOverChannels(x: number[], axis: number): boolean {
+  const at = axis < 0 ? axis + x.length : axis;
+  if (x.length === 2) return x[0] === 1 && at === 1;
+  return x.length === 4 && at === 1 && x[2] === 1 && x[3] === 1;
 }
 
 /** ONNX's output length along one axis (explicit pads or auto_pad, floor or ceil mode). */

@@ -1,19 +1,20 @@
 import { Activation } from '../language/ast';
+import { findGates } from './onnxGate';
 import { Graph, GraphNode, Reporter } from './onnxGraph';
 import { NodeInfo, Shapes } from './onnxShapes';
 
 /**
- * The graph walk of the ONNX import: aliases are transparent (activations attach to the layer before
- * them; `x·f(x)` — HardSwish, Swish — is an activation of x), every other node becomes a layer that
- * reads the layers before it, and an Add that closes a chain of layers back to that chain's input is
- * fused into the chain's last layer as a residual block, the way a .pnet writes it. What is left is
- * a chain for a chain-shaped graph and a graph (layers with sources) otherwise.
+ * The graph walk of the ONNX import: aliases are transparent (Relu and Clip attach to the layer before
+ * them), `x·f(x)` — HardSwish, Swish — is one `act` layer of x (onnxGate.ts), every other node becomes
+ * a layer that reads the layers before it, and an Add that closes a chain of layers back to that
+ * chain's input is fused into the chain's last layer as a residual block, the way a .pnet writes it.
+ * What is left is a chain for a chain-shaped graph and a graph (layers with sources) otherwise.
  */
 
 type LayerInfo = Exclude<NodeInfo, { kind: 'alias' | 'unsupported' }>;
 
 /** How a gating activation is named in the diagnostic that lists the activations the firmware skips. */
-const gating = 'x·f(x) (HardSwish, Swish)';
+const gating = 'x·f(x) (a gate other than HardSwish or Swish)';
 
 /** One layer before it becomes an op: its node, the layers it reads, its first input's and its output's dims. */
 export interface Draft {
@@ -40,11 +41,41 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
   const acts = new Map<string, Activation>();
   const runless = new Map<string, string[]>();
   const layers: number[] = [];
+  const gates = findGates(graph, s);
+  const absorbed = new Set([...gates.values()].flatMap((g) => g.absorbed));
+  // A Max/Min with a constant right after a table activation clamps its table (TensorFlow's exports).
+  const clamps = new Map<number, { min?: number; max?: number; last: GraphNode }>();
+  const readers = new Map<string, number>();
+  for (const node of graph.nodes) for (const i of node.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
+  // A gate's Mul is a layer of x alone; its node is the one whose output the activation is.
+  const infoOf = (n: number): NodeInfo | undefined => {
+    const info = gates.has(n) ? { kind: 'act' as const, table: gates.get(n)!.table } : s.info.get(n);
+    const clamp = clamps.get(n);
+    return info?.kind === 'act' && clamp ? { kind: 'act', table: { ...info.table, ...(clamp.min !== undefined ? { min: clamp.min } : {}), ...(clamp.max !== undefined ? { max: clamp.max } : {}) } } : info;
+  };
+  const dataOf = (n: number): string[] => (gates.has(n) ? [gates.get(n)!.x] : s.data.get(n) ?? []);
+  const nodeOf = (n: number): GraphNode => clamps.get(n)?.last ?? gates.get(n)?.last ?? graph.nodes[n];
   for (const n of graph.order) {
-    const info = s.info.get(n);
+    const info = infoOf(n);
     const node = graph.nodes[n];
     const data = s.data.get(n) ?? [];
     if (!info || info.kind === 'unsupported') continue;
+    if (absorbed.has(n)) {
+      // The /6 after a gate's Mul: its readers read the activation layer.
+      if (gates.has(graph.producer.get(data[0] ?? '') ?? -1)) canon.set(node.outputs[0], root(data[0]));
+      continue;
+    }
+    if (info.kind === 'alias' && (node.op === 'Max' || node.op === 'Min')) {
+      // The table activation before it, read by it alone: its table takes the clamp.
+      const act = graph.producer.get(root(data[0]));
+      const c = clampConstant(graph, node);
+      const clamp = act === undefined ? undefined : clamps.get(act) ?? { last: node };
+      if (c !== undefined && act !== undefined && clamp && infoOf(act)?.kind === 'act' && readers.get(data[0]) === 1 && clamp[node.op === 'Max' ? 'min' : 'max'] === undefined) {
+        clamps.set(act, { ...clamp, [node.op === 'Max' ? 'min' : 'max']: c, last: node });
+        canon.set(node.outputs[0], root(data[0]));
+        continue;
+      }
+    }
     if (info.kind === 'alias') {
       const from = root(data[0]);
       canon.set(node.outputs[0], from);
@@ -74,19 +105,20 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
 
   const producer = new Map<string, number>([[root(s.input), -1]]);
   const drafts: Draft[] = [];
-  for (const n of executionOrder(layers, (n) => (s.data.get(n) ?? []).map(root), (n) => graph.nodes[n].outputs[0], (v) => size(s.shapes.get(v)))) {
-    const node = graph.nodes[n];
-    const raw = s.data.get(n) ?? [];
+  for (const n of executionOrder(layers, (n) => dataOf(n).map(root), (n) => graph.nodes[n].outputs[0], (v) => size(s.shapes.get(v)))) {
+    const node = nodeOf(n);
+    const raw = dataOf(n);
     const data = raw.map(root);
     const sources = data.map((d) => producer.get(d));
     if (sources.some((d) => d === undefined)) return fail(out, 'onnxInput', `${node.op} '${node.name}' reads '${data[sources.indexOf(undefined)]}', which no layer makes`);
-    const info = s.info.get(n) as LayerInfo;
+    const info = infoOf(n) as LayerInfo;
     // The dims this node reads (after any view of its source: a TensorFlow NHWC input reshaped to NCHW).
     const dims = raw.map((d) => s.shapes.get(d) ?? []);
     // An SE scale's full-size tensor first: it is the one the layer's input shape describes.
     const order = info.kind === 'mul' && size(dims[1]) > size(dims[0]) ? [1, 0] : dims.map((_, i) => i);
-    drafts.push({ node, info, act: acts.get(node.outputs[0]) ?? 'none', sources: order.map((i) => sources[i]!), in: dims[order[0]], out: s.shapes.get(node.outputs[0]) ?? [] });
-    producer.set(node.outputs[0], drafts.length - 1);
+    const made = graph.nodes[n].outputs[0];
+    drafts.push({ node, info, act: acts.get(made) ?? 'none', sources: order.map((i) => sources[i]!), in: dims[order[0]], out: s.shapes.get(made) ?? [] });
+    producer.set(made, drafts.length - 1);
   }
   if (drafts.length === 0) return fail(out, 'onnxInput', 'it has no Conv, pooling or Gemm/MatMul layer');
   if (graph.outputs.length !== 1) return fail(out, 'onnxInput', `it has ${graph.outputs.length} outputs`);
@@ -132,6 +164,8 @@ function fail(out: Reporter, id: 'onnxInput', why: string): undefined {
 }
 
 const chainKinds = new Set(['conv', 'pool']);
+/** A table activation may run inside the fused run; the shortcut is added by its last conv or pool. */
+const innerKinds = new Set([...chainKinds, 'act']);
 
 /**
  * Fuses each Add of x and y where y ends a run of single-input conv/pool layers that starts from x,
@@ -153,7 +187,7 @@ function fuseResiduals(drafts: Draft[], out: Reporter): Walk {
     for (const [y, x] of [[add.sources[0], add.sources[1]], [add.sources[1], add.sources[0]]]) {
       if (y < 0 || !chainKinds.has(drafts[y].info.kind) || !only(y, [a])) continue;
       let f = y;
-      while (f > 0 && drafts[f].sources.length === 1 && drafts[f].sources[0] !== x && drafts[f].sources[0] === f - 1 && chainKinds.has(drafts[f - 1].info.kind) && only(f - 1, [f])) f--;
+      while (f > 0 && drafts[f].sources.length === 1 && drafts[f].sources[0] !== x && drafts[f].sources[0] === f - 1 && innerKinds.has(drafts[f - 1].info.kind) && only(f - 1, [f])) f--;
       const run = Array.from({ length: y - f + 1 }, (_, i) => f + i);
       if (drafts[f].sources.length !== 1 || drafts[f].sources[0] !== x || !only(x, [f, a]) || run.some((i) => taken.has(i))) continue;
       run.forEach((i) => taken.add(i));
@@ -183,6 +217,12 @@ function attachActivation(graph: Graph, s: Shapes, node: GraphNode, target: stri
   } else if (info.act) {
     out.report('onnxApproximated', node.op, node.name, 'an activation on the graph input is analysed as free');
   }
+}
+
+/** The scalar constant a Max or Min compares with (a single-element tensor). */
+function clampConstant(graph: Graph, node: GraphNode): number | undefined {
+  const consts = node.inputs.map((i) => graph.consts.get(i)?.values).filter((v) => v !== undefined);
+  return consts.length === 1 && consts[0]!.length === 1 && node.inputs.length === 2 ? consts[0]![0] : undefined;
 }
 
 function size(dims: number[] | undefined): number {

@@ -44,7 +44,7 @@ export function quantizeOnnx(model: Model, bytes: Uint8Array, options: OnnxWeigh
     const params = ptq?.params ?? quant.params;
     const input = ptq?.input ?? quant.input;
     if (out.errors > 0 || !input) return { format: quant.format, diagnostics: out.diagnostics };
-    const built = buildQModel(model, params, input, quant.format === 'float' ? 'ptq' : quant.format, options.image);
+    const built = buildQModel(model, params, input, quant.format === 'float' ? 'ptq' : quant.format, options.image, ptq?.outputs);
     for (const p of built.problems) out.report('onnxQuantization', 'layer', p.layer, p.message);
     return { qm: built.qm, format: quant.format, diagnostics: out.diagnostics };
   } catch (error) {

@@ -66,8 +66,11 @@ export interface Layer {
   /** A depthwise conv with a depth multiplier m has groups = input.c and output.c = m · input.c. */
   readonly groups: number;
   readonly act: Activation;
-  /** Kind `act`: the function (LeakyRelu's slope in `alpha`, HardSigmoid's in `alpha` and `beta`). */
-  readonly table?: { readonly fn: TableActivation; readonly alpha?: number; readonly beta?: number };
+  /**
+   * Kind `act`: the function (LeakyRelu's slope in `alpha`, HardSigmoid's in `alpha` and `beta`), its
+   * output clamped to `min`/`max` where a Max/Min with a constant follows it (TensorFlow's exports).
+   */
+  readonly table?: { readonly fn: TableActivation; readonly alpha?: number; readonly beta?: number; readonly min?: number; readonly max?: number };
   /** Kind `resize`: how output pixels map to input pixels. */
   readonly resize?: ResizeRule;
   readonly poolMode?: 'avg' | 'max';

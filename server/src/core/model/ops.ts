@@ -98,13 +98,14 @@ export function sourcesOf(layer: Layer): readonly number[] {
   return layer.sources ?? [layer.index - 1];
 }
 
-const graphKinds = new Set<LayerKind>(['add', 'mul', 'concat', 'resize', 'convT']);
+/** Layers that run whole, layer by layer: the graph ops and the element ops (table activations, pad, softmax). */
+const graphKinds = new Set<LayerKind>(['add', 'mul', 'concat', 'resize', 'convT', 'act', 'pad', 'softmax']);
 
 /** Why blocks 0..untilBlock cannot run patch by patch: the first layer in the way. */
 export type StageBlocker =
   /**
-   * Inside the stage: a global op (global pooling, fc), a graph op (add, concat, SE scale…), or a
-   * conv or pool that starts a second branch (it reads other than the layer before it).
+   * Inside the stage: a global op (global pooling, fc), a graph op (add, concat, SE scale, a table
+   * activation…), or a conv or pool that starts a second branch (it reads other than the layer before it).
    */
   | { why: 'global' | 'graph' | 'branch'; layer: Layer }
   /** `reader`, after the stage, reads `layer`'s output from inside it (a branch crosses the cut). */

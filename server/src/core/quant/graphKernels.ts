@@ -2,6 +2,7 @@ import { Layer, Shape } from '../model/ir';
 import { clamp, multiplyByQuantizedMultiplier, saturatingRoundingDoublingHighMul } from './fixedPoint';
 import { expOnNegativeValues, reciprocal, rescale, roundingDivideByPOT } from './fixedMath';
 import { addElement } from './kernels';
+import { roundHalfEven } from './onnxRule';
 import { QLayer, Rescale, SoftmaxQuant, TensorQuant } from './qmodel';
 import { tableIndex } from './tables';
 
@@ -23,9 +24,24 @@ export function mulTensors(q: QLayer, a: Int8Array, b: Int8Array): Int8Array {
   const [qa, qb] = q.inputs!;
   const { multiplier, shift } = q.mul!;
   const c = q.layer.output.c;
+  if (q.rule === 'onnx') return mulFloat(q, a, b);
   return Int8Array.from(a, (x, j) => {
     const product = (x - qa.zeroPoint) * (broadcastAt(b, j, c) - qb.zeroPoint);
     return clamp(q.output.zeroPoint + multiplyByQuantizedMultiplier(product, multiplier, shift), q.actMin, q.actMax);
+  });
+}
+
+/**
+ * onnxruntime's float Mul between DequantizeLinear and QuantizeLinear: each input dequantized in
+ * float32, one float32 multiply, divided by the output scale, rounded half to even (pw_mul_float_s8).
+ */
+function mulFloat(q: QLayer, a: Int8Array, b: Int8Array): Int8Array {
+  const [qa, qb] = q.inputs!;
+  const [sa, sb, so] = [qa.scale, qb.scale, q.output.scale].map(Math.fround);
+  const c = q.layer.output.c;
+  return Int8Array.from(a, (x, j) => {
+    const product = Math.fround(Math.fround((x - qa.zeroPoint) * sa) * Math.fround((broadcastAt(b, j, c) - qb.zeroPoint) * sb));
+    return clamp(q.output.zeroPoint + roundHalfEven(Math.fround(product / so)), q.actMin, q.actMax);
   });
 }
 

@@ -24,9 +24,9 @@ export function runLayer(q: QLayer, inputs: readonly Int8Array[], shortcut?: Int
   const x = inputs[0];
   switch (layer.kind) {
     case 'pool':
-      return pool(layer, x, q.actMin, q.actMax);
+      return pool(layer, x, q.actMin, q.actMax, q.rule === 'onnx' ? q.input : undefined);
     case 'gpool':
-      return q.mean ? meanChannels(q, x) : pool(layer, x, q.actMin, q.actMax);
+      return q.mean ? meanChannels(q, x) : pool(layer, x, q.actMin, q.actMax, q.rule === 'onnx' ? q.input : undefined);
     case 'add':
       return addTensors(q, x, inputs[1]);
     case 'mul':

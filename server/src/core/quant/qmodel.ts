@@ -75,9 +75,8 @@ export type QuantSource = 'synthetic' | 'qoperator' | 'qdq' | 'ptq' | 'tflite';
  * - act: `table`. softmax: `softmax`.
  *
  * The TS reference (interpreter.ts) runs every kind above, checked against TensorFlow Lite Micro
- * (test/quant/tflmOracle.test.ts). The C runtime and code generation still run only conv, dwconv
- * (multiplier 1), pool, gpool without `mean`, fc and the fused add: the rest is refused (PW4001)
- * until their kernels land. buildQModel (ONNX parameters) does not yet give graph layers theirs.
+ * (test/quant/tflmOracle.test.ts); the graph runtime runs them all. buildQModel (ONNX parameters)
+ * gives graph layers theirs from their tensors' quantizations (post-training quantization).
  */
 export interface QLayer {
   layer: Layer;
@@ -110,7 +109,8 @@ export interface QLayer {
   add?: AddQuant;
   /**
    * Kind `mul`: TFLite's MUL, out = zpOut + MultiplyByQuantizedMultiplier((a − zpA)·(b − zpB),
-   * scaleA·scaleB/scaleOut), clamped to actMin..actMax.
+   * scaleA·scaleB/scaleOut), clamped to actMin..actMax; under the 'onnx' rule onnxruntime's float
+   * Mul between DequantizeLinear and QuantizeLinear instead (the scales of `inputs` and `output`).
    */
   mul?: Rescale;
   /**

@@ -17,12 +17,22 @@ export interface TableFunction {
   alpha?: number;
   /** HardSigmoid's offset (default 1/2). */
   beta?: number;
+  /** The output clamped below and above (float32 constants of a Max/Min after the activation). */
+  min?: number;
+  max?: number;
 }
 
 const f32 = Math.fround;
 
-/** The real function of each table activation (float32 at each step, like TFLite's float kernels). */
+/** The real function of each table activation (float32 at each step, like TFLite's float kernels), clamped as it says. */
 export function realFunction(t: TableFunction): (x: number) => number {
+  const f = unclamped(t);
+  if (t.min === undefined && t.max === undefined) return f;
+  const [lo, hi] = [f32(t.min ?? -Infinity), f32(t.max ?? Infinity)];
+  return (x) => Math.min(hi, Math.max(lo, f(x)));
+}
+
+function unclamped(t: TableFunction): (x: number) => number {
   const hardSigmoid = (x: number) => Math.max(0, Math.min(1, f32(f32(t.alpha ?? 1 / 6) * x + f32(t.beta ?? 0.5))));
   const sigmoid = (x: number) => f32(1 / (1 + Math.exp(-x)));
   switch (t.fn) {
@@ -101,7 +111,7 @@ function leakyReluTable(alpha: number, input: TensorQuant, output: TensorQuant):
  * op with these quantizations, the float function re-quantized otherwise.
  */
 export function activationTable(t: TableFunction, input: TensorQuant, output: TensorQuant, rule: RequantRule = 'tflite'): Int8Array {
-  if (rule === 'tflite') {
+  if (rule === 'tflite' && t.min === undefined && t.max === undefined) {
     const is = (scale: number, zp: number) => f32(output.scale) === f32(scale) && output.zeroPoint === zp;
     if (t.fn === 'sigmoid' && is(1 / 256, -128)) return q4Table(input, logistic, 23, -128);
     if (t.fn === 'tanh' && is(1 / 128, 0)) return q4Table(input, tanh, 24, 0);
