@@ -1,5 +1,5 @@
 import { macs, sourcesOf } from '../model/ops';
-import { accumulateTransposed, addTensors, concatChannels, lookup, meanChannels, mulTensors, padTensor, resizeTensor, softmaxChannels } from './graphKernels';
+import { accumulateTransposed, addTensors, concatChannels, lookup, meanTensor, mulTensors, padTensor, resizeTensor, softmaxChannels } from './graphKernels';
 import { accumulate, pool, requantize } from './kernels';
 import { QLayer, QModel } from './qmodel';
 import { fnv1a, hex8 } from './random';
@@ -24,9 +24,8 @@ export function runLayer(q: QLayer, inputs: readonly Int8Array[], shortcut?: Int
   const x = inputs[0];
   switch (layer.kind) {
     case 'pool':
-      return pool(layer, x, q.actMin, q.actMax);
     case 'gpool':
-      return q.mean ? meanChannels(q, x) : pool(layer, x, q.actMin, q.actMax);
+      return q.mean ? meanTensor(q, x) : pool(layer, x, q.actMin, q.actMax);
     case 'add':
       return addTensors(q, x, inputs[1]);
     case 'mul':
