@@ -14,7 +14,9 @@ typedef enum {
     PW_LAYER_DWCONV = 2,
     PW_LAYER_AVGPOOL = 3,
     PW_LAYER_MAXPOOL = 4,
-    PW_LAYER_FC = 5
+    PW_LAYER_FC = 5,
+    /* TFLite's MEAN (pw_mean_s8) on the whole tensor: quant holds its one multiplier and shift. */
+    PW_LAYER_MEAN = 6
 } pw_layer_kind;
 
 typedef struct {

@@ -1,4 +1,5 @@
 /* Runs one step of a generated model: builds the views of its regions and calls the kernel. */
+#include "pw_graph.h"
 #include "pw_model.h"
 
 static pw_view view_of(const pw_place *p, const pw_context *ctx)
@@ -42,6 +43,22 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
         p.act_min = layer->conv.act_min;
         p.act_max = layer->conv.act_max;
         return layer->kind == PW_LAYER_AVGPOOL ? pw_avgpool_s8(&p, &layer->in, &in, &out) : pw_maxpool_s8(&p, &layer->in, &in, &out);
+    }
+    case PW_LAYER_MEAN: {
+        /* A reduction reads the whole tensor: only a step over all of it, stored densely, can run it. */
+        if (in.rows != layer->in.h || in.cols != layer->in.w || in.row_stride != layer->in.w * layer->in.c) {
+            return PW_ERROR_ARGUMENT;
+        }
+        pw_requant_params rq;
+        rq.input_zp = layer->conv.input_zp;
+        rq.output_zp = layer->conv.output_zp;
+        rq.multiplier = layer->quant.multiplier[0];
+        rq.shift = layer->quant.shift[0];
+        pw_out_quant oq;
+        oq.zp = layer->conv.output_zp;
+        oq.act_min = layer->conv.act_min;
+        oq.act_max = layer->conv.act_max;
+        return pw_mean_s8(&rq, &oq, &layer->in, &layer->out, in.data, out.data);
     }
     case PW_LAYER_FC:
         return pw_fc_s8(&layer->conv, &layer->quant, layer->in.h * layer->in.w * layer->in.c, in.data, layer->weights, layer->bias,
