@@ -1,14 +1,13 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import { readTflite } from '../../../server/src/core/import/tflite/schema';
-import { TfliteQuant, tfliteQModel } from '../../../server/src/core/import/tflite/quant';
+import { tfliteQModel } from '../../../server/src/core/import/tflite/quant';
 import { importTflite } from '../../../server/src/core/import/tflite/tflite';
 import { Model, Shape } from '../../../server/src/core/model/ir';
 import { runReference } from '../../../server/src/core/quant/interpreter';
 import { QModel } from '../../../server/src/core/quant/qmodel';
-import { Random } from '../../../server/src/core/quant/random';
 import { sharedOrSkip, tfliteModels } from '../../support/sharedFiles';
-import { runTflm, tflmOrSkip, toNchw, withOutput } from '../../support/tflm';
+import { runTflm, seededInputs, tflmFeed, tflmOrSkip, toNchw, withOutput } from '../../support/tflm';
 import { buildTflite, tinyModel } from '../../support/tfliteBuilder';
 
 // The TypeScript reference with each real model's own int8 parameters against TensorFlow Lite Micro
@@ -32,15 +31,6 @@ const cases: Case[] = [
   { key: 'mobilenetv2', every: 26 },
 ];
 
-function inputs(qm: QModel): Int8Array[] {
-  const n = qm.image.length;
-  const random = (seed: number) => {
-    const rng = new Random(seed);
-    return Int8Array.from({ length: n }, () => rng.int(-128, 127));
-  };
-  return [new Int8Array(n), ...[1, 2, 3, 4, 5].map(random)];
-}
-
 describe('TS reference = TensorFlow Lite Micro on the real .tflite models', function () {
   this.timeout(600_000);
   let tflm = '';
@@ -63,7 +53,7 @@ describe('TS reference = TensorFlow Lite Micro on the real .tflite models', func
     const model = importTflite(bytes).model!;
     const quant = tfliteQModel(bytes, model);
     assert.deepEqual(quant.problems, []);
-    for (const image of inputs(quant.qm!)) {
+    for (const image of seededInputs(quant.qm!.image.length)) {
       const ours = runReference({ ...quant.qm!, image }).output;
       const theirs = runTflm(tflm, bytes, new Uint8Array(image.buffer, image.byteOffset, image.length)).output;
       assert.deepEqual([...ours], [...theirs]);
@@ -89,10 +79,10 @@ describe('TS reference = TensorFlow Lite Micro on the real .tflite models', func
       const means = quant.qm!.layers.flatMap((q, i) => (q.mean ? [i] : []));
       const compared = [...Array.from({ length: n }, (_, i) => i).filter((i) => i % c.every === c.every - 1 || means.includes(i)), n - 1].filter((i, k, a) => a.indexOf(i) === k);
       const truncated = new Map(compared.map((i) => [i, withOutput(bytes, tensorOf(i))]));
-      for (const [k, image] of inputs(quant.qm!).entries()) {
+      for (const [k, image] of seededInputs(quant.qm!.image.length).entries()) {
         const qm: QModel = { ...quant.qm!, image };
         const ours = runReference(qm, true).activations!;
-        const fed = feed(quant, image, model);
+        const fed = tflmFeed(quant, image);
         // Layer by layer on zeros and the first random input; the last layer on the other four.
         for (const i of k < 2 ? compared : [n - 1]) {
           const theirs = runTflm(tflm, truncated.get(i)!, fed).output;
@@ -105,16 +95,6 @@ describe('TS reference = TensorFlow Lite Micro on the real .tflite models', func
     });
   }
 });
-
-/** The bytes TFLite Micro reads: NCHW where the file's input is, float32 (q − zp)·scale where it QUANTIZEs a float input. */
-function feed(quant: TfliteQuant, image: Int8Array, model: Model): Uint8Array {
-  const { h, w, c } = model.input.shape;
-  const x = quant.inputLayout === 'nchw' ? toNchw(image, h, w, c) : image;
-  if (quant.inputType === 'int8') return new Uint8Array(x.buffer, x.byteOffset, x.length);
-  const q = quant.qm!.input;
-  const real = Float32Array.from(x, (v) => (v - q.zeroPoint) * q.scale);
-  return new Uint8Array(real.buffer);
-}
 
 /** Whether the file's tensor holds a layer's output channels-first (its dims, ones dropped, are C then H, W). */
 function channelsFirst(dims: readonly number[], s: Shape): boolean {

@@ -1,0 +1,72 @@
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { tfliteQModel } from '../../server/src/core/import/tflite/quant';
+import { importTflite } from '../../server/src/core/import/tflite/tflite';
+import { fnv1a, hex8 } from '../../server/src/core/quant/random';
+import { Board, buildFirmware } from '../../server/src/firmware';
+import { sharedOrSkip, tfliteModels } from '../support/sharedFiles';
+import { runTflm, seededInputs, tflmFeed, tflmOrSkip, withInt8Output } from '../support/tflm';
+
+// The real .tflite models as Patchwise firmware against TensorFlow Lite Micro (tflm_run): generated
+// from the file's own int8 parameters, built and run on a seeded random input, the firmware's
+// output checksum is that of TFLite Micro's output bytes, and the arena it measured (guard bytes
+// around it) is at most the predicted one. On the host all six; on QEMU's Cortex-M7 the five that
+// fit the F746 (MobileNetV2-224's 3.5 MB of weights do not), in one test to keep the suite short.
+
+const haveQemu = ['arm-none-eabi-gcc', 'qemu-system-arm'].every((t) => spawnSync(t, ['--version']).status === 0);
+
+type Key = keyof typeof tfliteModels;
+
+interface Outcome {
+  instructions?: number;
+  measuredArenaBytes: number;
+  predictedArenaBytes: number;
+}
+
+/** Builds and runs `key` on `board` with random input 1; asserts the checks above. */
+function firmwareEqualsTflm(context: Mocha.Context, tflm: string, key: Key, board: Board): Outcome {
+  const file = sharedOrSkip(context, tfliteModels[key]);
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const quant = tfliteQModel(bytes, importTflite(bytes).model!);
+  const input = seededInputs(quant.qm!.image.length, 1)[1];
+  const oracle = runTflm(tflm, withInt8Output(bytes), tflmFeed(quant, input)).output;
+  const text = `model m from "${path.basename(file)}"\n`;
+  const result = buildFirmware({ file, text, board, run: board === 'host' ? 'host' : 'qemu', input, timeoutSeconds: 300 });
+  assert.deepEqual(result.diagnostics, [], key);
+  assert.equal(result.failure, undefined, `${key}: ${result.failure?.message}`);
+  const report = result.report as { checksum: string; matchesReference: boolean; instructions?: number; measuredArenaBytes: number; predictedArenaBytes: number };
+  assert.equal(report.checksum, hex8(fnv1a(oracle)), `${key} on ${board}: the firmware's output checksum vs TFLite Micro's`);
+  assert.equal(report.matchesReference, true, key);
+  assert.ok(report.measuredArenaBytes <= report.predictedArenaBytes, `${key}: measured arena ${report.measuredArenaBytes} > predicted ${report.predictedArenaBytes}`);
+  return report;
+}
+
+describe('the real .tflite models as firmware = TensorFlow Lite Micro', function () {
+  this.timeout(600_000);
+  let tflm = '';
+  before(function () {
+    tflm = tflmOrSkip(this);
+  });
+
+  for (const key of Object.keys(tfliteModels) as Key[]) {
+    it(`${tfliteModels[key]}: host firmware's output = tflm_run's, measured arena ≤ predicted`, function () {
+      const r = firmwareEqualsTflm(this, tflm, key, 'host');
+      console.log(`      arena ${r.measuredArenaBytes} of ${r.predictedArenaBytes} B predicted`);
+    });
+  }
+
+  it('VWW, ResNet-8, DS-CNN, person_detect and mcunet-vww1 on QEMU (Cortex-M7): output = tflm_run\'s, measured arena ≤ predicted', function () {
+    if (!haveQemu) {
+      if (process.env.CI === 'true') throw new Error('arm-none-eabi-gcc and qemu-system-arm are required');
+      console.error('\n!! SKIPPING the .tflite QEMU test: install gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm\n');
+      this.skip();
+    }
+    const lines = (['vww', 'resnet8', 'dscnn', 'person', 'mcunet'] as const).map((key) => {
+      const r = firmwareEqualsTflm(this, tflm, key, 'qemu-mps2-an500');
+      return `${tfliteModels[key]}: ${r.instructions} instructions, arena ${r.measuredArenaBytes} of ${r.predictedArenaBytes} B`;
+    });
+    console.log(lines.map((l) => `      ${l}`).join('\n'));
+  });
+});
