@@ -16,13 +16,14 @@ export function checkRuntimeSupport(model: Model): Diagnostic[] {
 }
 
 /**
- * A layer the chain runtime's kernels cannot express (they take square windows with one stride and
- * padding, a depthwise conv without multiplier, and the five chain kinds): its model runs on the
- * graph runtime, layer by layer, with the any-window kernels.
+ * A layer the chain runtime's kernels cannot express (they take one stride and padding, square
+ * convolution windows — pooling ones may be k_h × k_w, like a MEAN over rows or columns — a
+ * depthwise conv without multiplier, and the five chain kinds): its model runs on the graph
+ * runtime, layer by layer, with the any-window kernels.
  */
 function needsGraphRuntime(l: Layer): boolean {
   const windowed = l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'pool';
-  const square = l.rows.k === l.cols.k && l.rows.s === l.cols.s && l.rows.p === l.cols.p && l.rows.pEnd === undefined && l.cols.pEnd === undefined;
+  const square = (l.kind === 'pool' || l.rows.k === l.cols.k) && l.rows.s === l.cols.s && l.rows.p === l.cols.p && l.rows.pEnd === undefined && l.cols.pEnd === undefined;
   const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c;
   return (windowed && !square) || multiplier || !chainKinds.has(l.kind);
 }
