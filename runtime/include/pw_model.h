@@ -16,7 +16,9 @@ typedef enum {
     PW_LAYER_MAXPOOL = 4,
     PW_LAYER_FC = 5,
     /* TFLite's MEAN (pw_mean_s8) on the whole tensor: quant holds its one multiplier and shift. */
-    PW_LAYER_MEAN = 6
+    PW_LAYER_MEAN = 6,
+    /* TFLite's SOFTMAX (pw_softmax_s8): quant.multiplier points at {input_multiplier, input_left_shift, diff_min}. */
+    PW_LAYER_SOFTMAX = 7
 } pw_layer_kind;
 
 typedef struct {

@@ -60,6 +60,16 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
         oq.act_max = layer->conv.act_max;
         return pw_mean_s8(&rq, &oq, &layer->in, &layer->out, in.data, out.data);
     }
+    case PW_LAYER_SOFTMAX: {
+        if (in.rows != layer->in.h || in.cols != layer->in.w || in.row_stride != layer->in.w * layer->in.c) {
+            return PW_ERROR_ARGUMENT;
+        }
+        pw_softmax_params s;
+        s.input_multiplier = layer->quant.multiplier[0];
+        s.input_left_shift = layer->quant.multiplier[1];
+        s.diff_min = layer->quant.multiplier[2];
+        return pw_softmax_s8(&s, layer->in.h * layer->in.w, layer->in.c, in.data, out.data);
+    }
     case PW_LAYER_FC:
         return pw_fc_s8(&layer->conv, &layer->quant, layer->in.h * layer->in.w * layer->in.c, in.data, layer->weights, layer->bias,
                         layer->out.c, out.data);

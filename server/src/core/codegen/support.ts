@@ -16,23 +16,29 @@ export function checkRuntimeSupport(model: Model): Diagnostic[] {
 }
 
 /**
- * A layer the chain runtime's kernels cannot express (they take one stride and padding, square
- * convolution windows — pooling ones may be k_h × k_w, like a MEAN over rows or columns — a
- * depthwise conv without multiplier, and the five chain kinds): its model runs on the graph
- * runtime, layer by layer, with the any-window kernels.
+ * A layer the chain runtime's kernels cannot express (they take one stride and leading padding,
+ * square convolution windows — pooling ones may be k_h × k_w, like a MEAN over rows or columns — a
+ * depthwise conv without multiplier, and the chain kinds): its model runs on the graph runtime,
+ * layer by layer, with the any-window kernels. Trailing padding (pEnd, TFLite's SAME at stride 2)
+ * needs nothing: the kernels read every row and column past the tensor's end as padding, and the
+ * output's size says how far.
  */
 function needsGraphRuntime(l: Layer): boolean {
   const windowed = l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'pool';
-  const square = (l.kind === 'pool' || l.rows.k === l.cols.k) && l.rows.s === l.cols.s && l.rows.p === l.cols.p && l.rows.pEnd === undefined && l.cols.pEnd === undefined;
+  const square = (l.kind === 'pool' || l.rows.k === l.cols.k) && l.rows.s === l.cols.s && l.rows.p === l.cols.p;
   const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c;
   return (windowed && !square) || multiplier || !chainKinds.has(l.kind);
 }
 
-const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc']);
+const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc', 'softmax']);
 
-/** Does the model run on the graph runtime (generateGraph.ts) rather than the chain's patch plan? */
+/**
+ * Does the model run on the graph runtime (generateGraph.ts) rather than the chain's patch plan? A
+ * model whose layers each read the one before (an importer may name that source) is a chain.
+ */
 export function runsAsGraph(model: Model): boolean {
-  return isGraph(model) || model.layers.some(needsGraphRuntime);
+  const chain = model.layers.every((l) => l.sources === undefined || (l.sources.length === 1 && l.sources[0] === l.index - 1));
+  return (isGraph(model) && !chain) || model.layers.some(needsGraphRuntime);
 }
 
 /**
