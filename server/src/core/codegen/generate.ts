@@ -104,8 +104,24 @@ export interface LayerByLayer {
   plan: ArenaPlan;
 }
 
+/**
+ * A depthwise conv of a one-channel input with depth multiplier m (person_detect's first layer) is
+ * an ordinary conv with m outputs, which the chain runtime has: its weights [kh][kw][m] become
+ * [m][kh][kw][1]. Other layers are as they are.
+ */
+export function asChainLayer(q: QLayer): QLayer {
+  const l = q.layer;
+  if (l.kind !== 'dwconv' || l.input.c !== 1 || l.output.c === 1) return q;
+  const m = l.output.c;
+  const taps = l.rows.k * l.cols.k;
+  const weights = new Int8Array(q.weights.length);
+  for (let o = 0; o < m; o++) for (let t = 0; t < taps; t++) weights[o * taps + t] = q.weights[t * m + o];
+  return { ...q, layer: { ...l, kind: 'conv' }, weights };
+}
+
 /** model.h, model.c, weights.h, weights.c and arena_plan.json for a quantized model and its plan. */
-export function generateModelSources(qm: QModel, report: AnalysisReport, plan: ArenaPlan, source: string, lbl?: LayerByLayer): ModelSources {
+export function generateModelSources(quantized: QModel, report: AnalysisReport, plan: ArenaPlan, source: string, lbl?: LayerByLayer): ModelSources {
+  const qm = { ...quantized, layers: quantized.layers.map(asChainLayer) };
   const model = qm.model;
   const outputShape = model.layers[model.layers.length - 1].output;
   const outputOffset = plan.outputOffset;

@@ -26,7 +26,8 @@ export function checkRuntimeSupport(model: Model): Diagnostic[] {
 function needsGraphRuntime(l: Layer): boolean {
   const windowed = l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'pool';
   const square = (l.kind === 'pool' || l.rows.k === l.cols.k) && l.rows.s === l.cols.s && l.rows.p === l.cols.p;
-  const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c;
+  // A one-channel input's multiplier is a plain conv (asChainLayer).
+  const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c && l.input.c !== 1;
   return (windowed && !square) || multiplier || !chainKinds.has(l.kind);
 }
 
@@ -70,7 +71,7 @@ function checkChainSupport(model: Model): Diagnostic[] {
     if (layer.kind === 'conv' && layer.groups > 1) say(layer.range, `${where}: grouped convolution (groups=${layer.groups})`);
     if (layer.kind === 'conv' && layer.rows.k > 7) say(layer.range, `${where}: convolution k=${layer.rows.k} (the runtime has k ≤ 7)`);
     if (layer.kind === 'dwconv' && !depthwiseKernels.has(layer.rows.k)) say(layer.range, `${where}: depthwise k=${layer.rows.k} (the runtime has k = 1, 3, 5, 7)`);
-    if (layer.kind === 'dwconv' && layer.output.c !== layer.input.c) say(layer.range, `${where}: depthwise with depth multiplier ${layer.output.c / layer.input.c}`);
+    if (layer.kind === 'dwconv' && layer.output.c !== layer.input.c && layer.input.c !== 1) say(layer.range, `${where}: depthwise with depth multiplier ${layer.output.c / layer.input.c}`);
     if (layer.kind === 'dwconv' && layer.rows.s > 2) say(layer.range, `${where}: depthwise stride ${layer.rows.s} (the runtime has s = 1, 2)`);
     if (layer.writesShortcut && (layer.kind === 'pool' || layer.kind === 'gpool' || layer.kind === 'fc')) say(block.range, `${where}: a shortcut added after ${layer.kind}`);
     if (block.shortcut && block.index === 0 && layer.index === block.firstLayer) say(block.range, `block 0 adds a shortcut over the network input`);
