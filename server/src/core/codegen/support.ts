@@ -33,6 +33,16 @@ function needsGraphRuntime(l: Layer): boolean {
 
 const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc', 'softmax']);
 
+/** What makes the model a graph for the runtime: its first layer the chain kernels cannot run, or a branch. */
+function whyGraph(model: Model): string {
+  const l = model.layers.find(needsGraphRuntime);
+  if (!l) return 'layers read other than the layer before';
+  if (!chainKinds.has(l.kind)) return `${l.name}: ${l.kind}`;
+  if (l.kind === 'dwconv' && l.output.c !== l.input.c) return `${l.name}: depth multiplier ${l.output.c / l.input.c}`;
+  const pad = (w: Layer['rows']) => (w.pEnd === undefined ? `${w.p}` : `${w.p}/${w.pEnd}`);
+  return `${l.name}: a ${l.rows.k}×${l.cols.k} window, stride ${l.rows.s}×${l.cols.s}, padding ${pad(l.rows)} × ${pad(l.cols)}`;
+}
+
 /**
  * Does the model run on the graph runtime (generateGraph.ts) rather than the chain's patch plan? A
  * model whose layers each read the one before (an importer may name that source) is a chain.
@@ -51,7 +61,7 @@ function checkGraphSupport(model: Model): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const say = (range: Diagnostic['range'], what: string) => problems.push(diagnostic('unsupportedByRuntime', range, what));
   const scheduled = model.schedule ?? model.stages?.[0] ?? model.streams?.[0];
-  if (scheduled) say(scheduled.range, 'a patch stage in a graph model (the firmware runs graph models layer by layer; remove the schedule line)');
+  if (scheduled) say(scheduled.range, `a patch stage in a graph model (${whyGraph(model)}; the firmware runs graph models layer by layer: remove the schedule line)`);
   for (const layer of model.layers) {
     const where = layer.name;
     if (layer.kind === 'pool' && (layer.rows.s !== layer.cols.s || layer.rows.p !== layer.cols.p)) say(layer.range, `${where}: pooling with different row and column strides or padding`);
