@@ -75,9 +75,10 @@ export type QuantSource = 'synthetic' | 'qoperator' | 'qdq' | 'ptq' | 'tflite';
  * - act: `table`. softmax: `softmax`.
  *
  * The TS reference (interpreter.ts) runs every kind above, checked against TensorFlow Lite Micro
- * (test/quant/tflmOracle.test.ts). The C runtime and code generation still run only conv, dwconv
- * (multiplier 1), pool, gpool without `mean`, fc and the fused add: the rest is refused (PW4001)
- * until their kernels land. buildQModel (ONNX parameters) does not yet give graph layers theirs.
+ * (test/quant/tflmOracle.test.ts). The C runtime runs them all: the chain runtime (patch stages)
+ * conv, dwconv, pool, gpool, MEAN, softmax, fc and the fused add; the graph runtime the rest, layer
+ * by layer (codegen/support.ts decides). buildQModel (ONNX parameters) does not yet give graph
+ * layers theirs.
  */
 export interface QLayer {
   layer: Layer;
