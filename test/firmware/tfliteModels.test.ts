@@ -1,13 +1,16 @@
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { runsAsGraph } from '../../server/src/core/codegen/support';
 import { tfliteQModel } from '../../server/src/core/import/tflite/quant';
 import { importTflite } from '../../server/src/core/import/tflite/tflite';
 import { fnv1a, hex8 } from '../../server/src/core/quant/random';
 import { Board, buildFirmware } from '../../server/src/firmware';
 import { sharedOrSkip, tfliteModels } from '../support/sharedFiles';
 import { runTflm, seededInputs, tflmFeed, tflmOrSkip, withInt8Output } from '../support/tflm';
+import { buildTflite, tinyModel } from '../support/tfliteBuilder';
 
 // The real .tflite models as Patchwise firmware against TensorFlow Lite Micro (tflm_run): generated
 // from the file's own int8 parameters, built and run on a seeded random input, the firmware's
@@ -81,5 +84,25 @@ describe('the real .tflite models as firmware = TensorFlow Lite Micro', function
       return `${tfliteModels[key]}${schedule ? ` (${schedule})` : ''}: ${r.instructions} instructions, arena ${r.measuredArenaBytes} of ${r.predictedArenaBytes} B`;
     });
     console.log(lines.map((l) => `      ${l}`).join('\n'));
+  });
+});
+
+describe('TFLite\'s SAME padding at stride 2 on the chain runtime', function () {
+  this.timeout(120_000);
+  let dir = '';
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchwise-same-'))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a conv s2 SAME (0 before, 1 after) → depthwise → pool written here is a chain; with a patch stage its host firmware gives the reference\'s bytes', () => {
+    const bytes = buildTflite(tinyModel());
+    assert.equal(runsAsGraph(importTflite(bytes).model!), false);
+    fs.writeFileSync(path.join(dir, 'tiny.tflite'), bytes);
+    // The bottom and right patches read the row and column past the input's end: padding.
+    for (const schedule of ['', 'patch=2x2 until=block1']) {
+      const r = buildFirmware({ file: path.join(dir, 'tiny.pnet'), text: 'model tiny from "tiny.tflite"\n', schedule, board: 'host', run: 'host' });
+      assert.deepEqual(r.diagnostics, []);
+      assert.equal(r.report?.matchesReference, true, `${schedule || 'layer by layer'}: ${r.failure?.message}`);
+      assert.equal(r.report!.schedule === null, schedule === '');
+    }
   });
 });
