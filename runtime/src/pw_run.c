@@ -44,6 +44,11 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
         p.act_max = layer->conv.act_max;
         return layer->kind == PW_LAYER_AVGPOOL ? pw_avgpool_s8(&p, &layer->in, &in, &out) : pw_maxpool_s8(&p, &layer->in, &in, &out);
     }
+    case PW_LAYER_CONV_WINDOW:
+        if (!layer->window || add) {
+            return PW_ERROR_ARGUMENT;
+        }
+        return pw_conv_window_s8(layer->window, &layer->quant, 1, &layer->in, &in, layer->weights, layer->bias, layer->out.c, &out);
     case PW_LAYER_MEAN: {
         /* A reduction reads the whole tensor: only a step over all of it, stored densely, can run it. */
         if (in.rows != layer->in.h || in.cols != layer->in.w || in.row_stride != layer->in.w * layer->in.c) {

@@ -26,6 +26,7 @@ function kindOf(q: QLayer): string {
   const layer = q.layer;
   if (q.mean) return 'PW_LAYER_MEAN';
   if (q.softmax) return 'PW_LAYER_SOFTMAX';
+  if (windowConv(layer)) return 'PW_LAYER_CONV_WINDOW';
   switch (layer.kind) {
     case 'conv': return layer.rows.k === 1 && layer.rows.p === 0 ? 'PW_LAYER_CONV_1X1' : 'PW_LAYER_CONV';
     case 'dwconv': return 'PW_LAYER_DWCONV';
@@ -35,6 +36,11 @@ function kindOf(q: QLayer): string {
     // checkRuntimeSupport refuses graph layers before any code is generated.
     default: throw new Error(`no runtime kernel for ${layer.kind}`);
   }
+}
+
+/** A conv whose rows and columns differ (DS-CNN's 10×4 stem): the square kernels cannot take it. */
+export function windowConv(l: Layer): boolean {
+  return l.kind === 'conv' && (l.rows.k !== l.cols.k || l.rows.s !== l.cols.s || l.rows.p !== l.cols.p);
 }
 
 const dims = (s: { h: number; w: number; c: number }) => `{${s.h}, ${s.w}, ${s.c}}`;
@@ -59,7 +65,7 @@ function layerEntry(q: QLayer, i: number): string {
   const conv = `{${l.rows.k}, ${l.rows.s}, ${l.rows.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}}`;
   const quant = q.rule === 'onnx' ? `{fm_${i}, fm_${i}, PW_RULE_FLOAT}` : `{m_${i}, sh_${i}, PW_RULE_FIXED}`;
   const params = hasWeights ? `w_${i}, b_${i}, ${quant}` : q.mean ? `0, 0, {&mean_m_${i}, &mean_sh_${i}, PW_RULE_FIXED}` : q.softmax ? `0, 0, {softmax_${i}, softmax_${i}, PW_RULE_FIXED}` : '0, 0, {0, 0, PW_RULE_FIXED}';
-  return `{${kindOf(q)}, ${dims(l.input)}, ${dims(l.output)}, ${conv}, ${l.cols.k}, ${params}, ${q.add ? `&add_${i}` : '0'}},`;
+  return `{${kindOf(q)}, ${dims(l.input)}, ${dims(l.output)}, ${conv}, ${l.cols.k}, ${params}, ${q.add ? `&add_${i}` : '0'}, ${windowConv(l) ? `&window_${i}` : '0'}},`;
 }
 
 /** The IEEE bit patterns of float32 values. */
@@ -171,6 +177,12 @@ export function generateModelSources(quantized: QModel, report: AnalysisReport, 
   c.line('extern uint64_t pw_board_counter(void);').line('extern void pw_board_mark(void);').line('uint64_t pw_profile[PW_LAYERS];');
   c.line('#define PW_RUN(i, step) do { pw_board_mark(); const uint64_t t_ = pw_board_counter(); PW_TRY(pw_run_step(&layers[i], (step), &ctx)); pw_profile[i] += pw_board_counter() - t_; } while (0)');
   c.line('#else').line('#define PW_RUN(i, step) PW_TRY(pw_run_step(&layers[i], (step), &ctx))').line('#endif');
+  qm.layers.forEach((q, i) => {
+    const l = q.layer;
+    if (!windowConv(l)) return;
+    c.line().comment(`${l.name}: its window, rows and columns apart`);
+    c.line(`static const pw_window_params window_${i} = {${l.rows.k}, ${l.cols.k}, ${l.rows.s}, ${l.cols.s}, ${l.rows.p}, ${l.cols.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}};`);
+  });
   qm.layers.forEach((q, i) => {
     const s = q.softmax;
     if (!s) return;

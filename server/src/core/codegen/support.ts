@@ -1,6 +1,7 @@
 import { Diagnostic, diagnostic } from '../language/diagnostics';
 import { isGraph } from '../analysis/memory';
 import { isSingleStage, Layer, Model } from '../model/ir';
+import { windowConv } from './generate';
 import { specialisedConv, specialisedDepthwise } from './generateGraph';
 
 const depthwiseKernels = new Set([1, 3, 5, 7]);
@@ -25,7 +26,8 @@ export function checkRuntimeSupport(model: Model): Diagnostic[] {
  */
 function needsGraphRuntime(l: Layer): boolean {
   const windowed = l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'pool';
-  const square = (l.kind === 'pool' || l.rows.k === l.cols.k) && l.rows.s === l.cols.s && l.rows.p === l.cols.p;
+  // A conv without fused add takes any window (pw_conv_window_s8); others are square, one stride and padding.
+  const square = (l.kind === 'conv' && !l.writesShortcut && l.groups === 1) || ((l.kind === 'pool' || l.rows.k === l.cols.k) && l.rows.s === l.cols.s && l.rows.p === l.cols.p);
   // A one-channel input's multiplier is a plain conv (asChainLayer).
   const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c && l.input.c !== 1;
   return (windowed && !square) || multiplier || !chainKinds.has(l.kind);
@@ -79,7 +81,7 @@ function checkChainSupport(model: Model): Diagnostic[] {
     const block = model.blocks[layer.block];
     const where = `${layer.name}`;
     if (layer.kind === 'conv' && layer.groups > 1) say(layer.range, `${where}: grouped convolution (groups=${layer.groups})`);
-    if (layer.kind === 'conv' && layer.rows.k > 7) say(layer.range, `${where}: convolution k=${layer.rows.k} (the runtime has k ≤ 7)`);
+    if (layer.kind === 'conv' && layer.rows.k > 7 && !windowConv(layer)) say(layer.range, `${where}: convolution k=${layer.rows.k} (the runtime has k ≤ 7)`);
     if (layer.kind === 'dwconv' && !depthwiseKernels.has(layer.rows.k)) say(layer.range, `${where}: depthwise k=${layer.rows.k} (the runtime has k = 1, 3, 5, 7)`);
     if (layer.kind === 'dwconv' && layer.output.c !== layer.input.c && layer.input.c !== 1) say(layer.range, `${where}: depthwise with depth multiplier ${layer.output.c / layer.input.c}`);
     if (layer.kind === 'dwconv' && layer.rows.s > 2) say(layer.range, `${where}: depthwise stride ${layer.rows.s} (the runtime has s = 1, 2)`);
