@@ -69,14 +69,15 @@ function main(): void {
     const search = searchSchedules(model, f746.sramBytes);
     const quant = tfliteQModel(bytes, model);
     const input = seededInputs(quant.qm!.image.length, 1)[1];
-    const oracle = runTflm(tflm, withInt8Output(bytes), tflmFeed(quant, input));
-    const expected = hex8(fnv1a(oracle.output));
+    const expected = hex8(fnv1a(runTflm(tflm, withInt8Output(bytes), tflmFeed(quant, input)).output));
+    // The file as it is (a moved output changes TFLite Micro's plan).
+    const tflmArena = runTflm(tflm, bytes, tflmFeed(quant, input)).arenaUsedBytes;
     const board: Board = report.weightsBytes > flashBytes ? 'host' : 'qemu-mps2-an500';
     const lbl = runFirmware(file, input, expected, board, '');
     const lowest = search.pareto[0];
     const patched = lowest.patch ? cell(runFirmware(file, input, expected, board, scheduleOf(lowest))) : '(layer by layer is the lowest)';
     const best = search.best ? describe(search.best) : `none fits: ${search.reason}`;
-    console.log(`| ${path.basename(rel, '.tflite')} | ${int(report.peakBytes)} B | ${describe(lowest)} | ${best} | ${cell(lbl)} | ${patched} | ${int(oracle.arenaUsedBytes)} B | ${published[path.basename(rel, '.tflite')] ?? ''} |`);
+    console.log(`| ${path.basename(rel, '.tflite')} | ${int(report.peakBytes)} B | ${describe(lowest)} | ${best} | ${cell(lbl)} | ${patched} | ${int(tflmArena)} B | ${published[path.basename(rel, '.tflite')] ?? ''} |`);
   }
 }
 
