@@ -17,16 +17,15 @@ export function checkRuntimeSupport(model: Model): Diagnostic[] {
 }
 
 /**
- * A layer the chain runtime's kernels cannot express (they take one stride and leading padding,
- * square convolution windows — pooling ones may be k_h × k_w, like a MEAN over rows or columns — a
- * depthwise conv without multiplier, and the chain kinds): its model runs on the graph runtime,
- * layer by layer, with the any-window kernels. Trailing padding (pEnd, TFLite's SAME at stride 2)
- * needs nothing: the kernels read every row and column past the tensor's end as padding, and the
- * output's size says how far.
+ * A layer the chain runtime's kernels cannot express: its model runs on the graph runtime, layer by
+ * layer. The chain takes a conv with any window (pw_conv_window_s8) unless it is grouped or fuses
+ * the shortcut add; a depthwise conv with a square window, one stride and leading padding, without
+ * multiplier; pooling likewise but k_h × k_w (a MEAN over rows or columns); and the chain kinds.
+ * Trailing padding (pEnd, TFLite's SAME at stride 2) needs nothing: the kernels read every row and
+ * column past the tensor's end as padding, and the output's size says how far.
  */
 function needsGraphRuntime(l: Layer): boolean {
   const windowed = l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'pool';
-  // A conv without fused add takes any window (pw_conv_window_s8); others are square, one stride and padding.
   const square = (l.kind === 'conv' && !l.writesShortcut && l.groups === 1) || ((l.kind === 'pool' || l.rows.k === l.cols.k) && l.rows.s === l.cols.s && l.rows.p === l.cols.p);
   // A one-channel input's multiplier is a plain conv (asChainLayer).
   const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c && l.input.c !== 1;
