@@ -95,9 +95,13 @@ typedef struct {
 pw_status pw_resize_s8(const pw_resize_params *resize, const pw_dims *in_dims, const pw_dims *out_dims, const int8_t *in,
                        int8_t *out);
 
-/* TFLite's MEAN over H×W (whole tensors): Σ(x − zp) rescaled, divided rounding half away from zero. */
-pw_status pw_mean_s8(const pw_requant_params *rq, const pw_out_quant *oq, const pw_dims *in_dims, const int8_t *in,
-                     int8_t *out);
+/*
+ * TFLite Micro's int8 MEAN over whole rows, whole columns or both (whole tensors): an output dim of
+ * 1 reduces that input axis, n values per output. oq->zp + Σ(x − rq->input_zp) requantized by rq's
+ * multiplier (scale_in/scale_out) with 1/n folded into it, clamped (MEAN has no fused activation).
+ */
+pw_status pw_mean_s8(const pw_requant_params *rq, const pw_out_quant *oq, const pw_dims *in_dims,
+                     const pw_dims *out_dims, const int8_t *in, int8_t *out);
 
 /* TFLite's int8 SOFTMAX over each pixel's c channels; the output is scale 1/256, zero point −128. */
 typedef struct {

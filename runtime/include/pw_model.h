@@ -7,7 +7,7 @@
 #ifndef PW_MODEL_H
 #define PW_MODEL_H
 
-#include "pw_nn.h"
+#include "pw_graph.h"
 
 typedef enum {
     PW_LAYER_CONV = 0,
@@ -15,7 +15,13 @@ typedef enum {
     PW_LAYER_DWCONV = 2,
     PW_LAYER_AVGPOOL = 3,
     PW_LAYER_MAXPOOL = 4,
-    PW_LAYER_FC = 5
+    PW_LAYER_FC = 5,
+    /* TFLite's MEAN (pw_mean_s8) on the whole tensor: quant holds its one multiplier and shift. */
+    PW_LAYER_MEAN = 6,
+    /* TFLite's SOFTMAX (pw_softmax_s8): quant.multiplier points at {input_multiplier, input_left_shift, diff_min}. */
+    PW_LAYER_SOFTMAX = 7,
+    /* A convolution the square kernels do not take (pw_conv_window_s8): `window` gives its window. */
+    PW_LAYER_CONV_WINDOW = 8
 } pw_layer_kind;
 
 typedef struct {
@@ -31,6 +37,8 @@ typedef struct {
     pw_channel_quant quant;
     /* The fused shortcut add, or NULL. */
     const pw_add_params *add;
+    /* PW_LAYER_CONV_WINDOW's rows and columns (k, stride, leading padding each); NULL otherwise. */
+    const pw_window_params *window;
 } pw_layer;
 
 typedef enum {

@@ -1,6 +1,7 @@
 /* Runs one step of a generated model: its copies, then the views of its regions and the kernel. */
 #include <string.h>
 
+#include "pw_graph.h"
 #include "pw_model.h"
 
 static pw_view view_of(const pw_place *p, const pw_context *ctx)
@@ -67,9 +68,40 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
         p.onnx_rule = layer->quant.rule == PW_RULE_FLOAT;
         p.zp = layer->conv.input_zp;
         p.scale_bits = p.onnx_rule ? layer->quant.multiplier[0] : 0;
-        p.stride_w = 0; /* the chain's windows are square */
+        p.stride_w = 0; /* the chain's strides and padding are the same on both axes */
         p.pad_w = 0;
         return layer->kind == PW_LAYER_AVGPOOL ? pw_avgpool_s8(&p, &layer->in, &in, &out) : pw_maxpool_s8(&p, &layer->in, &in, &out);
+    }
+    case PW_LAYER_CONV_WINDOW:
+        if (!layer->window || add) {
+            return PW_ERROR_ARGUMENT;
+        }
+        return pw_conv_window_s8(layer->window, &layer->quant, 1, &layer->in, &in, layer->weights, layer->bias, layer->out.c, &out);
+    case PW_LAYER_MEAN: {
+        /* A reduction reads the whole tensor: only a step over all of it, stored densely, can run it. */
+        if (in.rows != layer->in.h || in.cols != layer->in.w || in.row_stride != layer->in.w * layer->in.c) {
+            return PW_ERROR_ARGUMENT;
+        }
+        pw_requant_params rq;
+        rq.input_zp = layer->conv.input_zp;
+        rq.output_zp = layer->conv.output_zp;
+        rq.multiplier = layer->quant.multiplier[0];
+        rq.shift = layer->quant.shift[0];
+        pw_out_quant oq;
+        oq.zp = layer->conv.output_zp;
+        oq.act_min = layer->conv.act_min;
+        oq.act_max = layer->conv.act_max;
+        return pw_mean_s8(&rq, &oq, &layer->in, &layer->out, in.data, out.data);
+    }
+    case PW_LAYER_SOFTMAX: {
+        if (in.rows != layer->in.h || in.cols != layer->in.w || in.row_stride != layer->in.w * layer->in.c) {
+            return PW_ERROR_ARGUMENT;
+        }
+        pw_softmax_params s;
+        s.input_multiplier = layer->quant.multiplier[0];
+        s.input_left_shift = layer->quant.multiplier[1];
+        s.diff_min = layer->quant.multiplier[2];
+        return pw_softmax_s8(&s, layer->in.h * layer->in.w, layer->in.c, in.data, out.data);
     }
     case PW_LAYER_FC:
         return pw_fc_s8(&layer->conv, &layer->quant, layer->in.h * layer->in.w * layer->in.c, in.data, layer->weights, layer->bias,

@@ -88,15 +88,20 @@ describe('graph kernels against TensorFlow Lite Micro', function () {
     assert.deepStrictEqual(Array.from(runLayer(q, [a, b])), Array.from(runTflm(model, a)));
   });
 
-  it('mean over H×W with its own output quantization equals TFLM', () => {
+  it('mean over H×W, over rows and over columns, with and without its own output quantization, equals TFLM', () => {
     const qi = quant(0.04, 7);
-    const qo = quant(0.02, -3);
-    const axes = int32Bytes([1, 2]);
-    const model = writeOneOp({ op: Op.MEAN, tensors: [int8([1, 7, 6, 9], qi), { shape: [2], type: TensorType.INT32, data: axes }, int8([1, 1, 1, 9], qo)], inputs: [0, 1], outputs: [2], options: { type: Options.Reducer, fields: [{ slot: 0, bool: true }] } });
-    const x = randomBytes(7 * 6 * 9, 13);
-    const layer = layerOf('gpool', { h: 7, w: 6, c: 9 }, { h: 1, w: 1, c: 9 }, { rows: { k: 7, s: 1, p: 0 }, cols: { k: 6, s: 1, p: 0 } });
-    const q = qlayerOf(layer, qi, qo, { mean: rescaleQuant(qi, qo) });
-    assert.deepStrictEqual(Array.from(runLayer(q, [x])), Array.from(runTflm(model, x)));
+    const cases: [number[], TensorQuant, boolean][] = [[[1, 2], quant(0.02, -3), true], [[1, 2], qi, false], [[2], qi, false], [[1], quant(0.07, 4), false], [[1, 2], quant(0.013, 11), false]];
+    for (const [[h, w, c], seed] of [[[7, 6, 9], 13], [[3, 3, 160], 14], [[7, 7, 40], 15]] as const) {
+      for (const [axes, qo, keep] of cases) {
+        const [oh, ow] = [axes.includes(1) ? 1 : h, axes.includes(2) ? 1 : w];
+        const outShape = keep ? [1, oh, ow, c] : [1, ...(axes.includes(1) ? [] : [h]), ...(axes.includes(2) ? [] : [w]), c];
+        const model = writeOneOp({ op: Op.MEAN, tensors: [int8([1, h, w, c], qi), { shape: [axes.length], type: TensorType.INT32, data: int32Bytes(axes) }, int8(outShape, qo)], inputs: [0, 1], outputs: [2], options: { type: Options.Reducer, fields: [{ slot: 0, bool: keep }] } });
+        const x = randomBytes(h * w * c, seed);
+        const layer = layerOf(oh === 1 && ow === 1 ? 'gpool' : 'pool', { h, w, c }, { h: oh, w: ow, c }, { rows: { k: oh === 1 ? h : 1, s: 1, p: 0 }, cols: { k: ow === 1 ? w : 1, s: 1, p: 0 } });
+        const q = qlayerOf(layer, qi, qo, { mean: rescaleQuant(qi, qo) });
+        assert.deepStrictEqual(Array.from(runLayer(q, [x])), Array.from(runTflm(model, x)), `${h}×${w}×${c} axes ${axes} scale ${qo.scale}`);
+      }
+    }
   });
 
   for (const mode of ['nearest', 'bilinear'] as const) {

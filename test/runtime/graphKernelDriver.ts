@@ -218,6 +218,9 @@ static void mean(void)
     d.h = next_int();
     d.w = next_int();
     d.c = next_int();
+    pw_dims o = d;
+    o.h = next_int();
+    o.w = next_int();
     pw_requant_params rq;
     rq.input_zp = next_int();
     rq.output_zp = 0;
@@ -228,8 +231,8 @@ static void mean(void)
     oq.act_min = next_int();
     oq.act_max = next_int();
     int8_t *x = read_bytes(d.h * d.w * d.c);
-    int8_t *y = alloc_bytes(d.c);
-    print(pw_mean_s8(&rq, &oq, &d, x, y), y, d.c);
+    int8_t *y = alloc_bytes(o.h * o.w * o.c);
+    print(pw_mean_s8(&rq, &oq, &d, &o, x, y), y, o.h * o.w * o.c);
     free(x);
     free(y);
 }

@@ -133,14 +133,17 @@ function resizeCases(): Case[] {
 function meanCases(): Case[] {
   const cases: Case[] = [];
   let seed = 500;
-  for (const [qi, , qo] of pairs) {
-    for (const [h, w, c] of [[1, 1, 3], [2, 2, 5], [7, 6, 9], [3, 8, 2]]) {
-      const rng = rngFor(seed++);
-      const x = bytes(rng, h * w * c);
-      const rq = rescaleQuant(qi, qo);
-      const layer = layerOf('gpool', { h, w, c }, { h: 1, w: 1, c }, { rows: { k: h, s: 1, p: 0 }, cols: { k: w, s: 1, p: 0 } });
-      const q = qlayerOf(layer, qi, qo, { mean: rq });
-      cases.push({ label: `mean ${h}×${w}×${c} ${qi.scale}→${qo.scale}`, record: join(GraphTag.Mean, h, w, c, qi.zeroPoint, rq.multiplier, rq.shift, qo.zeroPoint, -128, 127, x), expected: runLayer(q, [x]) });
+  // Each input quantization to another and to itself (TFLite Micro rescales both); over H×W, rows, columns.
+  for (const [qi, , qo] of [...pairs, ...pairs.map(([qi]) => [qi, qi, qi])]) {
+    for (const [h, w, c] of [[1, 1, 3], [2, 2, 5], [7, 6, 9], [3, 8, 2], [1, 300, 2]]) {
+      for (const [oh, ow] of [[1, 1], [h, 1], [1, w]]) {
+        const rng = rngFor(seed++);
+        const x = bytes(rng, h * w * c);
+        const mean = rescaleQuant(qi, qo);
+        const layer = layerOf(oh === 1 && ow === 1 ? 'gpool' : 'pool', { h, w, c }, { h: oh, w: ow, c }, { rows: { k: oh === 1 ? h : 1, s: 1, p: 0 }, cols: { k: ow === 1 ? w : 1, s: 1, p: 0 } });
+        const q = qlayerOf(layer, qi, qo, { mean });
+        cases.push({ label: `mean ${h}×${w}×${c} → ${oh}×${ow} ${qi.scale}→${qo.scale}`, record: join(GraphTag.Mean, h, w, c, oh, ow, qi.zeroPoint, mean.multiplier, mean.shift, qo.zeroPoint, -128, 127, x), expected: runLayer(q, [x]) });
+      }
     }
   }
   return cases;
@@ -184,7 +187,7 @@ describe('graph kernels in C against the TypeScript reference', function () {
     ['lookup table', lutCases],
     ['pad with a constant, before ≠ after', padCases],
     ['resize nearest and bilinear, align corners and half-pixel centres, up and down', resizeCases],
-    ['mean over H×W with a rescale (ties at power-of-two ratios)', meanCases],
+    ['mean over H×W, rows or columns, 1/n folded into the multiplier', meanCases],
     ['softmax (depths 1–300, ties at the maximum, beta)', softmaxCases],
   ];
   for (const [name, make] of suites) {

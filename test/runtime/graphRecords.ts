@@ -54,8 +54,11 @@ export function layerRecord(q: QLayer, inputs: readonly Int8Array[]): string | u
       return join([GraphTag.Lut, h, w, c, q.table!, x]);
     case 'softmax':
       return join([GraphTag.Softmax, h * w, c, q.softmax!.inputMultiplier, q.softmax!.inputLeftShift, q.softmax!.diffMin, x]);
-    case 'gpool':
-      return q.mean ? join([GraphTag.Mean, l.input.h, l.input.w, l.input.c, q.input.zeroPoint, q.mean.multiplier, q.mean.shift, q.output.zeroPoint, q.actMin, q.actMax, x]) : undefined;
+    case 'pool':
+    case 'gpool': {
+      if (!q.mean) return undefined;
+      return join([GraphTag.Mean, l.input.h, l.input.w, l.input.c, h, w, q.input.zeroPoint, q.mean.multiplier, q.mean.shift, q.output.zeroPoint, q.actMin, q.actMax, x]);
+    }
     default:
       return undefined;
   }

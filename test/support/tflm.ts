@@ -3,6 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Flat } from '../../server/src/core/import/tflite/flat';
+import { Builtin } from '../../server/src/core/import/tflite/builtins';
+import { TfliteQuant } from '../../server/src/core/import/tflite/quant';
+import { readTflite } from '../../server/src/core/import/tflite/schema';
+import { Random } from '../../server/src/core/quant/random';
 import { sharedOrSkip } from './sharedFiles';
 
 /**
@@ -48,6 +52,38 @@ export function withOutput(model: Uint8Array, index: number): Uint8Array {
   const outputs = f.root().tables(2, 'subgraphs')[0].vector(2, 4, 'outputs')!;
   new DataView(copy.buffer, copy.byteOffset).setInt32(outputs.at, index, true);
   return copy;
+}
+
+/**
+ * The model with its int8 output as the graph output: a file that DEQUANTIZEs its output to float
+ * (mcunet-vww1) gives the DEQUANTIZE's input, what the int8 firmware writes; others are returned as they are.
+ */
+export function withInt8Output(model: Uint8Array): Uint8Array {
+  const file = readTflite(model);
+  const dequantize = file.operators.find((o) => o.code === Builtin.Dequantize && o.outputs[0] === file.outputs[0]);
+  return dequantize ? withOutput(model, dequantize.inputs[0]) : model;
+}
+
+/** The test inputs of the TFLite comparisons: all zeros, then `random` seeded random ones (seeds 1, 2, …). */
+export function seededInputs(n: number, random = 5): Int8Array[] {
+  const of = (seed: number) => {
+    const rng = new Random(seed);
+    return Int8Array.from({ length: n }, () => rng.int(-128, 127));
+  };
+  return [new Int8Array(n), ...Array.from({ length: random }, (_, i) => of(i + 1))];
+}
+
+/**
+ * The bytes TFLite Micro reads for an HWC int8 image: NCHW where the file's input is, float32
+ * (q − zp)·scale where it QUANTIZEs a float input (exactly the int8 values back).
+ */
+export function tflmFeed(quant: TfliteQuant, image: Int8Array): Uint8Array {
+  const { h, w, c } = quant.qm!.model.input.shape;
+  const x = quant.inputLayout === 'nchw' ? toNchw(image, h, w, c) : image;
+  if (quant.inputType === 'int8') return new Uint8Array(x.buffer, x.byteOffset, x.length);
+  const q = quant.qm!.input;
+  const real = Float32Array.from(x, (v) => (v - q.zeroPoint) * q.scale);
+  return new Uint8Array(real.buffer);
 }
 
 /** HWC int8 → the file's NCHW layout (an input a TRANSPOSE makes NHWC). */

@@ -16,63 +16,63 @@ uint64_t pw_profile[PW_LAYERS];
 
 static const pw_layer layers[PW_LAYERS] = {
     /* 0: block 0: conv k3 s2, block0.conv, line 9 */
-    {PW_LAYER_CONV, {96, 96, 1}, {48, 48, 8}, {3, 2, 1, 0, -128, -128, 127}, 3, w_0, b_0, {m_0, sh_0, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV, {96, 96, 1}, {48, 48, 8}, {3, 2, 1, 0, -128, -128, 127}, 3, w_0, b_0, {m_0, sh_0, PW_RULE_FIXED}, 0, 0},
     /* 1: block 1: dwconv k3 s1, block1.dw, line 10 */
-    {PW_LAYER_DWCONV, {48, 48, 8}, {48, 48, 8}, {3, 1, 1, -128, -128, -128, 127}, 3, w_1, b_1, {m_1, sh_1, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {48, 48, 8}, {48, 48, 8}, {3, 1, 1, -128, -128, -128, 127}, 3, w_1, b_1, {m_1, sh_1, PW_RULE_FIXED}, 0, 0},
     /* 2: block 2: conv k1 s1, block2.conv, line 11 */
-    {PW_LAYER_CONV_1X1, {48, 48, 8}, {48, 48, 16}, {1, 1, 0, -128, -128, -128, 127}, 1, w_2, b_2, {m_2, sh_2, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {48, 48, 8}, {48, 48, 16}, {1, 1, 0, -128, -128, -128, 127}, 1, w_2, b_2, {m_2, sh_2, PW_RULE_FIXED}, 0, 0},
     /* 3: block 3: dwconv k3 s2, block3.dw, line 12 */
-    {PW_LAYER_DWCONV, {48, 48, 16}, {24, 24, 16}, {3, 2, 1, -128, -128, -128, 127}, 3, w_3, b_3, {m_3, sh_3, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {48, 48, 16}, {24, 24, 16}, {3, 2, 1, -128, -128, -128, 127}, 3, w_3, b_3, {m_3, sh_3, PW_RULE_FIXED}, 0, 0},
     /* 4: block 4: conv k1 s1, block4.conv, line 13 */
-    {PW_LAYER_CONV_1X1, {24, 24, 16}, {24, 24, 32}, {1, 1, 0, -128, -128, -128, 127}, 1, w_4, b_4, {m_4, sh_4, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {24, 24, 16}, {24, 24, 32}, {1, 1, 0, -128, -128, -128, 127}, 1, w_4, b_4, {m_4, sh_4, PW_RULE_FIXED}, 0, 0},
     /* 5: block 5: dwconv k3 s1, block5.dw, line 14 */
-    {PW_LAYER_DWCONV, {24, 24, 32}, {24, 24, 32}, {3, 1, 1, -128, -128, -128, 127}, 3, w_5, b_5, {m_5, sh_5, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {24, 24, 32}, {24, 24, 32}, {3, 1, 1, -128, -128, -128, 127}, 3, w_5, b_5, {m_5, sh_5, PW_RULE_FIXED}, 0, 0},
     /* 6: block 6: conv k1 s1, block6.conv, line 15 */
-    {PW_LAYER_CONV_1X1, {24, 24, 32}, {24, 24, 32}, {1, 1, 0, -128, -128, -128, 127}, 1, w_6, b_6, {m_6, sh_6, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {24, 24, 32}, {24, 24, 32}, {1, 1, 0, -128, -128, -128, 127}, 1, w_6, b_6, {m_6, sh_6, PW_RULE_FIXED}, 0, 0},
     /* 7: block 7: dwconv k3 s2, block7.dw, line 16 */
-    {PW_LAYER_DWCONV, {24, 24, 32}, {12, 12, 32}, {3, 2, 1, -128, -128, -128, 127}, 3, w_7, b_7, {m_7, sh_7, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {24, 24, 32}, {12, 12, 32}, {3, 2, 1, -128, -128, -128, 127}, 3, w_7, b_7, {m_7, sh_7, PW_RULE_FIXED}, 0, 0},
     /* 8: block 8: conv k1 s1, block8.conv, line 17 */
-    {PW_LAYER_CONV_1X1, {12, 12, 32}, {12, 12, 64}, {1, 1, 0, -128, -128, -128, 127}, 1, w_8, b_8, {m_8, sh_8, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {12, 12, 32}, {12, 12, 64}, {1, 1, 0, -128, -128, -128, 127}, 1, w_8, b_8, {m_8, sh_8, PW_RULE_FIXED}, 0, 0},
     /* 9: block 9: dwconv k3 s1, block9.dw, line 18 */
-    {PW_LAYER_DWCONV, {12, 12, 64}, {12, 12, 64}, {3, 1, 1, -128, -128, -128, 127}, 3, w_9, b_9, {m_9, sh_9, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {12, 12, 64}, {12, 12, 64}, {3, 1, 1, -128, -128, -128, 127}, 3, w_9, b_9, {m_9, sh_9, PW_RULE_FIXED}, 0, 0},
     /* 10: block 10: conv k1 s1, block10.conv, line 19 */
-    {PW_LAYER_CONV_1X1, {12, 12, 64}, {12, 12, 64}, {1, 1, 0, -128, -128, -128, 127}, 1, w_10, b_10, {m_10, sh_10, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {12, 12, 64}, {12, 12, 64}, {1, 1, 0, -128, -128, -128, 127}, 1, w_10, b_10, {m_10, sh_10, PW_RULE_FIXED}, 0, 0},
     /* 11: block 11: dwconv k3 s2, block11.dw, line 20 */
-    {PW_LAYER_DWCONV, {12, 12, 64}, {6, 6, 64}, {3, 2, 1, -128, -128, -128, 127}, 3, w_11, b_11, {m_11, sh_11, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {12, 12, 64}, {6, 6, 64}, {3, 2, 1, -128, -128, -128, 127}, 3, w_11, b_11, {m_11, sh_11, PW_RULE_FIXED}, 0, 0},
     /* 12: block 12: conv k1 s1, block12.conv, line 21 */
-    {PW_LAYER_CONV_1X1, {6, 6, 64}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_12, b_12, {m_12, sh_12, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {6, 6, 64}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_12, b_12, {m_12, sh_12, PW_RULE_FIXED}, 0, 0},
     /* 13: block 13: block dwpw, block13.0.dw, line 23 */
-    {PW_LAYER_DWCONV, {6, 6, 128}, {6, 6, 128}, {3, 1, 1, -128, -128, -128, 127}, 3, w_13, b_13, {m_13, sh_13, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {6, 6, 128}, {6, 6, 128}, {3, 1, 1, -128, -128, -128, 127}, 3, w_13, b_13, {m_13, sh_13, PW_RULE_FIXED}, 0, 0},
     /* 14: block 13: block dwpw, block13.1.conv, line 24 */
-    {PW_LAYER_CONV_1X1, {6, 6, 128}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_14, b_14, {m_14, sh_14, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {6, 6, 128}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_14, b_14, {m_14, sh_14, PW_RULE_FIXED}, 0, 0},
     /* 15: block 14: block dwpw, block14.0.dw, line 23 */
-    {PW_LAYER_DWCONV, {6, 6, 128}, {6, 6, 128}, {3, 1, 1, -128, -128, -128, 127}, 3, w_15, b_15, {m_15, sh_15, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {6, 6, 128}, {6, 6, 128}, {3, 1, 1, -128, -128, -128, 127}, 3, w_15, b_15, {m_15, sh_15, PW_RULE_FIXED}, 0, 0},
     /* 16: block 14: block dwpw, block14.1.conv, line 24 */
-    {PW_LAYER_CONV_1X1, {6, 6, 128}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_16, b_16, {m_16, sh_16, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {6, 6, 128}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_16, b_16, {m_16, sh_16, PW_RULE_FIXED}, 0, 0},
     /* 17: block 15: block dwpw, block15.0.dw, line 23 */
-    {PW_LAYER_DWCONV, {6, 6, 128}, {6, 6, 128}, {3, 1, 1, -128, -128, -128, 127}, 3, w_17, b_17, {m_17, sh_17, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {6, 6, 128}, {6, 6, 128}, {3, 1, 1, -128, -128, -128, 127}, 3, w_17, b_17, {m_17, sh_17, PW_RULE_FIXED}, 0, 0},
     /* 18: block 15: block dwpw, block15.1.conv, line 24 */
-    {PW_LAYER_CONV_1X1, {6, 6, 128}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_18, b_18, {m_18, sh_18, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {6, 6, 128}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_18, b_18, {m_18, sh_18, PW_RULE_FIXED}, 0, 0},
     /* 19: block 16: block dwpw, block16.0.dw, line 23 */
-    {PW_LAYER_DWCONV, {6, 6, 128}, {6, 6, 128}, {3, 1, 1, -128, -128, -128, 127}, 3, w_19, b_19, {m_19, sh_19, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {6, 6, 128}, {6, 6, 128}, {3, 1, 1, -128, -128, -128, 127}, 3, w_19, b_19, {m_19, sh_19, PW_RULE_FIXED}, 0, 0},
     /* 20: block 16: block dwpw, block16.1.conv, line 24 */
-    {PW_LAYER_CONV_1X1, {6, 6, 128}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_20, b_20, {m_20, sh_20, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {6, 6, 128}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_20, b_20, {m_20, sh_20, PW_RULE_FIXED}, 0, 0},
     /* 21: block 17: block dwpw, block17.0.dw, line 23 */
-    {PW_LAYER_DWCONV, {6, 6, 128}, {6, 6, 128}, {3, 1, 1, -128, -128, -128, 127}, 3, w_21, b_21, {m_21, sh_21, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {6, 6, 128}, {6, 6, 128}, {3, 1, 1, -128, -128, -128, 127}, 3, w_21, b_21, {m_21, sh_21, PW_RULE_FIXED}, 0, 0},
     /* 22: block 17: block dwpw, block17.1.conv, line 24 */
-    {PW_LAYER_CONV_1X1, {6, 6, 128}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_22, b_22, {m_22, sh_22, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {6, 6, 128}, {6, 6, 128}, {1, 1, 0, -128, -128, -128, 127}, 1, w_22, b_22, {m_22, sh_22, PW_RULE_FIXED}, 0, 0},
     /* 23: block 18: dwconv k3 s2, block18.dw, line 26 */
-    {PW_LAYER_DWCONV, {6, 6, 128}, {3, 3, 128}, {3, 2, 1, -128, -128, -128, 127}, 3, w_23, b_23, {m_23, sh_23, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {6, 6, 128}, {3, 3, 128}, {3, 2, 1, -128, -128, -128, 127}, 3, w_23, b_23, {m_23, sh_23, PW_RULE_FIXED}, 0, 0},
     /* 24: block 19: conv k1 s1, block19.conv, line 27 */
-    {PW_LAYER_CONV_1X1, {3, 3, 128}, {3, 3, 256}, {1, 1, 0, -128, -128, -128, 127}, 1, w_24, b_24, {m_24, sh_24, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {3, 3, 128}, {3, 3, 256}, {1, 1, 0, -128, -128, -128, 127}, 1, w_24, b_24, {m_24, sh_24, PW_RULE_FIXED}, 0, 0},
     /* 25: block 20: dwconv k3 s1, block20.dw, line 28 */
-    {PW_LAYER_DWCONV, {3, 3, 256}, {3, 3, 256}, {3, 1, 1, -128, -128, -128, 127}, 3, w_25, b_25, {m_25, sh_25, PW_RULE_FIXED}, 0},
+    {PW_LAYER_DWCONV, {3, 3, 256}, {3, 3, 256}, {3, 1, 1, -128, -128, -128, 127}, 3, w_25, b_25, {m_25, sh_25, PW_RULE_FIXED}, 0, 0},
     /* 26: block 21: conv k1 s1, block21.conv, line 29 */
-    {PW_LAYER_CONV_1X1, {3, 3, 256}, {3, 3, 256}, {1, 1, 0, -128, -128, -128, 127}, 1, w_26, b_26, {m_26, sh_26, PW_RULE_FIXED}, 0},
+    {PW_LAYER_CONV_1X1, {3, 3, 256}, {3, 3, 256}, {1, 1, 0, -128, -128, -128, 127}, 1, w_26, b_26, {m_26, sh_26, PW_RULE_FIXED}, 0, 0},
     /* 27: block 22: pool global, block22.pool, line 30 */
-    {PW_LAYER_AVGPOOL, {3, 3, 256}, {1, 1, 256}, {3, 1, 0, -128, -128, -128, 127}, 3, 0, 0, {0, 0, PW_RULE_FIXED}, 0},
+    {PW_LAYER_AVGPOOL, {3, 3, 256}, {1, 1, 256}, {3, 1, 0, -128, -128, -128, 127}, 3, 0, 0, {0, 0, PW_RULE_FIXED}, 0, 0},
     /* 28: block 23: fc 2, block23.fc, line 31 */
-    {PW_LAYER_FC, {1, 1, 256}, {1, 1, 2}, {1, 1, 0, -128, 0, -128, 127}, 1, w_28, b_28, {m_28, sh_28, PW_RULE_FIXED}, 0},
+    {PW_LAYER_FC, {1, 1, 256}, {1, 1, 2}, {1, 1, 0, -128, 0, -128, 127}, 1, w_28, b_28, {m_28, sh_28, PW_RULE_FIXED}, 0, 0},
 };
 
 /* Every patch of the stage: its regions in full-tensor coordinates, where they are in the arena. */

@@ -90,7 +90,8 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
         if (q.mean) {
           c.line(`static const pw_requant_params rq = {${q.input.zeroPoint}, 0, ${q.mean.multiplier}, ${q.mean.shift}};`);
           c.line(`static const pw_out_quant oq = ${oq};`);
-          c.line(`PW_TRY(pw_mean_s8(&rq, &oq, &in_dims, ${x}, ${y}));`);
+          c.line(`static const pw_dims out_dims = ${dims(l.output)};`);
+          c.line(`PW_TRY(pw_mean_s8(&rq, &oq, &in_dims, &out_dims, ${x}, ${y}));`);
           break;
         }
         v('in', x, l.input);

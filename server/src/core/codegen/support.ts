@@ -1,6 +1,7 @@
 import { Diagnostic, diagnostic } from '../language/diagnostics';
 import { isGraph } from '../analysis/memory';
 import { Layer, Model } from '../model/ir';
+import { windowConv } from './generate';
 import { specialisedConv, specialisedDepthwise } from './generateGraph';
 
 const depthwiseKernels = new Set([1, 3, 5, 7]);
@@ -16,22 +17,40 @@ export function checkRuntimeSupport(model: Model): Diagnostic[] {
 }
 
 /**
- * A layer the chain runtime's kernels cannot express (they take square windows with one stride and
- * padding, a depthwise conv without multiplier, and the five chain kinds): its model runs on the
- * graph runtime, layer by layer, with the any-window kernels.
+ * A layer the chain runtime's kernels cannot express: its model runs on the graph runtime, layer by
+ * layer. The chain takes a conv with any window (pw_conv_window_s8) unless it is grouped or fuses
+ * the shortcut add; a depthwise conv with a square window, one stride and leading padding, without
+ * multiplier; pooling likewise but k_h × k_w (a MEAN over rows or columns); and the chain kinds.
+ * Trailing padding (pEnd, TFLite's SAME at stride 2) needs nothing: the kernels read every row and
+ * column past the tensor's end as padding, and the output's size says how far.
  */
 function needsGraphRuntime(l: Layer): boolean {
   const windowed = l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'pool';
-  const square = l.rows.k === l.cols.k && l.rows.s === l.cols.s && l.rows.p === l.cols.p && l.rows.pEnd === undefined && l.cols.pEnd === undefined;
-  const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c;
+  const square = (l.kind === 'conv' && !l.writesShortcut && l.groups === 1) || ((l.kind === 'pool' || l.rows.k === l.cols.k) && l.rows.s === l.cols.s && l.rows.p === l.cols.p);
+  // A one-channel input's multiplier is a plain conv (asChainLayer).
+  const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c && l.input.c !== 1;
   return (windowed && !square) || multiplier || !chainKinds.has(l.kind);
 }
 
-const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc']);
+const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc', 'softmax']);
 
-/** Does the model run on the graph runtime (generateGraph.ts) rather than the chain's patch plan? */
+/** What makes the model a graph for the runtime: its first layer the chain kernels cannot run, or a branch. */
+function whyGraph(model: Model): string {
+  const l = model.layers.find(needsGraphRuntime);
+  if (!l) return 'layers read other than the layer before';
+  if (!chainKinds.has(l.kind)) return `${l.name}: ${l.kind}`;
+  if (l.kind === 'dwconv' && l.output.c !== l.input.c) return `${l.name}: depth multiplier ${l.output.c / l.input.c}`;
+  const pad = (w: Layer['rows']) => (w.pEnd === undefined ? `${w.p}` : `${w.p}/${w.pEnd}`);
+  return `${l.name}: a ${l.rows.k}×${l.cols.k} window, stride ${l.rows.s}×${l.cols.s}, padding ${pad(l.rows)} × ${pad(l.cols)}`;
+}
+
+/**
+ * Does the model run on the graph runtime (generateGraph.ts) rather than the chain's patch plan? A
+ * model whose layers each read the one before (an importer may name that source) is a chain.
+ */
 export function runsAsGraph(model: Model): boolean {
-  return isGraph(model) || model.layers.some(needsGraphRuntime);
+  const chain = model.layers.every((l) => l.sources === undefined || (l.sources.length === 1 && l.sources[0] === l.index - 1));
+  return (isGraph(model) && !chain) || model.layers.some(needsGraphRuntime);
 }
 
 /**
@@ -43,7 +62,7 @@ function checkGraphSupport(model: Model): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const say = (range: Diagnostic['range'], what: string) => problems.push(diagnostic('unsupportedByRuntime', range, what));
   const scheduled = model.schedule ?? model.stages?.[0] ?? model.streams?.[0];
-  if (scheduled) say(scheduled.range, 'a patch stage in a graph model (the firmware runs graph models layer by layer; remove the schedule line)');
+  if (scheduled) say(scheduled.range, `a patch stage in a graph model (${whyGraph(model)}; the firmware runs graph models layer by layer: remove the schedule line)`);
   for (const layer of model.layers) {
     const where = layer.name;
     if (layer.writesShortcut && !(layer.kind === 'conv' ? specialisedConv(layer) : layer.kind === 'dwconv' && specialisedDepthwise(layer))) say(layer.range, `${where}: a shortcut added after a ${layer.kind} the specialised kernels do not run`);
@@ -60,9 +79,9 @@ function checkChainSupport(model: Model): Diagnostic[] {
     const block = model.blocks[layer.block];
     const where = `${layer.name}`;
     if (layer.kind === 'conv' && layer.groups > 1) say(layer.range, `${where}: grouped convolution (groups=${layer.groups})`);
-    if (layer.kind === 'conv' && layer.rows.k > 7) say(layer.range, `${where}: convolution k=${layer.rows.k} (the runtime has k ≤ 7)`);
+    if (layer.kind === 'conv' && layer.rows.k > 7 && !windowConv(layer)) say(layer.range, `${where}: convolution k=${layer.rows.k} (the runtime has k ≤ 7)`);
     if (layer.kind === 'dwconv' && !depthwiseKernels.has(layer.rows.k)) say(layer.range, `${where}: depthwise k=${layer.rows.k} (the runtime has k = 1, 3, 5, 7)`);
-    if (layer.kind === 'dwconv' && layer.output.c !== layer.input.c) say(layer.range, `${where}: depthwise with depth multiplier ${layer.output.c / layer.input.c}`);
+    if (layer.kind === 'dwconv' && layer.output.c !== layer.input.c && layer.input.c !== 1) say(layer.range, `${where}: depthwise with depth multiplier ${layer.output.c / layer.input.c}`);
     if (layer.kind === 'dwconv' && layer.rows.s > 2) say(layer.range, `${where}: depthwise stride ${layer.rows.s} (the runtime has s = 1, 2)`);
     if (layer.writesShortcut && (layer.kind === 'pool' || layer.kind === 'gpool' || layer.kind === 'fc')) say(block.range, `${where}: a shortcut added after ${layer.kind}`);
     if (block.shortcut && block.index === 0 && layer.index === block.firstLayer) say(block.range, `block 0 adds a shortcut over the network input`);

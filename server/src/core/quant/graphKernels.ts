@@ -84,23 +84,35 @@ export function padTensor(layer: Layer, x: Int8Array, value: number): Int8Array 
 }
 
 /**
- * TFLite's MEAN over H×W (reference_integer_ops::Mean): Σ(x − zpIn) rescaled by scaleIn/scaleOut,
- * divided by the count rounding half away from zero, plus zpOut.
+ * TFLite Micro's int8 MEAN (see QLayer.mean) over each window of a `pool`/`gpool` layer that spans
+ * whole rows (kh = H), whole columns (kw = W) or both: n = kh·kw values per output.
  */
-export function meanChannels(q: QLayer, x: Int8Array): Int8Array {
-  const { h, w, c } = q.layer.input;
-  const n = h * w;
-  const { multiplier, shift } = q.mean!;
-  const out = new Int8Array(c);
-  for (let k = 0; k < c; k++) {
-    let acc = 0;
-    for (let p = 0; p < n; p++) acc += x[p * c + k] - q.input.zeroPoint;
-    acc = multiplyByQuantizedMultiplier(acc, multiplier, shift);
-    const half = Math.trunc(n / 2);
-    acc = acc > 0 ? Math.trunc((acc + half) / n) : Math.trunc((acc - half) / n);
-    out[k] = clamp(acc + q.output.zeroPoint, Math.max(-128, q.actMin), Math.min(127, q.actMax));
+export function meanTensor(q: QLayer, x: Int8Array): Int8Array {
+  const { input: i, output: o } = q.layer;
+  const kh = o.h === 1 ? i.h : 1;
+  const kw = o.w === 1 ? i.w : 1;
+  // An axis is either reduced (kh = H, oy = 0) or kept (kh = 1): the window starts at (oy, ox) either way.
+  const n = kh * kw;
+  const folded = foldCount(q.mean!, n);
+  const out = new Int8Array(o.h * o.w * o.c);
+  for (let oy = 0; oy < o.h; oy++) {
+    for (let ox = 0; ox < o.w; ox++) {
+      for (let k = 0; k < o.c; k++) {
+        let sum = 0;
+        for (let dy = 0; dy < kh; dy++) {
+          for (let dx = 0; dx < kw; dx++) sum += x[((oy + dy) * i.w + ox + dx) * i.c + k];
+        }
+        out[(oy * o.w + ox) * o.c + k] = clamp(q.output.zeroPoint + multiplyByQuantizedMultiplier((sum - q.input.zeroPoint * n) | 0, folded.multiplier, folded.shift), q.actMin, q.actMax);
+      }
+    }
   }
   return out;
+}
+
+/** QuantizedMeanOrSum's multiplier with 1/n folded in (int64 arithmetic, truncating division). */
+export function foldCount(r: Rescale, n: number): Rescale {
+  const s = Math.min(31 - Math.clz32(n), 32, 31 + r.shift);
+  return { multiplier: Number((BigInt(r.multiplier) << BigInt(s)) / BigInt(n)), shift: r.shift - s };
 }
 
 /** A 256-entry table applied to every element. */

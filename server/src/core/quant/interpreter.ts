@@ -1,5 +1,5 @@
 import { macs, sourcesOf } from '../model/ops';
-import { accumulateTransposed, addTensors, concatChannels, lookup, meanChannels, mulTensors, padTensor, resizeTensor, softmaxChannels } from './graphKernels';
+import { accumulateTransposed, addTensors, concatChannels, lookup, meanTensor, mulTensors, padTensor, resizeTensor, softmaxChannels } from './graphKernels';
 import { accumulate, pool, requantize } from './kernels';
 import { QLayer, QModel } from './qmodel';
 import { fnv1a, hex8 } from './random';
@@ -26,7 +26,7 @@ export function runLayer(q: QLayer, inputs: readonly Int8Array[], shortcut?: Int
     case 'pool':
       return pool(layer, x, q.actMin, q.actMax, q.rule === 'onnx' ? q.input : undefined);
     case 'gpool':
-      return q.mean ? meanChannels(q, x) : pool(layer, x, q.actMin, q.actMax, q.rule === 'onnx' ? q.input : undefined);
+      return q.mean ? meanTensor(q, x) : pool(layer, x, q.actMin, q.actMax, q.rule === 'onnx' ? q.input : undefined);
     case 'add':
       return addTensors(q, x, inputs[1]);
     case 'mul':

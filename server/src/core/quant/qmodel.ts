@@ -66,8 +66,8 @@ export type QuantSource = 'synthetic' | 'qoperator' | 'qdq' | 'ptq' | 'tflite';
  * - conv, dwconv, fc, convT: weights, bias (int32, units input.scale·weightScale[c]), the rule's
  *   multipliers, actMin/actMax; a project conv with `layer.writesShortcut` also `add`.
  * - pool (max/avg, any padding, pEnd included): output = input quantization, actMin/actMax.
- * - gpool: TFLite's MEAN over H×W: `mean` when output and input quantizations differ, else the
- *   rounded average (TFLite's AVERAGE_POOL rule).
+ * - gpool, and pool over whole rows or columns, from TFLite's MEAN: `mean` (TFLite Micro's rule);
+ *   gpool without it: the rounded average (TFLite's AVERAGE_POOL rule).
  * - add: `inputs` (two), `add` (TFLite's ADD), actMin/actMax (a fused activation).
  * - mul: `inputs` (two; the second may be 1×1×C, broadcast over H×W: the SE scale), `mul`.
  * - concat: `inputs` (one per source), `concat` (per source: a rescale, or undefined for a copy).
@@ -75,8 +75,10 @@ export type QuantSource = 'synthetic' | 'qoperator' | 'qdq' | 'ptq' | 'tflite';
  * - act: `table`. softmax: `softmax`.
  *
  * The TS reference (interpreter.ts) runs every kind above, checked against TensorFlow Lite Micro
- * (test/quant/tflmOracle.test.ts); the graph runtime runs them all. buildQModel (ONNX parameters)
- * gives graph layers theirs from their tensors' quantizations (post-training quantization).
+ * (test/quant/tflmOracle.test.ts). The C runtime runs them all: the chain runtime (patch stages)
+ * conv, dwconv, pool, gpool, MEAN, softmax, fc and the fused add; the graph runtime the rest, layer
+ * by layer (codegen/support.ts decides). buildQModel (ONNX parameters) gives graph layers theirs
+ * from their tensors' quantizations (post-training quantization).
  */
 export interface QLayer {
   layer: Layer;
@@ -114,8 +116,10 @@ export interface QLayer {
    */
   mul?: Rescale;
   /**
-   * Kind `gpool` with an output quantization other than its input's: TFLite's MEAN over H×W,
-   * out = zpOut + round-half-away(MultiplyByQuantizedMultiplier(Σ(x − zpIn), scaleIn/scaleOut) / n).
+   * Kind `gpool`, or `pool` spanning whole rows or columns, made from TFLite's MEAN: scaleIn/scaleOut.
+   * TFLite Micro's int8 MEAN (QuantizedMeanOrSum in reduce.h, whatever the quantizations) folds 1/n
+   * into it, n = kh·kw values per output: s = min(⌊log2 n⌋, 32, 31 + shift), m' = ⌊m·2^s / n⌋, then
+   * out = clamp(zpOut + MultiplyByQuantizedMultiplier(Σ(x − zpIn), m', shift − s), −128, 127).
    */
   mean?: Rescale;
   /** Kind `softmax`. */

@@ -58,7 +58,7 @@ export function tfliteQModel(bytes: Uint8Array, model: Model, image?: Int8Array)
   const outQ = (s: number) => (s < 0 ? input : layers[s].output);
   for (const layer of model.layers) {
     const tl = layer.node === undefined ? undefined : byNode.get(layer.node);
-    const why = !tl ? 'the file has no operator for it' : lacking(layer, tl);
+    const why = !tl ? 'the file has no operator for it' : undefined;
     const q = why ?? qlayer(file, layer, tl!, sourcesOf(layer).map(outQ), outQ(sourcesOf(model.layers[model.blocks[layer.block].firstLayer])[0]));
     if (typeof q === 'string') {
       problems.push({ layer: layer.name, message: q });
@@ -71,17 +71,6 @@ export function tfliteQModel(bytes: Uint8Array, model: Model, image?: Int8Array)
   return { qm, problems, inputLayout, inputType, supportedLayers: layers.length };
 }
 
-/** What the TypeScript reference lacks for this layer, if anything. */
-function lacking(layer: Layer, tl: TflLayer): string | undefined {
-  // A MEAN over one axis is analysed as pooling, but its rounding is MEAN's, which the reference has only over H×W.
-  if (tl.op.code === Builtin.Mean && layer.kind !== 'gpool') return `MEAN over one axis (${layer.rows.k}×${layer.cols.k}): the reference has MEAN over height and width together only`;
-  // TFLite Micro's 4-D MEAN over H×W with keep_dims (integer_ops::Mean) folds 1/n into the
-  // multiplier before MultiplyByQuantizedMultiplier; the reference's meanChannels divides after
-  // it, which differs by one (MobileNetV2-224: 38 of 1280 channels).
-  if (tl.op.code === Builtin.Mean && tl.op.options?.bool(0)) return 'MEAN with keep_dims: TFLite Micro folds 1/n into the multiplier, the reference divides after it (off by one on some channels)';
-  return undefined;
-}
-
 function qlayer(file: TfliteModel, layer: Layer, tl: TflLayer, inputs: TensorQuant[], blockInput: TensorQuant): QLayer | string {
   const op = tl.op;
   const empty = new Int32Array(0);
@@ -91,6 +80,8 @@ function qlayer(file: TfliteModel, layer: Layer, tl: TflLayer, inputs: TensorQua
   if (fileInputs.some((f) => !same(f, xq))) return `its input quantization (${fileInputs[0].scale}, ${fileInputs[0].zeroPoint}) is not the previous layer's output (${xq.scale}, ${xq.zeroPoint})`;
   const data = { layer, input: xq, output: own, weights: new Int8Array(0), bias: empty, multiplier: empty, shift: empty, actMin: -128, actMax: 127 };
   const [actMin, actMax] = activationRange(layer.act, own);
+  // A MEAN over rows or columns is a pool spanning them, with MEAN's rounding and requantization.
+  if (op.code === Builtin.Mean) return { ...data, mean: rescaleQuant(xq, own) };
   switch (layer.kind) {
     case 'pool':
     case 'resize':
@@ -98,7 +89,7 @@ function qlayer(file: TfliteModel, layer: Layer, tl: TflLayer, inputs: TensorQua
       if (!same(own, xq)) return `${builtinName(op.code)} that requantizes`;
       return { ...data, actMin, actMax, ...(layer.kind === 'pad' ? { padValue: padValue(file, op.inputs[2]) ?? own.zeroPoint } : {}) };
     case 'gpool':
-      return { ...data, actMin, actMax, ...(!same(own, xq) ? { mean: rescaleQuant(xq, own) } : {}) };
+      return { ...data, actMin, actMax };
     case 'add':
       return { ...data, inputs, add: addQuant(inputs[0], inputs[1], own), actMin, actMax };
     case 'mul':
