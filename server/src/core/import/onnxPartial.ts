@@ -1,4 +1,5 @@
 import { rangeOf } from '../language/diagnostics';
+import { findGates } from './onnxGate';
 import { GraphNode, readGraph, Reporter } from './onnxGraph';
 import { inferShapes, InputFix, NodeInfo, Shapes } from './onnxShapes';
 import { changesLayout } from './onnxWalk';
@@ -49,9 +50,12 @@ export function partialImport(bytes: Uint8Array, fix: InputFix | undefined, fail
   const producer = new Map<string, number>([[shapes.input, -1]]);
   const nodes: PartialNode[] = [];
   const source = (value: string) => producer.get(value) ?? unreached;
+  // As the walk: a gate's Mul (x·f(x)) is one activation layer of x, and f's own nodes make none.
+  const gates = findGates(graph, shapes);
+  const absorbed = new Set([...gates.values()].flatMap((g) => g.absorbed));
   for (const n of graph.order) {
     const node = graph.nodes[n];
-    const data = shapes.data.get(n);
+    const data = gates.has(n) ? [gates.get(n)!.x] : shapes.data.get(n);
     if (!data) continue; // folded into a constant
     const info = shapes.info.get(n);
     const sources = [...new Set(data.map(source))];
@@ -60,8 +64,8 @@ export function partialImport(bytes: Uint8Array, fix: InputFix | undefined, fail
       setOutputs(nodes.push({ index: n, name: node.name, op: node.op, info, out: shapes.shapes.get(node.outputs[0]), sources: sources.filter((s) => s !== unreached), reads: data, state: 'failed' }) - 1);
     } else if (!info || sources.includes(unreached) || sources.some((s) => s >= 0 && nodes[s].state !== 'imported')) {
       setOutputs(nodes.push({ index: n, name: node.name, op: node.op, info, sources: sources.filter((s) => s !== unreached), reads: data, state: 'notImported' }) - 1);
-    } else if (info.kind === 'alias' || (info.kind === 'mul' && sources.length === 1)) {
-      // An activation, a view, or x·f(x): no layer of its own.
+    } else if (absorbed.has(n) || (!gates.has(n) && (info.kind === 'alias' || (info.kind === 'mul' && sources.length === 1)))) {
+      // A view, a clamp or an activation folded into the layer before, or a gate's own step: no layer of its own.
       setOutputs(sources[0]);
     } else {
       setOutputs(nodes.push({ index: n, name: node.name, op: node.op, info, out: shapes.shapes.get(node.outputs[0]), sources, reads: data, state: 'imported' }) - 1);

@@ -24,8 +24,8 @@ export function runLayer(q: QLayer, inputs: readonly Int8Array[], shortcut?: Int
   const x = inputs[0];
   switch (layer.kind) {
     case 'pool':
-      return pool(layer, x, q.actMin, q.actMax, q.rule === 'onnx' ? q.input : undefined);
     case 'gpool':
+      // A MEAN over rows or columns is a pool layer whose window spans them (meanTensor).
       return q.mean ? meanTensor(q, x) : pool(layer, x, q.actMin, q.actMax, q.rule === 'onnx' ? q.input : undefined);
     case 'add':
       return addTensors(q, x, inputs[1]);
