@@ -186,8 +186,9 @@ function runNotes(run: Partial<OverlapRun>, tensor: OverlapData['tensors'][numbe
     return n;
   };
   const t = Math.min(Number(slider.value), (run.tensors?.length ?? 1) - 1);
+  if (t === 0 && run.kind === 'stream') return ['The run\'s input: each band reads its region; the rows no later band reads are freed after each band.'];
   if (t === 0) return [run.firstLayer === 0 ? 'The network input: each region is read from it.' : 'The stage input, held whole while its patches run: each region is read from it.'];
-  if (t === (run.tensors?.length ?? 1) - 1) return ['The output: each patch writes its own share.'];
+  if (t === (run.tensors?.length ?? 1) - 1) return [run.kind === 'stream' ? 'The run\'s output: each band writes its rows.' : 'The stage output: each patch writes its own share.'];
   if (!tensor.cacheRows && !tensor.cacheCols) return ['Borders shared with a neighbour are recomputed by each patch (cache=none).'];
   const notes = [`A patch takes at most ${most(tensor.cacheRows)} rows from the row cache (striped), computed by the patch above it.`];
   if (tensor.cacheCols) notes.push(`It takes at most ${most(tensor.cacheCols)} columns from the column cache, computed by the patch on its left.`);

@@ -22,7 +22,7 @@ function singleStage(model: Model): Pick<OverlapData, 'patch' | 'tensors'> {
   const end = model.blocks[schedule.untilBlock].endLayer;
   const [P, Q] = schedule.patch;
   const regions = { rows: axisRegions(model, end, 'rows', P), cols: axisRegions(model, end, 'cols', Q) };
-  return { patch: [P, Q], tensors: runTensors(model, 0, end, regions, { rows: false, cols: false }) };
+  return { patch: [P, Q], tensors: runTensors(model, 0, end, regions, { rows: false, cols: false }, 'stage') };
 }
 
 function stageRuns(model: Model): OverlapRun[] {
@@ -37,7 +37,7 @@ function stageRuns(model: Model): OverlapRun[] {
       patch: [spec.patch[0], spec.patch[1]],
       firstLayer,
       endLayer,
-      tensors: runTensors(model, firstLayer, endLayer, stageRegions(model, spec), cached),
+      tensors: runTensors(model, firstLayer, endLayer, stageRegions(model, spec), cached, 'stage'),
     };
   });
 }
@@ -54,7 +54,7 @@ function streamRuns(model: Model): OverlapRun[] {
       patch: [regions.rows.parts, 1],
       firstLayer,
       endLayer,
-      tensors: runTensors(model, firstLayer, endLayer, regions, { rows: true, cols: false }),
+      tensors: runTensors(model, firstLayer, endLayer, regions, { rows: true, cols: false }, 'run'),
     };
   });
 }
@@ -67,12 +67,12 @@ function blocks(from: number, until: number): string {
  * Tensor t of a run is the input of layer t (t = start: the run's input) or, at t = end, the run's
  * output; on a cached axis of an inner tensor, each patch's cached lines are marked.
  */
-function runTensors(model: Model, start: number, end: number, regions: { rows: AxisRegions; cols: AxisRegions }, cached: { rows: boolean; cols: boolean }): OverlapTensor[] {
+function runTensors(model: Model, start: number, end: number, regions: { rows: AxisRegions; cols: AxisRegions }, cached: { rows: boolean; cols: boolean }, noun: 'stage' | 'run'): OverlapTensor[] {
   const tensors: OverlapTensor[] = [];
   for (let t = start; t <= end; t++) {
     const shape = t === 0 ? model.input.shape : model.layers[t - 1].output;
     const dims = `${shape.h}×${shape.w}×${shape.c}`;
-    const role = t === end ? ' (stage output)' : t === start && t > 0 ? ' (stage input)' : '';
+    const role = t === end ? ` (${noun} output)` : t === start && t > 0 ? ` (${noun} input)` : '';
     const inner = t > start && t < end;
     tensors.push({
       label: t === 0 ? `input ${dims}` : `${model.layers[t - 1].name} output ${dims}${role}`,
