@@ -7,15 +7,13 @@ import { analyzeDocument } from '../../server/src/core/services/document';
 import { overlapData } from '../../server/src/core/services/overlapData';
 import { panelData } from '../../server/src/core/services/panelData';
 import { OverlapRun } from '../../server/src/core/services/panelTypes';
+import { beyondText } from '../webview/fixtures';
 import { readExample } from '../helpers';
 
 // The overlap panel's data for schedules beyond MCUNetV2, checked against the analysis: the lines
 // drawn as taken from a cache are the lines cachedRegions carries, and add up to the cache bytes
 // the memory figures count; the lines drawn as computed anew are each computed once.
 
-/** MobileNetV2-224 with two row-cached stages and a streamed run (the README's picture). */
-export const beyondSchedule = 'schedule patch=6x6 until=block4 cache=rows\nschedule patch=3x3 until=block7 cache=rows\nschedule stream until=block10 band=1';
-export const beyondText = readExample('mobilenetv2.pnet').replace(/^schedule .*$/m, beyondSchedule);
 
 function pairs(flat: number[]): [number, number][] {
   const out: [number, number][] = [];
