@@ -2,7 +2,7 @@ import { BarController, BarElement, CategoryScale, Chart, ChartConfiguration, Li
 import type { OverlapData, OverlapRun, PanelData } from '../../server/src/core/services/panelTypes';
 import { annotations, Band, bandLabelRoom } from './common/annotations';
 import { connect, exposeCharts } from './common/host';
-import { renderLegend } from './common/legend';
+import { LegendEntry, renderLegend } from './common/legend';
 import { applyChartTheme, byId, fileName, scheduleName, setText, showCharts, showHeader } from './common/page';
 import { onThemeChange, readTheme, Theme, withAlpha } from './common/theme';
 import { cacheColors, PatchFocus, RegionsView } from './overlap/regionsView';
@@ -67,7 +67,7 @@ function render(): void {
   const schedule = model.schedule;
   const overlap = data.overlap;
   const summary = overlap?.runs.length
-    ? `${overlap.runs.length} stages and streamed runs: ${overlap.runs.map((r) => r.label).join('; ')}. The whole network computes ${percent(model.macs / model.macsLayerByLayer - 1)} more MACs than layer by layer.`
+    ? `${runCount(overlap)}: ${overlap.runs.map((r) => r.label).join('; ')}. The whole network computes ${percent(model.macs / model.macsLayerByLayer - 1)} more MACs than layer by layer.`
     : schedule
     ? `${scheduleName(schedule.patch, schedule.untilBlock)}: ${schedule.patch[0] * schedule.patch[1]} patches, the largest patch reads ${schedule.inputPatch[0]}×${schedule.inputPatch[1]} input pixels; the stage computes ${percent(schedule.overheadStage)} more MACs than layer by layer (${percent(schedule.overheadTotal)} overall)`
     : 'Layer by layer: no patches.';
@@ -90,6 +90,14 @@ function render(): void {
   }
   drawRf(data);
   exposeCharts({ rf: rfChart });
+}
+
+/** `2 stages and 1 streamed run`. */
+function runCount(overlap: OverlapData): string {
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const stages = overlap.runs.filter((r) => r.kind === 'stage').length;
+  const streams = overlap.runs.length - stages;
+  return [stages && count(stages, 'stage'), streams && count(streams, 'streamed run')].filter(Boolean).join(' and ');
 }
 
 function percent(fraction: number): string {
@@ -120,11 +128,12 @@ function showRegionsLegend(overlap: OverlapData | null): void {
   legend.hidden = !caches;
   if (!caches) return;
   const colors = cacheColors(theme);
-  renderLegend(legend, [
-    { label: 'patch region: computed anew (halo hatched when focused)', color: theme.palette.blue, marker: 'box' },
+  const entries: LegendEntry[] = [
+    { label: 'patch or band regions, one tint each (where they overlap outside the stripes: recomputed)', color: theme.palette.green, marker: 'box' },
     { label: 'rows taken from the row cache (horizontal stripes)', color: colors.rows, marker: 'box' },
-    { label: 'columns taken from the column cache (vertical stripes)', color: colors.cols, marker: 'box' },
-  ]);
+  ];
+  if (overlap!.runs.some((r) => r.cache === 'rows+cols')) entries.push({ label: 'columns taken from the column cache (vertical stripes)', color: colors.cols, marker: 'box' });
+  renderLegend(legend, entries);
 }
 
 function showTensor(): void {
@@ -170,7 +179,8 @@ function describeFocus(focus: PatchFocus | null): void {
       run.kind === 'stream' ? `Band ${focus.row + 1} of ${P}` : `Patch row ${focus.row + 1} of ${P}, column ${focus.col + 1} of ${Q}`,
       `region: rows ${rows[0]}–${rows[1]}, columns ${cols[0]}–${cols[1]} (${rows[1] - rows[0] + 1}×${cols[1] - cols[0] + 1})`,
       `own share (solid): ${rows[3] - rows[2] + 1}×${cols[3] - cols[2] + 1}`,
-      `halo (hatched): ${rows[2] - rows[0]} rows above, ${rows[1] - rows[3]} below, ${cols[2] - cols[0]} columns left, ${cols[1] - cols[3]} right`,
+      // On a cached axis the region is the cached lines and the new ones, not a share and a halo.
+      `halo (hatched): ${[cacheRows ? null : `${rows[2] - rows[0]} rows above, ${rows[1] - rows[3]} below`, cacheCols ? null : `${cols[2] - cols[0]} columns left, ${cols[1] - cols[3]} right`].filter(Boolean).join(', ') || 'none'}`,
       clipped.length ? `clipped at the ${clipped.join(', ')} border` : 'interior: not clipped',
       ...taken(cacheRows, 'rows', 'row'),
       ...taken(cacheCols, 'columns', 'column'),
@@ -190,9 +200,15 @@ function runNotes(run: Partial<OverlapRun>, tensor: OverlapData['tensors'][numbe
   if (t === 0) return [run.firstLayer === 0 ? 'The network input: each region is read from it.' : 'The stage input, held whole while its patches run: each region is read from it.'];
   if (t === (run.tensors?.length ?? 1) - 1) return [run.kind === 'stream' ? 'The run\'s output: each band writes its rows.' : 'The stage output: each patch writes its own share.'];
   if (!tensor.cacheRows && !tensor.cacheCols) return ['Borders shared with a neighbour are recomputed by each patch (cache=none).'];
-  const notes = [`A patch takes at most ${most(tensor.cacheRows)} rows from the row cache (striped), computed by the patch above it.`];
-  if (tensor.cacheCols) notes.push(`It takes at most ${most(tensor.cacheCols)} columns from the column cache, computed by the patch on its left.`);
-  else notes.push('Columns shared with a neighbour are recomputed.');
+  const unit = run.kind === 'stream' ? 'band' : 'patch';
+  const rows = most(tensor.cacheRows);
+  const notes = [
+    rows
+      ? `A ${unit} takes at most ${rows} rows from the row cache (striped), computed by the ${unit === 'patch' ? 'patches' : 'bands'} above it.`
+      : `A ${unit} takes no rows from the row cache here: the layer reading this tensor shares none between ${unit === 'patch' ? 'patches' : 'bands'}.`,
+  ];
+  if (tensor.cacheCols) notes.push(`A patch takes at most ${most(tensor.cacheCols)} columns from the column cache (striped), computed by the patches on its left.`);
+  else if (run.kind !== 'stream') notes.push('Columns shared with a neighbour are recomputed.');
   return notes;
 }
 

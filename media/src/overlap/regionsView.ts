@@ -163,7 +163,9 @@ export class RegionsView {
     const cols = this.cols[focus.col];
     const color = this.palette(focus.row, focus.col);
     const region = rect([rows[0], rows[1]], [cols[0], cols[1]]);
-    const own = rect([rows[2], rows[3]], [cols[2], cols[3]]);
+    // On a cached axis, the solid part is the lines the patch computes anew (after its cached ones).
+    const fresh = (span: Span, cached: CacheSpan | undefined): [number, number] => (cached ? [Math.max(span[0], cached[1] + 1), span[1]] : [span[2], span[3]]);
+    const own = rect(fresh(rows, this.cacheRows?.[focus.row]), fresh(cols, this.cacheCols?.[focus.col]));
     // The halo: the region minus the own share (even-odd fill of the two rectangles), hatched.
     ctx.save();
     ctx.beginPath();
