@@ -99,8 +99,29 @@ describe('overlap panel page beyond one MCUNetV2 stage (headless Chromium)', fun
       await run.page.locator('#tensor').fill('1');
       assert.match(await run.page.locator('#patchInfo').innerText(), /^14 row bands on block8\.expand output 14×14×384\.\nA band takes at most 2 rows from the row cache/);
       await clipShot(`overlap-beyond-stream-${theme}`);
+      // Stage 2 at block 5's depthwise input: 3×3 patches over the held output of stage 1.
+      await run.page.locator('#run').selectOption('1');
+      await run.page.locator('#tensor').fill('1');
+      await clipShot(`overlap-beyond-stage2-${theme}`);
       assert.deepEqual(run.problems, []);
-      if (theme === 'dark') await run.close();
+      await run.close();
+    }
+  });
+
+  it('stripes the columns a cache=rows+cols patch takes from the column cache, as many as cachedRegions carries', async () => {
+    const text = beyondText.replace('patch=6x6 until=block4 cache=rows', 'patch=6x6 until=block4 cache=rows+cols');
+    const both = analyzeDocument(text).analysis.model!;
+    const carried = cachedAxisRegions(both, 0, both.blocks[4].endLayer, 'cols', 6).carried;
+    for (const theme of ['dark', 'light'] as const) {
+      run = await browser.open('overlap', theme);
+      await run.send(dataMessage('overlap', text));
+      assert.equal((await run.probe<string[]>('legend("regionsLegend")'))[2], 'columns taken from the column cache (vertical stripes)');
+      await run.page.locator('#tensor').fill('1');
+      const info = await run.page.locator('#patchInfo').innerText();
+      assert.ok(info.includes(`A patch takes at most ${carried[1]} columns from the column cache`), info);
+      await clipShot(`overlap-beyond-rowscols-${theme}`);
+      assert.deepEqual(run.problems, []);
+      await run.close();
     }
   });
 
