@@ -154,7 +154,6 @@ function describeFocus(focus: PatchFocus | null): void {
   const tensor = currentTensor(overlap);
   const run = currentRun(overlap);
   const [P, Q] = run.patch;
-  const what = run.kind === 'stream' ? 'bands' : 'patches';
   if (!focus) {
     const area = (flat: number[]) => {
       let sum = 0;
@@ -166,7 +165,7 @@ function describeFocus(focus: PatchFocus | null): void {
       setText('patchInfo', `${P}×${Q} patches on ${tensor.label}.\nTogether they cover ${ratio.toFixed(2)}× its pixels: the rest is overlap, computed more than once.\nHover a patch (or focus the picture and use the arrow keys) to see its region and halo.`);
       return;
     }
-    setText('patchInfo', [`${run.kind === 'stream' ? `${P} row bands` : `${P}×${Q} patches`} on ${tensor.label}.`, ...runNotes(run, tensor), `Hover a ${what === 'bands' ? 'band' : 'patch'} (or focus the picture and use the arrow keys) to see its region.`].join('\n'));
+    setText('patchInfo', [`${run.kind === 'stream' ? `${P} row bands` : `${P}×${Q} patches`} on ${tensor.label}.`, ...runNotes(run, tensor), `Hover a ${run.kind === 'stream' ? 'band' : 'patch'} (or focus the picture and use the arrow keys) to see its region.`].join('\n'));
     return;
   }
   const { rows, cols, cacheRows, cacheCols } = regions.describe(focus);
