@@ -171,13 +171,15 @@ function describeFocus(focus: PatchFocus | null): void {
   const { rows, cols, cacheRows, cacheCols } = regions.describe(focus);
   // Border patches: their regions would reach into the padding, and are clipped to the tensor.
   const clipped = [focus.row === 0 && 'top', focus.row === P - 1 && 'bottom', focus.col === 0 && 'left', focus.col === Q - 1 && 'right'].filter(Boolean);
+  const fresh = (span: number[], cached: [number, number] | null) => (cached ? span[1] - Math.max(span[0], cached[1] + 1) + 1 : span[3] - span[2] + 1);
   const taken = (span: [number, number] | null, noun: string, cache: string) => (span ? [span[1] >= span[0] ? `from the ${cache} cache: ${noun} ${span[0]}–${span[1]} (${span[1] - span[0] + 1}), the rest computed anew` : `from the ${cache} cache: none`] : []);
   setText(
     'patchInfo',
     [
       run.kind === 'stream' ? `Band ${focus.row + 1} of ${P}` : `Patch row ${focus.row + 1} of ${P}, column ${focus.col + 1} of ${Q}`,
       `region: rows ${rows[0]}–${rows[1]}, columns ${cols[0]}–${cols[1]} (${rows[1] - rows[0] + 1}×${cols[1] - cols[0] + 1})`,
-      `own share (solid): ${rows[3] - rows[2] + 1}×${cols[3] - cols[2] + 1}`,
+      // On a cached axis the solid part is the lines the patch computes anew.
+      `${cacheRows || cacheCols ? 'computed anew' : 'own share'} (solid): ${fresh(rows, cacheRows)}×${fresh(cols, cacheCols)}`,
       // On a cached axis the region is the cached lines and the new ones, not a share and a halo.
       `halo (hatched): ${[cacheRows ? null : `${rows[2] - rows[0]} rows above, ${rows[1] - rows[3]} below`, cacheCols ? null : `${cols[2] - cols[0]} columns left, ${cols[1] - cols[3]} right`].filter(Boolean).join(', ') || 'none'}`,
       clipped.length ? `clipped at the ${clipped.join(', ')} border` : 'interior: not clipped',

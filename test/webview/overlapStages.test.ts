@@ -99,6 +99,15 @@ describe('overlap panel page beyond one MCUNetV2 stage (headless Chromium)', fun
       await run.page.locator('#tensor').fill('1');
       assert.match(await run.page.locator('#patchInfo').innerText(), /^14 row bands on block8\.expand output 14×14×384\.\nA band takes at most 2 rows from the row cache/);
       await clipShot(`overlap-beyond-stream-${theme}`);
+      // Hovering row 8 picks the band that computes it, band 6: rows 6–7 from the cache.
+      const row8 = await pixelOf(8, 7, 14);
+      await run.page.mouse.move(row8.x, row8.y);
+      await run.probe('frames()');
+      const band = await run.page.locator('#patchInfo').innerText();
+      assert.match(band, /^Band 6 of 14\nregion: rows 6–8, columns 0–13 \(3×14\)\ncomputed anew \(solid\): 1×14\n/);
+      assert.ok(band.endsWith('from the row cache: rows 6–7 (2), the rest computed anew'), band);
+      await clipShot(`overlap-beyond-stream-band-${theme}`);
+      await run.page.mouse.move(0, 0);
       // Stage 2 at block 5's depthwise input: 3×3 patches over the held output of stage 1.
       await run.page.locator('#run').selectOption('1');
       await run.page.locator('#tensor').fill('1');

@@ -83,13 +83,18 @@ export class RegionsView {
     this.setFocus(this.focus ? { row: clamp(at.row + move[0], this.rows.length), col: clamp(at.col + move[1], this.cols.length) } : at);
   }
 
-  /** The patch whose own share holds this point (shares tile the tensor), or null outside it. */
+  /**
+   * The patch whose own share holds this point (shares tile the tensor), or null outside it. On a
+   * cached axis, the patch that computes the line: the lines computed anew tile it there.
+   */
   private patchAt(x: number, y: number): PatchFocus | null {
     if (!this.tensor) return null;
     const col = Math.floor((x - this.origin.x) / this.scale);
     const row = Math.floor((y - this.origin.y) / this.scale);
-    const r = this.rows.findIndex((s) => row >= s[2] && row <= s[3]);
-    const c = this.cols.findIndex((s) => col >= s[2] && col <= s[3]);
+    const owner = (spans: Span[], cached: CacheSpan[] | null, at: number) =>
+      spans.findIndex((s, i) => (cached ? at >= Math.max(s[0], cached[i][1] + 1) && at <= s[1] : at >= s[2] && at <= s[3]));
+    const r = owner(this.rows, this.cacheRows, row);
+    const c = owner(this.cols, this.cacheCols, col);
     return r >= 0 && c >= 0 ? { row: r, col: c } : null;
   }
 
