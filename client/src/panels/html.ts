@@ -98,7 +98,10 @@ const bodies: Record<PanelKind, string> = {
   <div id="memoryLegend" class="legend"></div>
   <section class="chart tall"><canvas id="memoryChart" role="img" aria-label="Live SRAM per layer"></canvas></section>
   <section class="chart short"><canvas id="flashChart" role="img" aria-label="Flash used by the weights"></canvas></section>`,
-  overlap: `  <div class="controls">
+  overlap: `  <div class="controls" id="runControls" hidden>
+    <label>Stage <select id="run"></select></label>
+  </div>
+  <div class="controls">
     <label for="tensor">Tensor</label>
     <input id="tensor" type="range" min="0" max="0" value="0">
     <span id="tensorLabel" class="value"></span>
@@ -107,6 +110,7 @@ const bodies: Record<PanelKind, string> = {
     <canvas id="regionsCanvas" role="img" aria-label="Patch regions drawn to scale"></canvas>
     <p id="patchInfo" class="info" aria-live="polite"></p>
   </section>
+  <div id="regionsLegend" class="legend" hidden></div>
   <div id="rfLegend" class="legend"></div>
   <section class="chart"><canvas id="rfChart" role="img" aria-label="Receptive field and recomputation per layer"></canvas></section>`,
   schedules: `  <div class="controls">

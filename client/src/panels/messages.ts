@@ -100,8 +100,17 @@ const panelLayer = object({
   inPatchStage: bool,
 });
 
-const overlapTensor = object({ label: str, layer: int, size: tuple(int, int), rows: arrayOf(int), cols: arrayOf(int) });
-const overlap = object({ patch: patchGrid, tensors: arrayOf(overlapTensor) });
+const overlapTensor = object({ label: str, layer: int, size: tuple(int, int), rows: arrayOf(int), cols: arrayOf(int), cacheRows: nullable(arrayOf(int)), cacheCols: nullable(arrayOf(int)) });
+const overlapRun = object({
+  label: str,
+  kind: literal('stage', 'stream'),
+  cache: literal('none', 'rows', 'rows+cols'),
+  patch: patchGrid,
+  firstLayer: int,
+  endLayer: int,
+  tensors: arrayOf(overlapTensor),
+});
+const overlap = object({ patch: patchGrid, tensors: arrayOf(overlapTensor), runs: arrayOf(overlapRun) });
 
 const scheduleSpace = object({
   budgetBytes: bytes,

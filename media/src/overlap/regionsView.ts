@@ -3,10 +3,20 @@ import { Theme, withAlpha } from '../common/theme';
 
 // One tensor of the patch stage drawn to scale, with every patch's region on it as a translucent
 // rectangle (overlaps come out darker). The patch under the pointer, or picked with the arrow keys,
-// shows its own share solid and its halo hatched; the others fade.
+// shows its own share solid and its halo hatched; the others fade. On a cached axis, the lines a
+// patch takes from the cache are striped in the cache colour (horizontal stripes for the row cache,
+// vertical for the column cache): the rest of its region is computed anew.
 
 /** A patch's region and own share on one axis: [lo, hi, ownLo, ownHi], inclusive. */
 type Span = [number, number, number, number];
+
+/** Lines [lo, hi] a patch takes from a cache on one axis (hi < lo: none). */
+export type CacheSpan = [number, number];
+
+/** The row and column caches' colours, shared by the drawing and the legend. */
+export function cacheColors(theme: Theme): { rows: string; cols: string } {
+  return { rows: theme.palette.red, cols: theme.palette.yellow };
+}
 
 export interface PatchFocus {
   row: number;
@@ -23,6 +33,8 @@ export class RegionsView {
   private tensor: OverlapTensor | undefined;
   private rows: Span[] = [];
   private cols: Span[] = [];
+  private cacheRows: CacheSpan[] | null = null;
+  private cacheCols: CacheSpan[] | null = null;
   private focus: PatchFocus | null = null;
   private theme: Theme | undefined;
   /** Tensor pixels → CSS pixels, and the drawing's offset in the canvas. */
@@ -40,6 +52,8 @@ export class RegionsView {
     this.tensor = tensor;
     this.rows = spans(tensor.rows);
     this.cols = spans(tensor.cols);
+    this.cacheRows = tensor.cacheRows && pairs(tensor.cacheRows);
+    this.cacheCols = tensor.cacheCols && pairs(tensor.cacheCols);
     this.theme = theme;
     if (this.focus && (this.focus.row >= this.rows.length || this.focus.col >= this.cols.length)) this.focus = null;
     this.draw();
@@ -47,8 +61,8 @@ export class RegionsView {
   }
 
   /** The focused patch's region and share, as a tensor's rows and columns. */
-  describe(focus: PatchFocus): { rows: Span; cols: Span } {
-    return { rows: this.rows[focus.row], cols: this.cols[focus.col] };
+  describe(focus: PatchFocus): { rows: Span; cols: Span; cacheRows: CacheSpan | null; cacheCols: CacheSpan | null } {
+    return { rows: this.rows[focus.row], cols: this.cols[focus.col], cacheRows: this.cacheRows?.[focus.row] ?? null, cacheCols: this.cacheCols?.[focus.col] ?? null };
   }
 
   private setFocus(focus: PatchFocus | null): void {
@@ -69,13 +83,18 @@ export class RegionsView {
     this.setFocus(this.focus ? { row: clamp(at.row + move[0], this.rows.length), col: clamp(at.col + move[1], this.cols.length) } : at);
   }
 
-  /** The patch whose own share holds this point (shares tile the tensor), or null outside it. */
+  /**
+   * The patch whose own share holds this point (shares tile the tensor), or null outside it. On a
+   * cached axis, the patch that computes the line: the lines computed anew tile it there.
+   */
   private patchAt(x: number, y: number): PatchFocus | null {
     if (!this.tensor) return null;
     const col = Math.floor((x - this.origin.x) / this.scale);
     const row = Math.floor((y - this.origin.y) / this.scale);
-    const r = this.rows.findIndex((s) => row >= s[2] && row <= s[3]);
-    const c = this.cols.findIndex((s) => col >= s[2] && col <= s[3]);
+    const owner = (spans: Span[], cached: CacheSpan[] | null, at: number) =>
+      spans.findIndex((s, i) => (cached ? at >= Math.max(s[0], cached[i][1] + 1) && at <= s[1] : at >= s[2] && at <= s[3]));
+    const r = owner(this.rows, this.cacheRows, row);
+    const c = owner(this.cols, this.cacheCols, col);
     return r >= 0 && c >= 0 ? { row: r, col: c } : null;
   }
 
@@ -120,10 +139,27 @@ export class RegionsView {
         ctx.strokeRect(area[0] + 0.5, area[1] + 0.5, area[2] - 1, area[3] - 1);
       }
     }
+    if (this.cacheRows || this.cacheCols) this.drawCaches(ctx, rect, focus);
     if (focus) this.drawFocus(ctx, rect, focus);
     ctx.strokeStyle = theme.foreground;
     ctx.lineWidth = theme.lineWidth;
     ctx.strokeRect(...rect([0, h - 1], [0, w - 1]));
+  }
+
+  /** Each patch's cached lines over its region's other axis, striped; the focused patch's strongest. */
+  private drawCaches(ctx: CanvasRenderingContext2D, rect: (rows: [number, number], cols: [number, number]) => [number, number, number, number], focus: PatchFocus | null): void {
+    const colors = cacheColors(this.theme!);
+    for (let r = 0; r < this.rows.length; r++) {
+      for (let c = 0; c < this.cols.length; c++) {
+        const alpha = focus === null ? 0.75 : focus.row === r && focus.col === c ? 1 : 0.2;
+        const rows: [number, number] = [this.rows[r][0], this.rows[r][1]];
+        const cols: [number, number] = [this.cols[c][0], this.cols[c][1]];
+        const byRows = this.cacheRows?.[r];
+        if (byRows && byRows[1] >= byRows[0]) stripes(ctx, rect(byRows, cols), colors.rows, alpha, 'horizontal');
+        const byCols = this.cacheCols?.[c];
+        if (byCols && byCols[1] >= byCols[0]) stripes(ctx, rect(rows, byCols), colors.cols, alpha, 'vertical');
+      }
+    }
   }
 
   private drawFocus(ctx: CanvasRenderingContext2D, rect: (rows: [number, number], cols: [number, number]) => [number, number, number, number], focus: PatchFocus): void {
@@ -132,7 +168,9 @@ export class RegionsView {
     const cols = this.cols[focus.col];
     const color = this.palette(focus.row, focus.col);
     const region = rect([rows[0], rows[1]], [cols[0], cols[1]]);
-    const own = rect([rows[2], rows[3]], [cols[2], cols[3]]);
+    // On a cached axis, the solid part is the lines the patch computes anew (after its cached ones).
+    const fresh = (span: Span, cached: CacheSpan | undefined): [number, number] => (cached ? [Math.max(span[0], cached[1] + 1), span[1]] : [span[2], span[3]]);
+    const own = rect(fresh(rows, this.cacheRows?.[focus.row]), fresh(cols, this.cacheCols?.[focus.col]));
     // The halo: the region minus the own share (even-odd fill of the two rectangles), hatched.
     ctx.save();
     ctx.beginPath();
@@ -154,4 +192,37 @@ export class RegionsView {
     ctx.lineWidth = 2;
     ctx.strokeRect(region[0] + 1, region[1] + 1, region[2] - 2, region[3] - 2);
   }
+}
+
+function pairs(flat: number[]): CacheSpan[] {
+  const out: CacheSpan[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+  return out;
+}
+
+/** A translucent fill with stripes every 4 CSS pixels along one direction. */
+function stripes(ctx: CanvasRenderingContext2D, area: [number, number, number, number], color: string, alpha: number, direction: 'horizontal' | 'vertical'): void {
+  const [x, y, w, h] = area;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(x, y, w, h);
+  ctx.clip();
+  ctx.fillStyle = withAlpha(color, 0.3 * alpha);
+  ctx.fillRect(x, y, w, h);
+  ctx.strokeStyle = withAlpha(color, alpha);
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  if (direction === 'horizontal') {
+    for (let d = 1; d < h; d += 4) {
+      ctx.moveTo(x, y + d);
+      ctx.lineTo(x + w, y + d);
+    }
+  } else {
+    for (let d = 1; d < w; d += 4) {
+      ctx.moveTo(x + d, y);
+      ctx.lineTo(x + d, y + h);
+    }
+  }
+  ctx.stroke();
+  ctx.restore();
 }

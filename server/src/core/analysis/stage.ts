@@ -128,9 +128,8 @@ export function evaluateStream(model: Model, spec: StreamSpec): StreamResult {
   const end = model.blocks[spec.untilBlock].endLayer;
   const input = start > 0 ? model.layers[start - 1].output : model.input.shape;
   const output = model.layers[end - 1].output;
-  const bands = Math.ceil(output.h / spec.band);
-  const rows = cachedAxisRegions(model, start, end, 'rows', bands);
-  const cols = axisRegions(model, end, 'cols', 1, start);
+  const { rows, cols } = streamRegions(model, spec);
+  const bands = rows.parts;
   const stageSpec: StageSpec = { fromBlock: spec.fromBlock, untilBlock: spec.untilBlock, patch: [bands, 1], cache: 'rows' };
   const caches = stageCaches(model, stageSpec, { rows, cols }, false);
   const cacheBytes = caches.rowBytes + caches.colBytes;
@@ -154,6 +153,14 @@ export function evaluateStream(model: Model, spec: StreamSpec): StreamResult {
     result.scratchBytes = Math.max(result.scratchBytes, steps.scratchBytes);
   }
   return result;
+}
+
+/** The regions of a streamed run: its bands as a one-column stage with row caches. */
+export function streamRegions(model: Model, spec: StreamSpec): { rows: CachedAxisRegions; cols: AxisRegions } {
+  const start = model.blocks[spec.fromBlock].firstLayer;
+  const end = model.blocks[spec.untilBlock].endLayer;
+  const bands = Math.ceil(model.layers[end - 1].output.h / spec.band);
+  return { rows: cachedAxisRegions(model, start, end, 'rows', bands), cols: axisRegions(model, end, 'cols', 1, start) };
 }
 
 /**

@@ -168,7 +168,7 @@ export function withoutSchedule(model: Model): Model {
 
 /**
  * A schedule as MCUNetV2 has it (one stage from block 0, borders recomputed). The firmware runs
- * every schedule; the overlap panel draws only this one.
+ * every schedule; the overlap panel draws this one as it always has, and any other stage by stage.
  */
 export function isSingleStage(model: Model): boolean {
   const stages = model.stages ?? [];

@@ -1,11 +1,11 @@
 import { AnalysisReport, LayerReport } from '../analysis/analyze';
-import { axisRegions, AxisRegions } from '../analysis/patch';
 import { SearchResult } from '../analysis/search';
 import { scheduleEdit, scheduleText } from '../engine';
-import { isSingleStage, Model } from '../model/ir';
+import { Model } from '../model/ir';
 import { DocumentAnalysis } from './document';
 import { modelGraph } from './graphView';
-import { MemoryParts, ModelSummary, OverlapData, OverlapTensor, PanelData, PanelLayer, PanelSection, ScheduleSpace } from './panelTypes';
+import { overlapData } from './overlapData';
+import { MemoryParts, ModelSummary, PanelData, PanelLayer, PanelSection, ScheduleSpace } from './panelTypes';
 
 /**
  * Beyond this many layers the panels show a message instead of charts: a chart of tens of thousands
@@ -35,15 +35,9 @@ export function panelData(doc: DocumentAnalysis, uri: string, version: number, s
   }
   data.layers = report.layers.map((layer) => panelLayer(layer, report));
   if (sections.includes('memory')) data.graph = modelGraph(model);
-  // The drawing shows one MCUNetV2 stage; a schedule beyond it would be drawn wrong, so it says so.
-  const drawable = isSingleStage(model);
-  if (sections.includes('overlap') && model.schedule && drawable) data.overlap = overlapData(model);
+  if (sections.includes('overlap') && (model.schedule || model.streams?.length)) data.overlap = overlapData(model);
   if (sections.includes('schedules') && doc.search) data.schedules = scheduleSpace(doc, doc.search, report);
   data.problem = problemOf(report, errorCount, sections.includes('schedules') ? doc.search : undefined);
-  if (sections.includes('overlap') && !drawable) {
-    const note = 'This schedule goes beyond one MCUNetV2 stage (several stages, caches or streamed runs): the overlap is drawn for a single stage from block 0 only; hover each schedule line, or run patchwise analyze, for its stages.';
-    data.problem = data.problem ? `${data.problem} ${note}` : note;
-  }
   return data;
 }
 
@@ -134,49 +128,6 @@ function panelLayer(layer: LayerReport, report: AnalysisReport): PanelLayer {
     recompute: layer.patch?.recompute ?? 1,
     inPatchStage: layer.inPatchStage,
   };
-}
-
-/** The regions of every patch on every tensor of the stage (see {@link OverlapData}). */
-function overlapData(model: Model): OverlapData {
-  const schedule = model.schedule!;
-  const end = model.blocks[schedule.untilBlock].endLayer;
-  const [P, Q] = schedule.patch;
-  const rows = axisRegions(model, end, 'rows', P);
-  const cols = axisRegions(model, end, 'cols', Q);
-  const tensors: OverlapTensor[] = [];
-  // Tensor t is the network input (t = 0) or the output of layer t − 1, which layer t reads.
-  for (let t = 0; t <= end; t++) {
-    const shape = t === 0 ? model.input.shape : model.layers[t - 1].output;
-    const dims = `${shape.h}×${shape.w}×${shape.c}`;
-    tensors.push({
-      label: t === 0 ? `input ${dims}` : `${model.layers[t - 1].name} output ${dims}${t === end ? ' (stage output)' : ''}`,
-      layer: t - 1,
-      size: [shape.h, shape.w],
-      rows: axisTensor(model, rows, t, end, 'rows', shape.h),
-      cols: axisTensor(model, cols, t, end, 'cols', shape.w),
-    });
-  }
-  return { patch: [P, Q], tensors };
-}
-
-/**
- * [lo, hi, ownLo, ownHi] per patch on tensor `l`: the input of layer l, the stage output when l = end. A
- * patch's own share is its stage-output rows scaled by the strides from this tensor to the stage
- * output: the shares tile the tensor, and what a region reads beyond its share is its halo.
- */
-function axisTensor(model: Model, r: AxisRegions, l: number, end: number, axis: 'rows' | 'cols', size: number): number[] {
-  let jump = 1;
-  for (let i = l; i < end; i++) jump *= model.layers[i][axis].s;
-  const out: number[] = [];
-  const lastBase = (end - 1) * r.parts;
-  for (let i = 0; i < r.parts; i++) {
-    const lo = l < end ? r.inLo[l * r.parts + i] : r.outLo[lastBase + i];
-    const hi = l < end ? r.inHi[l * r.parts + i] : r.outHi[lastBase + i];
-    const ownLo = Math.min(size - 1, r.outLo[lastBase + i] * jump);
-    const ownHi = i === r.parts - 1 ? size - 1 : Math.min(size - 1, (r.outHi[lastBase + i] + 1) * jump - 1);
-    out.push(lo, hi, ownLo, ownHi);
-  }
-  return out;
 }
 
 /** The search's candidates in columns, with the Pareto front, the best, the document's own schedule. */

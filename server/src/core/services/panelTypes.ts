@@ -112,6 +112,26 @@ export interface PanelLayer {
 export interface OverlapData {
   patch: [number, number];
   tensors: OverlapTensor[];
+  /**
+   * A schedule beyond one MCUNetV2 stage: each stage and streamed run, in network order (`patch`
+   * and `tensors` above are then the first one's). Empty for a single MCUNetV2 stage.
+   */
+  runs: OverlapRun[];
+}
+
+/** One patch stage or streamed run of a schedule beyond MCUNetV2, drawn from the analysis' regions. */
+export interface OverlapRun {
+  /** `stage 1: patch=4x4, blocks 0–4, cache=rows`, `stream: blocks 5–6, band=2 (14 bands)`. */
+  label: string;
+  kind: 'stage' | 'stream';
+  cache: 'none' | 'rows' | 'rows+cols';
+  /** Patch rows × columns; a streamed run is bands × 1. */
+  patch: [number, number];
+  /** The run's first layer and one past its last. */
+  firstLayer: number;
+  endLayer: number;
+  /** Its input (the first layer's input, held whole or streamed), each inner tensor, its output. */
+  tensors: OverlapTensor[];
 }
 
 export interface OverlapTensor {
@@ -125,6 +145,13 @@ export interface OverlapTensor {
   rows: number[];
   /** [lo, hi, ownLo, ownHi] for each of the Q patch columns. */
   cols: number[];
+  /**
+   * On a cached axis of a run's inner tensor: [lo, hi] per patch, the lines of its region it takes
+   * from the cache (hi < lo: none); the rest of the region the layer before computes anew. Null on
+   * recomputed axes, on a run's input (held whole or streamed) and on its output.
+   */
+  cacheRows: number[] | null;
+  cacheCols: number[] | null;
 }
 
 /**
