@@ -283,14 +283,23 @@ describe('what was hard to read, end to end (code-server)', function () {
       const overflowX = all(root, '.monaco-scrollable-element').map((s) => s.scrollWidth - s.clientWidth);
       const horizontalBars = all(root, '.scrollbar.horizontal').filter((b) => !b.className.includes('invisible') && b.getBoundingClientRect().width > 0).length;
       const rows = all(root, 'tr').map((r) => all(r, 'td,th').map((c) => (c.textContent ?? '').trim()));
-      return { box: { left: box.left, right: box.right, width: box.width, height: box.height }, tables, overflowX, horizontalBars, rows };
+      // Cells squeezed into several lines: their text's boxes at more than one height.
+      const range = (globalThis as unknown as { document: { createRange(): { selectNodeContents(n: unknown): void; getClientRects(): Iterable<{ top: number; height: number }> } } }).document.createRange();
+      const wrapped = all(root, 'td,th').flatMap((c) => {
+        range.selectNodeContents(c);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.height > 0).map((r) => Math.round(r.top / 4)));
+        return tops.size > 1 ? [(c.textContent ?? '').trim()] : [];
+      });
+      return { box: { left: box.left, right: box.right, width: box.width, height: box.height }, tables, overflowX, horizontalBars, rows, wrapped };
     });
-    assert.ok(seen.tables.length >= 2, `two tables: ${JSON.stringify(seen.tables)}`);
-    assert.ok(seen.tables.every((t) => t.columns <= 5), `at most five columns: ${JSON.stringify(seen.tables)}`);
-    // Each table within the hover's box (nothing clipped at its right edge), and nothing to scroll across.
+    // Each table within the hover's box (nothing clipped at its right edge), nothing to scroll across,
+    // and no cell squeezed onto two lines (an eight-column table fits the box only so).
     assert.ok(seen.tables.every((t) => t.left >= seen.box.left - 1 && t.right <= seen.box.right + 1), `tables inside the ${seen.box.width}px hover: ${JSON.stringify(seen.tables)}`);
     assert.ok(seen.overflowX.every((o) => o <= 1), `no content wider than the hover: ${JSON.stringify(seen.overflowX)}`);
     assert.equal(seen.horizontalBars, 0, 'no horizontal scrollbar in the hover');
+    assert.deepEqual(seen.wrapped, [], 'no table cell wrapped');
+    assert.ok(seen.tables.length >= 2, `two tables: ${JSON.stringify(seen.tables)}`);
+    assert.ok(seen.tables.every((t) => t.columns <= 5), `at most five columns: ${JSON.stringify(seen.tables)}`);
     const dw = seen.rows.find((r) => r[0] === 'block2.dw' && r.length === 5);
     assert.ok(dw, JSON.stringify(seen.rows));
     assert.match(dw[3], /^[\d.]+ KiB \/ in place \/ 0\.0 KiB$/);
