@@ -122,7 +122,9 @@ export async function openFile(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Control+P');
   await page.locator('.quick-input-widget input').waitFor();
   await page.keyboard.type(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  // The focused row: until the typed name filters the list, the recently opened files are listed
+  // (the name among them, below the last one opened), and Enter would open the first.
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor();
   await page.keyboard.press('Enter');
   // First: a panel following the model (`Patch Overlap: name`) may be active in its own group too.
   await page.locator('.tab.active', { hasText: name }).first().waitFor();
