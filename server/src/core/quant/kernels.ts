@@ -172,16 +172,28 @@ export function requantize(q: QLayer, acc: Int32Array, residual?: Int8Array): In
   const add = q.add;
   const float = q.rule === 'onnx' ? q.floatMultiplier! : undefined;
   const zpOut = q.output.zeroPoint;
+  const { bias, multiplier, shift, actMin, actMax } = q;
+  if (!add && !float) {
+    // The common case, its loads hoisted: this loop runs once per output element of every layer.
+    for (let base = 0; base < acc.length; base += channels) {
+      for (let c = 0; c < channels; c++) {
+        const j = base + c;
+        const v = multiplyByQuantizedMultiplier(acc[j] + bias[c], multiplier[c], shift[c]) + zpOut;
+        out[j] = v < actMin ? actMin : v > actMax ? actMax : v;
+      }
+    }
+    return out;
+  }
   for (let base = 0; base < acc.length; base += channels) {
     for (let c = 0; c < channels; c++) {
       const j = base + c;
-      const scaled = float ? requantizeOnnx(acc[j] + q.bias[c], float[c]) : multiplyByQuantizedMultiplier(acc[j] + q.bias[c], q.multiplier[c], q.shift[c]);
+      const scaled = float ? requantizeOnnx(acc[j] + bias[c], float[c]) : multiplyByQuantizedMultiplier(acc[j] + bias[c], multiplier[c], shift[c]);
       if (!add) {
-        out[j] = clamp(scaled + zpOut, q.actMin, q.actMax);
+        out[j] = clamp(scaled + zpOut, actMin, actMax);
         continue;
       }
       const conv = clamp(scaled + add.conv.zeroPoint, -128, 127);
-      out[j] = addElement(add, conv, residual![j], zpOut, q.actMin, q.actMax);
+      out[j] = addElement(add, conv, residual![j], zpOut, actMin, actMax);
     }
   }
   return out;
