@@ -98,6 +98,26 @@ export function sourcesOf(layer: Layer): readonly number[] {
   return layer.sources ?? [layer.index - 1];
 }
 
+/** The block shortcut a fused-add layer reads (its block's input), or undefined. */
+export function shortcutOf(model: Model, layer: Layer): number | undefined {
+  return layer.writesShortcut ? sourcesOf(model.layers[model.blocks[layer.block].firstLayer])[0] : undefined;
+}
+
+/**
+ * For each tensor (index s + 1; s = −1 is the network input), the last layer that reads it as a
+ * source or as a fused add's shortcut; −1 when none does. What runs a model whole can drop a
+ * tensor after its last reader.
+ */
+export function lastReaders(model: Model): Int32Array {
+  const last = new Int32Array(model.layers.length + 1).fill(-1);
+  for (const layer of model.layers) {
+    for (const s of sourcesOf(layer)) last[s + 1] = layer.index;
+    const shortcut = shortcutOf(model, layer);
+    if (shortcut !== undefined) last[shortcut + 1] = layer.index;
+  }
+  return last;
+}
+
 /** Layers that run whole, layer by layer: the graph ops and the element ops (table activations, pad, softmax). */
 const graphKinds = new Set<LayerKind>(['add', 'mul', 'concat', 'resize', 'convT', 'act', 'pad', 'softmax']);
 

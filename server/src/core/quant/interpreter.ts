@@ -1,4 +1,4 @@
-import { macs, sourcesOf } from '../model/ops';
+import { lastReaders, macs, shortcutOf, sourcesOf } from '../model/ops';
 import { accumulateTransposed, addTensors, concatChannels, lookup, meanTensor, mulTensors, padTensor, resizeTensor, softmaxChannels } from './graphKernels';
 import { accumulate, pool, requantize } from './kernels';
 import { QLayer, QModel } from './qmodel';
@@ -54,19 +54,24 @@ export function runLayer(q: QLayer, inputs: readonly Int8Array[], shortcut?: Int
  * block's input. `onProgress` is told the MACs run so far and the model's total after each layer.
  */
 export function runReference(qm: QModel, keepActivations = false, onProgress?: (macsDone: number, macsTotal: number) => void): ReferenceResult {
-  const outputs: Int8Array[] = [];
+  const model = qm.model;
+  const outputs: (Int8Array | undefined)[] = [];
+  // Unless every activation is kept, a tensor is dropped after its last reader: a deep chain then
+  // holds two tensors, not all of them.
+  const last = keepActivations ? undefined : lastReaders(model);
   const total = onProgress ? qm.layers.reduce((n, q) => n + macs(q.layer), 0) : 0;
   let done = 0;
-  const read = (s: number) => (s < 0 ? qm.image : outputs[s]);
+  const read = (s: number) => (s < 0 ? qm.image : outputs[s]!);
   for (const q of qm.layers) {
     const layer = q.layer;
-    const block = qm.model.blocks[layer.block];
-    const shortcut = q.add && layer.kind !== 'add' ? read(sourcesOf(qm.model.layers[block.firstLayer])[0]) : undefined;
-    outputs.push(runLayer(q, sourcesOf(layer).map(read), shortcut));
+    const sources = sourcesOf(layer);
+    const shortcut = shortcutOf(model, layer);
+    outputs.push(runLayer(q, sources.map(read), shortcut === undefined ? undefined : read(shortcut)));
+    if (last) for (const s of shortcut === undefined ? sources : [...sources, shortcut]) if (s >= 0 && last[s + 1] === layer.index) outputs[s] = undefined;
     if (onProgress) onProgress((done += macs(layer)), total);
   }
-  const x = outputs[outputs.length - 1];
-  return { output: x, checksum: hex8(fnv1a(x)), top5: top5(x), ...(keepActivations ? { activations: outputs } : {}) };
+  const x = outputs[outputs.length - 1]!;
+  return { output: x, checksum: hex8(fnv1a(x)), top5: top5(x), ...(keepActivations ? { activations: outputs as Int8Array[] } : {}) };
 }
 
 export function top5(output: Int8Array): [number, number][] {

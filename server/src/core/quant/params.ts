@@ -1,12 +1,11 @@
-import { maxOf } from '../arrays';
 import { Activation } from '../language/ast';
 import { Layer, Model, Shape } from '../model/ir';
 import { quantizeMultiplier } from './fixedPoint';
-import { sourcesOf } from '../model/ops';
+import { lastReaders, shortcutOf, sourcesOf } from '../model/ops';
 import { accumulateTransposed } from './graphKernels';
 import { syntheticDataLayer } from './graphQuant';
 import { runLayer } from './interpreter';
-import { accumulate } from './kernels';
+import { accumulate, requantize } from './kernels';
 import { AddQuant, elements, QLayer, QModel, TensorQuant } from './qmodel';
 import { fnv1aText, Random } from './random';
 
@@ -54,10 +53,14 @@ export function syntheticImage(shape: Shape, seed: number): Int8Array {
 /** `channels` rows of `perChannel` int8 weights, each row's largest magnitude at 127. */
 function weightsFor(rng: Random, channels: number, perChannel: number, layout: 'rows' | 'interleaved'): Int8Array {
   const w = new Int8Array(channels * perChannel);
+  const raw = new Float64Array(perChannel);
   for (let c = 0; c < channels; c++) {
-    const raw = Array.from({ length: perChannel }, () => rng.normal());
-    const max = maxOf(raw.map(Math.abs), 1e-6);
-    raw.forEach((v, j) => (w[layout === 'rows' ? c * perChannel + j : j * channels + c] = Math.round((v * 127) / max)));
+    let max = 1e-6;
+    for (let j = 0; j < perChannel; j++) {
+      raw[j] = rng.normal();
+      if (Math.abs(raw[j]) > max) max = Math.abs(raw[j]);
+    }
+    for (let j = 0; j < perChannel; j++) w[layout === 'rows' ? c * perChannel + j : j * channels + c] = Math.round((raw[j] * 127) / max);
   }
   return w;
 }
@@ -88,28 +91,37 @@ export function quantizeModel(model: Model): QModel {
   const seed = modelSeed(model);
   const image = syntheticImage(model.input.shape, seed);
   const layers: QLayer[] = [];
-  const outputs: { x: Int8Array; q: TensorQuant }[] = [];
-  const read = (s: number) => (s < 0 ? { x: image, q: inputQuant } : outputs[s]);
+  const outputs: ({ x: Int8Array; q: TensorQuant } | undefined)[] = [];
+  // A tensor's bytes are dropped after its last reader (its quantization stays in `layers`).
+  const last = lastReaders(model);
+  const read = (s: number) => (s < 0 ? { x: image, q: inputQuant } : outputs[s]!);
   for (const layer of model.layers) {
-    const sources = sourcesOf(layer).map(read);
+    const sourceIndices = sourcesOf(layer);
+    const sources = sourceIndices.map(read);
     const { x, q: xq } = sources[0];
     const rng = new Random(seed ^ Math.imul(layer.index + 1, 0x9e3779b9));
-    const shortcut = layer.writesShortcut ? read(sourcesOf(model.layers[model.blocks[layer.block].firstLayer])[0]) : undefined;
+    const shortcutIndex = shortcutOf(model, layer);
+    const shortcut = shortcutIndex === undefined ? undefined : read(shortcutIndex);
     let q: QLayer;
+    let output: Int8Array;
     if (!weighted.has(layer.kind)) {
       q = syntheticDataLayer(layer, sources);
+      output = runLayer(q, sources.map((s) => s.x));
     } else {
       const [channels, perChannel, layout] = weightCount(layer);
       const weights = weightsFor(rng, channels, perChannel, layout);
       const acc = layer.kind === 'convT' ? accumulateTransposed(layer, x, xq.zeroPoint, weights) : accumulate(layer, x, xq.zeroPoint, weights);
       const { bias, multiplier, shift } = calibrate(acc, channels, rng, layer.writesShortcut ? 'none' : layer.act);
       const add = shortcut ? addQuant(outputQuant('none'), shortcut.q, { scale: 12 / 255, zeroPoint: 0 }) : undefined;
-      const output = add ? { scale: 12 / 255, zeroPoint: 0 } : outputQuant(layer.act);
-      const [actMin, actMax] = activationRange(add ? 'none' : layer.act, output);
-      q = { layer, input: xq, output, weights, bias, multiplier, shift, actMin, actMax, ...(add ? { add } : {}) };
+      const outQ = add ? { scale: 12 / 255, zeroPoint: 0 } : outputQuant(layer.act);
+      const [actMin, actMax] = activationRange(add ? 'none' : layer.act, outQ);
+      q = { layer, input: xq, output: outQ, weights, bias, multiplier, shift, actMin, actMax, ...(add ? { add } : {}) };
+      // The accumulators just calibrated on are the layer's own: requantize them, as runLayer would.
+      output = requantize(q, acc, shortcut?.x);
     }
     layers.push(q);
-    outputs.push({ x: runLayer(q, sources.map((s) => s.x), shortcut?.x), q: q.output });
+    outputs.push({ x: output, q: q.output });
+    for (const s of shortcutIndex === undefined ? sourceIndices : [...sourceIndices, shortcutIndex]) if (s >= 0 && last[s + 1] === layer.index) outputs[s] = undefined;
   }
   return { model, seed, input: inputQuant, image, layers };
 }
@@ -124,9 +136,12 @@ function calibrate(acc: Int32Array, channels: number, rng: Random, act: Activati
   const n = acc.length / channels;
   const sum = new Float64Array(channels);
   const sq = new Float64Array(channels);
-  for (let j = 0; j < acc.length; j++) {
-    sum[j % channels] += acc[j];
-    sq[j % channels] += acc[j] * acc[j];
+  for (let base = 0; base < acc.length; base += channels) {
+    for (let c = 0; c < channels; c++) {
+      const v = acc[base + c];
+      sum[c] += v;
+      sq[c] += v * v;
+    }
   }
   const bias = new Int32Array(channels);
   const multiplier = new Int32Array(channels);
