@@ -21,7 +21,9 @@ typedef enum {
     /* TFLite's SOFTMAX (pw_softmax_s8): quant.multiplier points at {input_multiplier, input_left_shift, diff_min}. */
     PW_LAYER_SOFTMAX = 7,
     /* A convolution the square kernels do not take (pw_conv_window_s8): `window` gives its window. */
-    PW_LAYER_CONV_WINDOW = 8
+    PW_LAYER_CONV_WINDOW = 8,
+    /* An elementwise activation through a 256-entry table (pw_lut_s8): `weights` is the table. */
+    PW_LAYER_LUT = 9
 } pw_layer_kind;
 
 typedef struct {
@@ -37,7 +39,10 @@ typedef struct {
     pw_channel_quant quant;
     /* The fused shortcut add, or NULL. */
     const pw_add_params *add;
-    /* PW_LAYER_CONV_WINDOW's rows and columns (k, stride, leading padding each); NULL otherwise. */
+    /*
+     * PW_LAYER_CONV_WINDOW's rows and columns (k, stride, leading padding each), or a pool's whose
+     * columns step or pad unlike its rows; NULL otherwise.
+     */
     const pw_window_params *window;
 } pw_layer;
 

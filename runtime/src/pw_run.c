@@ -68,8 +68,9 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
         p.onnx_rule = layer->quant.rule == PW_RULE_FLOAT;
         p.zp = layer->conv.input_zp;
         p.scale_bits = p.onnx_rule ? layer->quant.multiplier[0] : 0;
-        p.stride_w = 0; /* the chain's strides and padding are the same on both axes */
-        p.pad_w = 0;
+        /* Columns that step or pad unlike the rows come with the window; stride_w = 0: the same. */
+        p.stride_w = layer->window ? layer->window->stride_w : 0;
+        p.pad_w = layer->window ? layer->window->pad_left : 0;
         return layer->kind == PW_LAYER_AVGPOOL ? pw_avgpool_s8(&p, &layer->in, &in, &out) : pw_maxpool_s8(&p, &layer->in, &in, &out);
     }
     case PW_LAYER_CONV_WINDOW:
@@ -103,6 +104,12 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
         s.diff_min = layer->quant.multiplier[2];
         return pw_softmax_s8(&s, layer->in.h * layer->in.w, layer->in.c, in.data, out.data);
     }
+    case PW_LAYER_LUT:
+        /* Elementwise: the output region reads the same pixels of the input, in place or not. */
+        if (!layer->weights || add) {
+            return PW_ERROR_ARGUMENT;
+        }
+        return pw_lut_s8(layer->weights, layer->out.c, &in, &out);
     case PW_LAYER_FC:
         return pw_fc_s8(&layer->conv, &layer->quant, layer->in.h * layer->in.w * layer->in.c, in.data, layer->weights, layer->bias,
                         layer->out.c, out.data);

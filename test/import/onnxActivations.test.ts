@@ -9,8 +9,8 @@ import { Random } from '../../server/src/core/quant/random';
 import { OnnxBuilder } from './onnxModels';
 
 // ONNX activations as the importer carries them: each is an `act` layer with its table function
-// (HardSwish as an op and as x·Clip(x+3, 0, 6)/6 or x·HardSigmoid(x), Swish as x·Sigmoid(x), a
-// Max with a constant after one as its clamp),
+// (HardSwish as an op and as x·Clip(x+3, 0, 6)/6 or x·HardSigmoid(x), Swish as x·Sigmoid(x), Elu,
+// Selu, Softplus, a Max with a constant after one as its clamp),
 // Softmax over the channels a `softmax` layer, the rest analysed only (PW5014) and refused by the
 // firmware check. Post-training quantization gives each its table; onnxruntime runs the QDQ export
 // within one LSB of the reference.
@@ -35,6 +35,11 @@ const cases: { title: string; pattern: Pattern; table: Model['layers'][number]['
   { title: 'Sigmoid', pattern: (m, x) => m.node('Sigmoid', [x]), table: { fn: 'sigmoid' }, nodes: 1 },
   { title: 'Tanh', pattern: (m, x) => m.node('Tanh', [x]), table: { fn: 'tanh' }, nodes: 1 },
   { title: 'LeakyRelu 0.1', pattern: (m, x) => m.node('LeakyRelu', [x], { alpha: { float: 0.1 } }), table: { fn: 'leakyrelu', alpha: Math.fround(0.1) }, nodes: 1 },
+  { title: 'Elu 0.7', pattern: (m, x) => m.node('Elu', [x], { alpha: { float: 0.7 } }), table: { fn: 'elu', alpha: Math.fround(0.7) }, nodes: 1 },
+  { title: 'Elu (its default α = 1)', pattern: (m, x) => m.node('Elu', [x]), table: { fn: 'elu', alpha: 1 }, nodes: 1 },
+  { title: 'Selu (its defaults)', pattern: (m, x) => m.node('Selu', [x]), table: { fn: 'selu', alpha: 1.67326319217681884765625, gamma: 1.05070102214813232421875 }, nodes: 1 },
+  { title: 'Selu 1.5, 1.2', pattern: (m, x) => m.node('Selu', [x], { alpha: { float: 1.5 }, gamma: { float: 1.2 } }), table: { fn: 'selu', alpha: 1.5, gamma: Math.fround(1.2) }, nodes: 1 },
+  { title: 'Softplus', pattern: (m, x) => m.node('Softplus', [x]), table: { fn: 'softplus' }, nodes: 1 },
   {
     title: 'LeakyRelu 0.2 then max(x, −0.4) (TensorFlow)',
     pattern: (m, x) => m.node('Max', [m.node('LeakyRelu', [x], { alpha: { float: 0.2 } }), m.floats('floor', [-0.4])]),
@@ -124,11 +129,11 @@ describe('ONNX activations: act and softmax layers, their tables, onnxruntime on
   it('what no table carries stays analysed only (PW5014; the firmware check refuses it: validation.test.ts)', () => {
     const m = new OnnxBuilder();
     const x = m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false });
-    // Elu has no table yet; a Softmax over a whole map is not one over channels.
-    m.output(m.node('Softmax', [m.node('Elu', [x])], { axis: 1 }));
+    // A PRelu's slope is per channel (no one table); a Softmax over a whole map is not one over channels.
+    m.output(m.node('Softmax', [m.node('PRelu', [x, m.init('slope', [8, 1, 1], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])])], { axis: 1 }));
     const { model, diagnostics } = importOnnx(m.bytes());
     const warned = diagnostics.filter((d) => d.code === 'PW5014').map((d) => d.message).join('\n');
-    assert.match(warned, /Elu \(1 node\)/);
+    assert.match(warned, /PRelu \(1 node\)/);
     assert.match(warned, /Softmax \(1 node\)/);
     assert.deepEqual(model!.layers.map((l) => l.kind), ['conv']);
   });

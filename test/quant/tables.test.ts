@@ -17,6 +17,9 @@ const exact: Record<TableActivation, (x: number, alpha?: number) => number> = {
   tanh: (x) => Math.tanh(x),
   leakyrelu: (x, a = 0.01) => (x >= 0 ? x : a * x),
   swish: (x) => x / (1 + Math.exp(-x)),
+  elu: (x, a = 1) => (x >= 0 ? x : a * Math.expm1(x)),
+  selu: (x, a = 1.6732632423543772) => 1.0507009873554805 * (x > 0 ? x : a * Math.expm1(x)),
+  softplus: (x) => Math.log1p(Math.exp(x)),
 };
 
 const pairs: [TensorQuant, TensorQuant][] = [
@@ -28,7 +31,7 @@ const pairs: [TensorQuant, TensorQuant][] = [
 
 /** The re-quantized value of input x, and whether it sits on a tie. */
 function requantized(fn: TableActivation, x: number, input: TensorQuant, output: TensorQuant): { q: number; tie: boolean } {
-  const v = exact[fn](input.scale * (x - input.zeroPoint), 0.1) / output.scale;
+  const v = exact[fn](input.scale * (x - input.zeroPoint), fn === 'leakyrelu' ? 0.1 : undefined) / output.scale;
   const tie = Math.abs(Math.abs(v - Math.trunc(v)) - 0.5) < 1e-4;
   return { q: Math.max(-128, Math.min(127, Math.round(v) + output.zeroPoint)), tie };
 }

@@ -46,10 +46,10 @@ describe('validation: what the firmware cannot run', () => {
     assert.ok(doc.analysis.model!.layers.some((l) => l.kind === 'softmax'));
   });
 
-  it('puts the refusal of an activation no layer carries (Elu) on the from line, naming the ONNX nodes', () => {
+  it('puts the refusal of an activation no layer carries (PRelu) on the from line, naming the ONNX nodes', () => {
     const m = new OnnxBuilder();
     const x = m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false, act: 'none' });
-    m.output(m.conv(m.node('Elu', [x], {}, undefined, 'elu_1'), 8, 4, 1, 1, { bn: false, act: 'none' }));
+    m.output(m.conv(m.node('PRelu', [x, m.init('slope', [8, 1, 1], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])], {}, undefined, 'prelu_1'), 8, 4, 1, 1, { bn: false, act: 'none' }));
     const text = 'model e from "e.onnx"\ntarget stm32f746\n';
     const service = serviceFor('/m/e.onnx', m.bytes());
     const doc = service.analyze(text, {}, '/m/e.pnet');
@@ -59,7 +59,7 @@ describe('validation: what the firmware cannot run', () => {
     assert.deepEqual(refusals, checkRuntimeSupport(doc.analysis.model!));
     assert.equal(refusals[0].range.start.line, 0);
     assert.equal(text.slice(refusals[0].range.start.character, refusals[0].range.end.character), '"e.onnx"');
-    assert.match(refusals[0].message, /cannot run Elu \(1 node: elu_1\), an activation the imported layers do not carry yet/, refusals[0].message);
+    assert.match(refusals[0].message, /cannot run PRelu \(1 node: prelu_1\), an activation the imported layers do not carry yet/, refusals[0].message);
   });
 });
 

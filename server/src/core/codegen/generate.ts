@@ -28,6 +28,7 @@ function kindOf(q: QLayer): string {
   if (q.softmax) return 'PW_LAYER_SOFTMAX';
   if (windowConv(layer)) return 'PW_LAYER_CONV_WINDOW';
   switch (layer.kind) {
+    case 'act': return 'PW_LAYER_LUT';
     case 'conv': return layer.rows.k === 1 && layer.rows.p === 0 ? 'PW_LAYER_CONV_1X1' : 'PW_LAYER_CONV';
     case 'dwconv': return 'PW_LAYER_DWCONV';
     case 'pool': return layer.poolMode === 'max' ? 'PW_LAYER_MAXPOOL' : 'PW_LAYER_AVGPOOL';
@@ -41,6 +42,11 @@ function kindOf(q: QLayer): string {
 /** A conv whose rows and columns differ (DS-CNN's 10×4 stem): the square kernels cannot take it. */
 export function windowConv(l: Layer): boolean {
   return l.kind === 'conv' && (l.rows.k !== l.cols.k || l.rows.s !== l.cols.s || l.rows.p !== l.cols.p);
+}
+
+/** A layer whose window the layers table carries apart: a window conv, a pool whose columns step or pad unlike its rows. */
+function hasWindow(l: Layer): boolean {
+  return windowConv(l) || (l.kind === 'pool' && (l.rows.s !== l.cols.s || l.rows.p !== l.cols.p));
 }
 
 const dims = (s: { h: number; w: number; c: number }) => `{${s.h}, ${s.w}, ${s.c}}`;
@@ -80,13 +86,15 @@ function layerEntry(q: QLayer, i: number): string {
   const conv = `{${l.rows.k}, ${l.rows.s}, ${l.rows.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}}`;
   const quant = q.rule === 'onnx' ? `{fm_${i}, fm_${i}, PW_RULE_FLOAT}` : `{m_${i}, sh_${i}, PW_RULE_FIXED}`;
   // A pooling layer's rule slot says how its average rounds, its multiplier holds its scale (pw_run.c);
-  // a MEAN's holds its folded multiplier, a softmax's its parameters.
+  // a MEAN's holds its folded multiplier, a softmax's its parameters; a table activation's weights
+  // are its 256 entries.
   const params = hasWeights
     ? `w_${i}, b_${i}, ${quant}`
+    : q.table ? `lut_${i}, 0, {0, 0, PW_RULE_FIXED}`
     : q.mean ? `0, 0, {&mean_m_${i}, &mean_sh_${i}, PW_RULE_FIXED}`
     : q.softmax ? `0, 0, {softmax_${i}, softmax_${i}, PW_RULE_FIXED}`
     : `0, 0, ${q.rule === 'onnx' ? `{fm_${i}, fm_${i}, PW_RULE_FLOAT}` : '{0, 0, PW_RULE_FIXED}'}`;
-  return `{${kindOf(q)}, ${dims(l.input)}, ${dims(l.output)}, ${conv}, ${l.cols.k}, ${params}, ${q.add ? `&add_${i}` : '0'}, ${windowConv(l) ? `&window_${i}` : '0'}},`;
+  return `{${kindOf(q)}, ${dims(l.input)}, ${dims(l.output)}, ${conv}, ${l.cols.k}, ${params}, ${q.add ? `&add_${i}` : '0'}, ${hasWindow(l) ? `&window_${i}` : '0'}},`;
 }
 
 /** The IEEE bit patterns of float32 values. */
@@ -110,6 +118,10 @@ export function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
       // An average under ONNX's rule: its scale's float32 bits (pw_run.c).
       h.line(`extern const int32_t fm_${i}[1];`);
       c.comment(`${blockComment(qm.model, q.layer)}: ${q.layer.name}`).array(`const int32_t fm_${i}`, floatBits(Float32Array.of(q.input.scale)), 8, hex32).line();
+    }
+    if (q.table) {
+      h.line(`extern const int8_t lut_${i}[256];`);
+      c.comment(`${blockComment(qm.model, q.layer)}: ${q.layer.name}, its table (input + 128 → output)`).array(`const int8_t lut_${i}`, q.table, 16).line();
     }
     if (q.weights.length === 0) return;
     h.line(`extern const int8_t w_${i}[${q.weights.length}];`);
@@ -207,7 +219,7 @@ export function generateModelSources(quantized: QModel, report: AnalysisReport, 
   c.line('#else').line('#define PW_RUN(i, step) PW_TRY(pw_run_step(&layers[i], (step), &ctx))').line('#endif');
   qm.layers.forEach((q, i) => {
     const l = q.layer;
-    if (!windowConv(l)) return;
+    if (!hasWindow(l)) return;
     c.line().comment(`${l.name}: its window, rows and columns apart`);
     c.line(`static const pw_window_params window_${i} = {${l.rows.k}, ${l.cols.k}, ${l.rows.s}, ${l.cols.s}, ${l.rows.p}, ${l.cols.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}};`);
   });

@@ -20,19 +20,20 @@ export function checkRuntimeSupport(model: Model): Diagnostic[] {
  * A layer the chain runtime's kernels cannot express: its model runs on the graph runtime, layer by
  * layer. The chain takes a conv with any window (pw_conv_window_s8) unless it is grouped or fuses
  * the shortcut add; a depthwise conv with a square window, one stride and leading padding, without
- * multiplier; pooling likewise but k_h × k_w (a MEAN over rows or columns); and the chain kinds.
+ * multiplier; pooling with any window (rows and columns each with their own k, stride and padding);
+ * table activations; and the chain kinds.
  * Trailing padding (pEnd, TFLite's SAME at stride 2) needs nothing: the kernels read every row and
  * column past the tensor's end as padding, and the output's size says how far.
  */
 function needsGraphRuntime(l: Layer): boolean {
   const windowed = l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'pool';
-  const square = (l.kind === 'conv' && !l.writesShortcut && l.groups === 1) || ((l.kind === 'pool' || l.rows.k === l.cols.k) && l.rows.s === l.cols.s && l.rows.p === l.cols.p);
+  const square = (l.kind === 'conv' && !l.writesShortcut && l.groups === 1) || l.kind === 'pool' || (l.rows.k === l.cols.k && l.rows.s === l.cols.s && l.rows.p === l.cols.p);
   // A one-channel input's multiplier is a plain conv (asChainLayer).
   const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c && l.input.c !== 1;
   return (windowed && !square) || multiplier || !chainKinds.has(l.kind);
 }
 
-const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc', 'softmax']);
+const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc', 'softmax', 'act']);
 
 /** What makes the model a graph for the runtime: its first layer the chain kernels cannot run, or a branch. */
 function whyGraph(model: Model): string {
@@ -83,7 +84,7 @@ function checkChainSupport(model: Model): Diagnostic[] {
     if (layer.kind === 'dwconv' && !depthwiseKernels.has(layer.rows.k)) say(layer.range, `${where}: depthwise k=${layer.rows.k} (the runtime has k = 1, 3, 5, 7)`);
     if (layer.kind === 'dwconv' && layer.output.c !== layer.input.c && layer.input.c !== 1) say(layer.range, `${where}: depthwise with depth multiplier ${layer.output.c / layer.input.c}`);
     if (layer.kind === 'dwconv' && layer.rows.s > 2) say(layer.range, `${where}: depthwise stride ${layer.rows.s} (the runtime has s = 1, 2)`);
-    if (layer.writesShortcut && (layer.kind === 'pool' || layer.kind === 'gpool' || layer.kind === 'fc')) say(block.range, `${where}: a shortcut added after ${layer.kind}`);
+    if (layer.writesShortcut && (layer.kind === 'pool' || layer.kind === 'gpool' || layer.kind === 'fc' || layer.kind === 'act')) say(block.range, `${where}: a shortcut added after ${layer.kind}`);
     if (block.shortcut && block.index === 0 && layer.index === block.firstLayer) say(block.range, `block 0 adds a shortcut over the network input`);
     if (layer.output.h > 32767 || layer.output.w > 32767) say(layer.range, `${where}: maps larger than 32767 pixels a side`);
   }

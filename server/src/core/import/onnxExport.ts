@@ -2,6 +2,7 @@ import { onnx } from 'onnx-proto';
 import { Layer } from '../model/ir';
 import { sourcesOf } from '../model/ops';
 import { QLayer, QModel, TensorQuant } from '../quant/qmodel';
+import { seluAlpha, seluGamma } from '../quant/tables';
 import { FcLayout, toHwcWeights } from './onnxLayout';
 
 /**
@@ -112,6 +113,9 @@ function tableOp(g: GraphWriter, t: NonNullable<Layer['table']>, xs: string[]): 
     case 'tanh': return g.node('Tanh', xs);
     case 'leakyrelu': return g.node('LeakyRelu', xs, { alpha: { f: t.alpha ?? 0.01 } });
     case 'swish': return g.node('Mul', [xs[0], g.node('Sigmoid', xs)]);
+    case 'elu': return g.node('Elu', xs, { alpha: { f: t.alpha ?? 1 } });
+    case 'selu': return g.node('Selu', xs, { alpha: { f: t.alpha ?? seluAlpha }, gamma: { f: t.gamma ?? seluGamma } });
+    case 'softplus': return g.node('Softplus', xs);
   }
 }
 

@@ -1,10 +1,11 @@
-import { realFunction, TableFunction } from '../quant/tables';
+import { realFunction, seluAlpha, seluGamma, TableFunction } from '../quant/tables';
 import { product } from './onnxGraph';
 import { badShape, KernelContext, need, needType, onlyAttributes } from './onnxKernel';
 import { broadcastDims, broadcastIndex, Tensor, zeros } from './onnxTensor';
 
 /**
- * Reference float32 activations (HardSwish, HardSigmoid, Sigmoid, Tanh, LeakyRelu, Softmax) and the
+ * Reference float32 activations (HardSwish, HardSigmoid, Sigmoid, Tanh, LeakyRelu, Elu, Selu,
+ * Softplus, Softmax) and the
  * float Mul, Sub and Div that exporters build gates from (x·Clip(x+3, 0, 6)/6): what post-training
  * quantization needs to calibrate the ranges of the `act` and `softmax` layers. The functions are the
  * tables' own (tables.ts), so calibration sees what the int8 tables approximate.
@@ -25,6 +26,9 @@ export const hardSigmoid = (ctx: KernelContext) => mapped(ctx, ['alpha', 'beta']
 export const sigmoid = (ctx: KernelContext) => mapped(ctx, [], { fn: 'sigmoid' });
 export const tanh = (ctx: KernelContext) => mapped(ctx, [], { fn: 'tanh' });
 export const leakyRelu = (ctx: KernelContext) => mapped(ctx, ['alpha'], { fn: 'leakyrelu', alpha: ctx.attrs.float('alpha') ?? 0.01 });
+export const elu = (ctx: KernelContext) => mapped(ctx, ['alpha'], { fn: 'elu', alpha: ctx.attrs.float('alpha') ?? 1 });
+export const selu = (ctx: KernelContext) => mapped(ctx, ['alpha', 'gamma'], { fn: 'selu', alpha: ctx.attrs.float('alpha') ?? seluAlpha, gamma: ctx.attrs.float('gamma') ?? seluGamma });
+export const softplus = (ctx: KernelContext) => mapped(ctx, [], { fn: 'softplus' });
 
 /**
  * Softmax over the dims from `axis` on (opset < 13's rule; on a [N, C] tensor, and on the 1×1 maps

@@ -6,7 +6,7 @@ import { conv, convInteger, qlinearConv } from './onnxRefConv';
 import { add, dequantizeLinear, gemm, matMul, matMulInteger, qlinearMatMul, quantizeLinear } from './onnxRefMath';
 import { batchNormalization, clip, flatten, relu, reshape } from './onnxRefFloat';
 import { averagePool, globalAveragePool, globalMaxPool, maxPool } from './onnxRefPool';
-import { div, hardSigmoid, hardSwish, leakyRelu, max, min, mul, sigmoid, softmax, sub, tanh } from './onnxRefAct';
+import { div, elu, hardSigmoid, hardSwish, leakyRelu, max, min, mul, selu, sigmoid, softmax, softplus, sub, tanh } from './onnxRefAct';
 import { cast, concat, shape, slice } from './onnxRefShape';
 import { DType, readFullTensor, Tensor, tensorOf } from './onnxTensor';
 
@@ -50,6 +50,7 @@ const kernels: Record<string, Kernel> = {
   HardSigmoid: hardSigmoid,
   HardSwish: hardSwish,
   Identity: (ctx) => [ctx.inputs[0]],
+  Elu: elu,
   LeakyRelu: leakyRelu,
   MatMul: matMul,
   MatMulInteger: matMulInteger,
@@ -62,10 +63,12 @@ const kernels: Record<string, Kernel> = {
   QuantizeLinear: quantizeLinear,
   Relu: relu,
   Reshape: reshape,
+  Selu: selu,
   Shape: shape,
   Sigmoid: sigmoid,
   Slice: slice,
   Softmax: softmax,
+  Softplus: softplus,
   Sub: sub,
   Tanh: tanh,
 };

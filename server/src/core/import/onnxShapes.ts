@@ -1,5 +1,6 @@
 import { Activation } from '../language/ast';
 import { Layer } from '../model/ir';
+import { seluAlpha, seluGamma } from '../quant/tables';
 import { Attributes, checkDims, foldConstant, Graph, GraphNode, product, Reporter, reshapeDims } from './onnxGraph';
 
 /**
@@ -55,7 +56,6 @@ export interface InputFix {
 }
 
 /** Activations analysed as in-place steps that no layer carries (PW5014): the runtime has no table for them. */
-const activations = new Set(['Elu', 'Selu', 'Softplus']);
 const aliases = new Set(['BatchNormalization', 'Identity', 'Dropout', 'QuantizeLinear', 'DequantizeLinear']);
 
 export function inferShapes(graph: Graph, fix: InputFix | undefined, out: Reporter): Shapes | undefined {
@@ -195,6 +195,9 @@ class Inference {
       case 'Sigmoid':
       case 'Tanh':
       case 'LeakyRelu':
+      case 'Elu':
+      case 'Selu':
+      case 'Softplus':
         return [{ kind: 'act', table: tableOf(node, new Attributes(node, this.out)) }, x];
       case 'Softmax': {
         // The default axis moved (1 before opset 13, −1 after); they agree on a [1, C] tensor only.
@@ -204,7 +207,6 @@ class Inference {
       case 'Clip':
         return this.clip(node, x);
       default:
-        if (activations.has(node.op)) return [{ kind: 'alias', actName: node.op }, x];
         if (aliases.has(node.op)) return [{ kind: 'alias' }, x];
         return this.unsupported(node);
     }
@@ -354,7 +356,7 @@ class Inference {
 
 /**
  * The table function of an ONNX activation node, with ONNX's defaults (HardSigmoid 0.2, 0.5;
- * LeakyRelu 0.01). HardSwish is x·HardSigmoid(x) with 1/6 and 1/2.
+ * LeakyRelu 0.01; Elu 1; Selu's α and γ). HardSwish is x·HardSigmoid(x) with 1/6 and 1/2.
  */
 export function tableOf(node: GraphNode, a: Attributes): NonNullable<Layer['table']> {
   switch (node.op) {
@@ -362,6 +364,9 @@ export function tableOf(node: GraphNode, a: Attributes): NonNullable<Layer['tabl
     case 'LeakyRelu': return { fn: 'leakyrelu', alpha: a.float('alpha') ?? 0.01 };
     case 'Sigmoid': return { fn: 'sigmoid' };
     case 'Tanh': return { fn: 'tanh' };
+    case 'Elu': return { fn: 'elu', alpha: a.float('alpha') ?? 1 };
+    case 'Selu': return { fn: 'selu', alpha: a.float('alpha') ?? seluAlpha, gamma: a.float('gamma') ?? seluGamma };
+    case 'Softplus': return { fn: 'softplus' };
     default: return { fn: 'hardswish' };
   }
 }

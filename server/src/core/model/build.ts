@@ -108,6 +108,7 @@ class Builder {
         this.block(ast.input.range, b.ops[0]?.op.line ?? 0, b.ops.map((o) => o.op), true, undefined, b.label, b.residual, b.ops);
       }
       if (this.layers.some((l) => l.sources)) this.graphInPlace(ast.input.placement === 'stream');
+      else this.chainTablesInPlace(ast.input.placement === 'stream');
     } else {
       for (const item of ast.items) {
         if (item.kind === 'op') this.opLine(item);
@@ -290,7 +291,22 @@ class Builder {
     return source < 0 ? { h: input.h, w: input.w, c: input.c } : this.layers[source].output;
   }
 
-  /** A layer of an imported graph op: its output as ONNX gave it, reading `origin.sources`. */
+  /**
+   * In a chain, a table activation writes over its input unless that is the streamed network input
+   * or a block input kept for the shortcut (the rule graphInPlace applies to graphs).
+   */
+  private chainTablesInPlace(streamed: boolean): void {
+    for (const layer of this.layers) {
+      if (layer.kind !== 'act') continue;
+      const block = this.blocks[layer.block];
+      layer.inPlace = !(layer.index === 0 && streamed) && !(block.shortcut && layer.index === block.firstLayer);
+    }
+  }
+
+  /**
+   * A layer of an imported graph op: its output as ONNX gave it, reading `origin.sources`. A table
+   * activation of the layer before is a chain layer (no `sources`): it can run inside a patch stage.
+   */
   private graphLayer(origin: ImportedOp, spec: GraphOpSpec, op: OpAst, block: number): void {
     const unit: Window = { k: 1, s: 1, p: 0 };
     this.layers.push({
@@ -308,7 +324,7 @@ class Builder {
       ...(spec.resize ? { resize: spec.resize } : {}),
       input: this.shape,
       output: spec.output,
-      sources: origin.sources ?? [this.layers.length - 1],
+      ...(spec.kind === 'act' && (origin.sources === undefined || (origin.sources.length === 1 && origin.sources[0] === this.layers.length - 1)) ? {} : { sources: origin.sources ?? [this.layers.length - 1] }),
       inPlace: false,
       writesShortcut: false,
       line: op.line,

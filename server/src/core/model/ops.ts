@@ -86,11 +86,12 @@ export function outputLength(n: number, window: Window): number {
 }
 
 /**
- * Can the layer run on a part of its input (patch by patch)? Global ops need the whole tensor; the
- * graph ops of imported models are analysed layer by layer only.
+ * Can the layer run on a part of its input (patch by patch)? Windowed layers and table activations
+ * (a 1×1 window) of a chain can; global ops need the whole tensor, and the graph ops of imported
+ * models are analysed layer by layer only.
  */
 export function isPatchable(layer: Layer): boolean {
-  return (layer.kind === 'conv' || layer.kind === 'dwconv' || layer.kind === 'pool') && layer.sources === undefined;
+  return (layer.kind === 'conv' || layer.kind === 'dwconv' || layer.kind === 'pool' || layer.kind === 'act') && layer.sources === undefined;
 }
 
 /** The layers a layer reads (−1: the network input). */
@@ -125,7 +126,8 @@ const graphKinds = new Set<LayerKind>(['add', 'mul', 'concat', 'resize', 'convT'
 export type StageBlocker =
   /**
    * Inside the stage: a global op (global pooling, fc), a graph op (add, concat, SE scale, a table
-   * activation…), or a conv or pool that starts a second branch (it reads other than the layer before it).
+   * activation of a branch…), or a conv or pool that starts a second branch (it reads other than the
+   * layer before it). A chain's table activations run inside stages.
    */
   | { why: 'global' | 'graph' | 'branch'; layer: Layer }
   /** `reader`, after the stage, reads `layer`'s output from inside it (a branch crosses the cut). */

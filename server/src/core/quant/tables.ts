@@ -13,16 +13,22 @@ import { RequantRule, TensorQuant } from './qmodel';
 
 export interface TableFunction {
   fn: TableActivation;
-  /** LeakyRelu's slope; HardSigmoid's slope (default 1/6). */
+  /** LeakyRelu's slope; HardSigmoid's slope (default 1/6); Elu's and Selu's negative scale. */
   alpha?: number;
   /** HardSigmoid's offset (default 1/2). */
   beta?: number;
+  /** Selu's overall scale. */
+  gamma?: number;
   /** The output clamped below and above (float32 constants of a Max/Min after the activation). */
   min?: number;
   max?: number;
 }
 
 const f32 = Math.fround;
+
+/** ONNX's Selu defaults (float32 values). */
+export const seluAlpha = 1.67326319217681884765625;
+export const seluGamma = 1.05070102214813232421875;
 
 /** The real function of each table activation (float32 at each step, like TFLite's float kernels), clamped as it says. */
 export function realFunction(t: TableFunction): (x: number) => number {
@@ -42,6 +48,13 @@ function unclamped(t: TableFunction): (x: number) => number {
     case 'tanh': return (x) => f32(Math.tanh(x));
     case 'leakyrelu': return (x) => (x >= 0 ? x : f32(f32(t.alpha ?? 0.01) * x));
     case 'swish': return (x) => f32(x * sigmoid(x));
+    // As onnxruntime computes them in float32: α·(eˣ − 1) below 0; γ·(x, or α·eˣ − α); log(eˣ + 1).
+    case 'elu': return (x) => (x >= 0 ? x : f32(f32(t.alpha ?? 1) * f32(f32(Math.exp(x)) - 1)));
+    case 'selu': {
+      const [alpha, gamma] = [f32(t.alpha ?? seluAlpha), f32(t.gamma ?? seluGamma)];
+      return (x) => (x > 0 ? f32(gamma * x) : f32(gamma * f32(f32(alpha * f32(Math.exp(x))) - alpha)));
+    }
+    case 'softplus': return (x) => f32(Math.log(f32(f32(Math.exp(x)) + 1)));
   }
 }
 
