@@ -18,7 +18,10 @@ typedef enum {
     PW_LAYER_FC = 5,
     /* TFLite's MEAN (pw_mean_s8) on the whole tensor: quant holds its one multiplier and shift. */
     PW_LAYER_MEAN = 6,
-    /* TFLite's SOFTMAX (pw_softmax_s8): quant.multiplier points at {input_multiplier, input_left_shift, diff_min}. */
+    /*
+     * TFLite's SOFTMAX (pw_softmax_s8): quant.multiplier points at {input_multiplier, input_left_shift,
+     * diff_min, map}: over each pixel's channels, or with map = 1 over the whole map as one row.
+     */
     PW_LAYER_SOFTMAX = 7,
     /* A convolution the square kernels do not take (pw_conv_window_s8): `window` gives its window. */
     PW_LAYER_CONV_WINDOW = 8,

@@ -102,7 +102,9 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
         s.input_multiplier = layer->quant.multiplier[0];
         s.input_left_shift = layer->quant.multiplier[1];
         s.diff_min = layer->quant.multiplier[2];
-        return pw_softmax_s8(&s, layer->in.h * layer->in.w, layer->in.c, in.data, out.data);
+        const int32_t values = layer->in.h * layer->in.w * layer->in.c;
+        return layer->quant.multiplier[3] ? pw_softmax_s8(&s, 1, values, in.data, out.data)
+                                          : pw_softmax_s8(&s, layer->in.h * layer->in.w, layer->in.c, in.data, out.data);
     }
     case PW_LAYER_LUT:
         /* Elementwise: the output region reads the same pixels of the input, in place or not. */

@@ -126,11 +126,33 @@ describe('ONNX activations: act and softmax layers, their tables, onnxruntime on
     assert.ok(within >= 0.95 * total && max <= 2, `${within}/${total} within 1 LSB, max difference ${max}`);
   });
 
+  for (const [opset, axis, map] of [[11, 1, true], [12, undefined, true], [13, 1, false]] as const) {
+    it(`Softmax on an 8×8×8 map, opset ${opset}, axis ${axis ?? 'default'}: over ${map ? 'the whole map' : "each pixel's channels"}; onnxruntime agrees`, async () => {
+      const m = new OnnxBuilder();
+      const x = m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false });
+      m.output(m.node('Softmax', [x], axis === undefined ? {} : { axis }));
+      const bytes = m.bytes(opset);
+      const { model, diagnostics } = importOnnx(bytes);
+      assert.deepEqual(diagnostics.filter((d) => d.severity === 'error' || d.code === 'PW5014').map((d) => d.message), []);
+      assert.deepEqual(model!.layers.map((l) => l.kind), ['conv', 'softmax']);
+      assert.equal(model!.layers[1].softmaxMap ?? false, map);
+      const q = quantizeOnnx(model!, bytes);
+      const out = runReference(q.qm!).output;
+      // Over the whole map the 512 outputs share one sum; per pixel each 8 channels do.
+      const sums = map ? [out] : Array.from({ length: 64 }, (_, p) => out.subarray(p * 8, p * 8 + 8));
+      for (const part of sums) assert.ok(Math.abs(part.reduce((a, v) => a + (v + 128), 0) - 256) <= part.length, 'each softmax sums to 1 (256/256)');
+      const [within, total, max] = await againstOrt(q.qm!, 4);
+      console.log(`      ${within}/${total} within 1 LSB of onnxruntime, max difference ${max}`);
+      assert.ok(within >= 0.95 * total && max <= 2, `${within}/${total} within 1 LSB, max difference ${max}`);
+    });
+  }
+
   it('what no table carries stays analysed only (PW5014; the firmware check refuses it: validation.test.ts)', () => {
     const m = new OnnxBuilder();
     const x = m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false });
-    // A PRelu's slope is per channel (no one table); a Softmax over a whole map is not one over channels.
-    m.output(m.node('Softmax', [m.node('PRelu', [x, m.init('slope', [8, 1, 1], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])])], { axis: 1 }));
+    // A PRelu's slope is per channel (no one table); a Softmax along the rows (opset 13's axis 2) is
+    // neither one over each pixel's channels nor over the whole map.
+    m.output(m.node('Softmax', [m.node('PRelu', [x, m.init('slope', [8, 1, 1], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])])], { axis: 2 }));
     const { model, diagnostics } = importOnnx(m.bytes());
     const warned = diagnostics.filter((d) => d.code === 'PW5014').map((d) => d.message).join('\n');
     assert.match(warned, /PRelu \(1 node\)/);

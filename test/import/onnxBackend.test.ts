@@ -14,9 +14,9 @@ import { OnnxBuilder } from './onnxModels';
 // integer outputs must be bit-exact, float outputs within ONNX's backend tolerance (rtol 1e-3, atol 1e-7).
 
 const roots = ['/usr/share/libonnx-testdata/data/node', '/usr/share/onnx/backend/test/data/node'];
-// The float activations and binary ops post-training quantization calibrates through; Softmax only on
-// 2-D inputs, where the interpreter's opset < 13 rule and these opset 13 tests agree.
-const selected = /^test_(basic_conv_|conv_with|basic_convinteger|convinteger_|qlinearconv|qlinearmatmul_|quantizelinear|dequantizelinear|matmulinteger|matmul_|gemm_|add|maxpool_|averagepool_|globalaveragepool|globalmaxpool|hardswish|hardsigmoid|sigmoid|tanh|leakyrelu|(mul|div|sub)(_bcast|_example)?$|softmax_(example|large_number)$)/;
+// The float activations and binary ops post-training quantization calibrates through; Softmax along
+// every axis (these are opset 13 tests: one axis, not the flattened rows of opset < 13).
+const selected = /^test_(basic_conv_|conv_with|basic_convinteger|convinteger_|qlinearconv|qlinearmatmul_|quantizelinear|dequantizelinear|matmulinteger|matmul_|gemm_|add|maxpool_|averagepool_|globalaveragepool|globalmaxpool|hardswish|hardsigmoid|sigmoid|tanh|leakyrelu|elu|selu|softplus|(mul|div|sub)(_bcast|_example)?$|softmax_(example|large_number|axis_[012]|default_axis|negative_axis)$)/;
 const rtol = 1e-3;
 const atol = 1e-7;
 

@@ -64,6 +64,22 @@ describe('graph models as host firmware', function () {
     console.log(`      ${layers} layers in 100 graphs; measured arena at most ${(100 * maxUse).toFixed(1)}% of predicted`);
   });
 
+  it('a graph ending in a softmax over the whole map (opset 12) runs on the graph runtime with the reference\'s bytes; one over 4096 values is refused', () => {
+    const m = new OnnxBuilder();
+    const x = m.conv(m.input('x', [1, 3, 12, 10]), 3, 8, 3, 1, { bn: false });
+    const y = m.node('Add', [m.conv(x, 8, 8, 3, 1, { bn: false, act: 'none' }), m.conv(x, 8, 8, 1, 1, { bn: false, act: 'none' })]);
+    m.output(m.node('Softmax', [y], { axis: 1 }));
+    const model = importOnnx(m.bytes(12)).model!;
+    assert.ok(runsAsGraph(model));
+    assert.equal(model.layers.at(-1)!.softmaxMap, true);
+    assert.deepEqual(checkRuntimeSupport(model), []);
+    const r = firmwareOfQModel(quantizeModel(model), analyzeModel(model), { text: '', file: 'map.onnx', board: 'host', run: 'host', runtimeArchive: library });
+    assert.equal(r.report?.matchesReference, true, r.failure?.message);
+    const big = new OnnxBuilder();
+    big.output(big.node('Softmax', [big.conv(big.input('x', [1, 3, 32, 32]), 3, 4, 3, 1, { bn: false })], { axis: 1 }));
+    assert.match(checkRuntimeSupport(importOnnx(big.bytes(12)).model!).map((d) => d.message).join('\n'), /a softmax over 4096 values \(TFLite's int8 softmax sums at most 4095\)/);
+  });
+
   it('a chain with a non-square conv (3×1) runs on the chain runtime\'s window kernel and gives the reference\'s bytes (the square kernels took it as 3×3)', () => {
     const m = new OnnxBuilder();
     const x = m.node('Conv', [m.input('x', [1, 3, 16, 16]), m.init('w1', [8, 3, 3, 1])], { kernel_shape: [3, 1], pads: [1, 0, 1, 0] });

@@ -19,8 +19,9 @@ import { buildArchive } from './runtimeArchive';
 // Table activations (HardSwish, Sigmoid, Tanh, LeakyRelu, HardSigmoid, Elu, Selu, Softplus) of a chain run in the chain
 // runtime, patch by patch: random imported chains of convolutions (square, 1×3 and 3×1), depthwise
 // convs and pools (2×2, and 1×2 windows stepping columns only), each followed by a table activation
-// or not, under random patch stages, row caches and streamed runs. The host firmware, built with
-// ASan and UBSan, prints the reference's bytes; the plan's peak is the analysis'.
+// or not, under random patch stages, row caches and streamed runs, some ending in a softmax over
+// each pixel's channels or over the whole map. The host firmware, built with ASan and UBSan, prints
+// the reference's bytes; the plan's peak is the analysis'.
 
 const activations = ['HardSwish', 'Sigmoid', 'Tanh', 'LeakyRelu', 'HardSigmoid', 'Elu', 'Selu', 'Softplus'];
 
@@ -29,6 +30,9 @@ export function randomTableChain(seed: number): Uint8Array {
   const rng = new Random(seed);
   const pick = <T>(xs: T[]): T => xs[rng.int(0, xs.length - 1)];
   const m = new OnnxBuilder();
+  // A third end in a Softmax over the whole map (opset 12's axis 1; HardSwish came at 14), a third in
+  // one over each pixel's channels (opset 14's axis 1).
+  const ending = pick(['none', 'map', 'channels']);
   let [h, w, c] = [rng.int(8, 40), rng.int(8, 40), rng.int(1, 4)];
   let x = m.input('x', [1, c, h, w]);
   const steps = rng.int(3, 10);
@@ -55,12 +59,13 @@ export function randomTableChain(seed: number): Uint8Array {
       continue;
     }
     if (rng.next() < 0.75) {
-      const fn = pick(activations);
+      const fn = pick(ending === 'map' ? activations.filter((a) => a !== 'HardSwish') : activations);
       x = m.node(fn, [x], fn === 'LeakyRelu' || fn === 'Elu' ? { alpha: { float: pick([0.01, 0.1, 0.2, 1]) } } : {});
     }
   }
+  if (ending !== 'none' && (ending === 'channels' || h * w * c <= 4095)) x = m.node('Softmax', [x], { axis: 1 });
   m.output(x);
-  return m.bytes();
+  return m.bytes(ending === 'map' ? 12 : 14);
 }
 
 describe('table activations patch by patch in the chain runtime', function () {
@@ -77,6 +82,7 @@ describe('table activations patch by patch in the chain runtime', function () {
     let ran = 0;
     let staged = 0;
     let tables = 0;
+    const softmaxes = { map: 0, channels: 0 };
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), scheduleChoices, (seed, choices) => {
         const file = path.join(dir, `chain${seed}.onnx`);
@@ -102,10 +108,13 @@ describe('table activations patch by patch in the chain runtime', function () {
         const stageLayers = [...(m.stages ?? []), ...(m.streams ?? [])].flatMap((s) => m.layers.slice(m.blocks[s.fromBlock ?? 0].firstLayer, m.blocks[s.untilBlock].endLayer));
         if (stageLayers.length > 0) staged++;
         tables += stageLayers.filter((l) => l.kind === 'act').length;
+        const last = m.layers[m.layers.length - 1];
+        if (last.kind === 'softmax') softmaxes[last.softmaxMap ? 'map' : 'channels']++;
       }),
       { seed: 0x7ab1e5, numRuns: 40 },
     );
-    console.log(`      ran ${ran} chains, ${staged} with patch stages holding ${tables} table activations`);
+    console.log(`      ran ${ran} chains, ${staged} with patch stages holding ${tables} table activations; softmax over the map ${softmaxes.map}, over channels ${softmaxes.channels}`);
     assert.ok(ran >= 30 && staged >= 20 && tables >= 20, `${ran} chains ran, ${staged} staged, ${tables} tables in stages`);
+    assert.ok(softmaxes.map >= 5 && softmaxes.channels >= 5, JSON.stringify(softmaxes));
   });
 });

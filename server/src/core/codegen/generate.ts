@@ -226,8 +226,8 @@ export function generateModelSources(quantized: QModel, report: AnalysisReport, 
   qm.layers.forEach((q, i) => {
     const s = q.softmax;
     if (!s) return;
-    c.line().comment(`${q.layer.name}: TFLite's SOFTMAX, {input_multiplier, input_left_shift, diff_min}`);
-    c.line(`static const int32_t softmax_${i}[3] = {${s.inputMultiplier}, ${s.inputLeftShift}, ${s.diffMin}};`);
+    c.line().comment(`${q.layer.name}: TFLite's SOFTMAX, {input_multiplier, input_left_shift, diff_min, over the whole map}`);
+    c.line(`static const int32_t softmax_${i}[4] = {${s.inputMultiplier}, ${s.inputLeftShift}, ${s.diffMin}, ${q.layer.softmaxMap ? 1 : 0}};`);
   });
   qm.layers.forEach((q, i) => {
     if (!q.mean) return;

@@ -158,7 +158,8 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
         break;
       case 'softmax':
         c.line(`static const pw_softmax_params s = {${q.softmax!.inputMultiplier}, ${q.softmax!.inputLeftShift}, ${q.softmax!.diffMin}};`);
-        c.line(`PW_TRY(pw_softmax_s8(&s, ${l.output.h * l.output.w}, ${l.output.c}, ${x}, ${y}));`);
+        // Over each pixel's channels, or over the whole map as one row.
+        c.line(`PW_TRY(pw_softmax_s8(&s, ${l.softmaxMap ? 1 : l.output.h * l.output.w}, ${l.softmaxMap ? l.output.h * l.output.w * l.output.c : l.output.c}, ${x}, ${y}));`);
         break;
     }
     c.line(`PW_END(${i});`);

@@ -13,7 +13,14 @@ const depthwiseKernels = new Set([1, 3, 5, 7]);
 export function checkRuntimeSupport(model: Model): Diagnostic[] {
   // An activation no layer carries would be skipped: the firmware would not compute the model.
   const unapplied = (model.unapplied ?? []).map((u) => diagnostic('unsupportedByRuntime', u.range, `${u.what}, an activation the imported layers do not carry yet`));
-  return [...unapplied, ...(runsAsGraph(model) ? checkGraphSupport(model) : checkChainSupport(model))];
+  // TFLite's int8 softmax sums its exponentials in Q12.19: at most 4,095 of them a row.
+  const softmaxRows = model.layers.filter((l) => l.kind === 'softmax' && softmaxRow(l) > 4095).map((l) => diagnostic('unsupportedByRuntime', l.range, `${l.name}: a softmax over ${softmaxRow(l)} values (TFLite's int8 softmax sums at most 4095)`));
+  return [...unapplied, ...softmaxRows, ...(runsAsGraph(model) ? checkGraphSupport(model) : checkChainSupport(model))];
+}
+
+/** The values one softmax normalises together: a pixel's channels, or the whole map. */
+function softmaxRow(l: Layer): number {
+  return l.softmaxMap ? l.output.h * l.output.w * l.output.c : l.output.c;
 }
 
 /**

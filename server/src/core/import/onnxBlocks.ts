@@ -147,6 +147,7 @@ function toOp(d: Draft, index: number, range: Range, out: Reporter): ImportedOp 
 function graphSpec(d: Draft, info: Extract<NodeInfo, { kind: GraphKind | ElementKind }>): GraphOpSpec {
   const output = d.out.length === 4 ? { h: d.out[2], w: d.out[3], c: d.out[1] } : { h: 1, w: 1, c: d.out[d.out.length - 1] ?? 1 };
   if (info.kind === 'act') return { kind: 'act', output, act: 'none', table: clamped(info.table, d.act) };
+  if (info.kind === 'softmax') return { kind: 'softmax', output, act: d.act, ...(info.map ? { softmaxMap: true } : {}) };
   if (info.kind !== 'convT') return { kind: info.kind, output, act: d.act };
   return { kind: 'convT', output, act: d.act, rows: { k: info.rows.k, s: info.rows.s, p: info.rows.begin }, cols: { k: info.cols.k, s: info.cols.s, p: info.cols.begin }, groups: info.group };
 }

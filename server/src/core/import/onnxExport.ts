@@ -24,7 +24,7 @@ class GraphWriter {
   private count = 0;
 
   init(name: string, dataType: number, dims: number[], values: ArrayLike<number>): string {
-    const typed = dataType === T.FLOAT ? { floatData: Array.from(values) } : { int32Data: Array.from(values) };
+    const typed = dataType === T.FLOAT ? { floatData: Array.from(values) } : dataType === T.INT64 ? { int64Data: Array.from(values) } : { int32Data: Array.from(values) };
     this.inits.push({ name, dims, dataType, ...typed });
     return name;
   }
@@ -92,7 +92,13 @@ function element(g: GraphWriter, l: Layer, xs: string[]): string {
     case 'add': return activation(g, l, g.node('Add', xs));
     case 'mul': return activation(g, l, g.node('Mul', xs));
     case 'concat': return g.node('Concat', xs, { axis: 1 });
-    case 'softmax': return g.node('Softmax', xs, { axis: 1 });
+    case 'softmax': {
+      if (!l.softmaxMap) return g.node('Softmax', xs, { axis: 1 });
+      // Over the whole map: one row of C·H·W values, then back to the map's dims.
+      const o = l.output;
+      const row = g.node('Softmax', [g.node('Flatten', xs, { axis: 1 })], { axis: 1 });
+      return g.node('Reshape', [row, g.init(`${row}_dims`, T.INT64, [4], [1, o.c, o.h, o.w])]);
+    }
     case 'act': {
       const t = l.table!;
       const y = tableOp(g, t, xs);

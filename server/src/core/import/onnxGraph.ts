@@ -1,6 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { Diagnostic, diagnostic, MessageId, Range } from '../language/diagnostics';
 import { shown } from '../language/shown';
+import { maxOf } from '../arrays';
 
 /**
  * The first passes of the ONNX import: decode the bytes, index values by name, check that every
@@ -39,6 +40,8 @@ export interface GraphInput {
 
 export interface Graph {
   name: string;
+  /** The default domain's opset (13 when the file names none): Softmax's axis changed meaning at 13. */
+  opset: number;
   nodes: GraphNode[];
   /** Node indices in topological order (nodes on a cycle are left out). */
   order: number[];
@@ -96,7 +99,9 @@ export function readGraph(bytes: Uint8Array, out: Reporter): Graph | undefined {
     name: v.name ?? '',
     dims: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : d.dimValue != null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : '?')),
   }));
-  const graph: Graph = { name: g.name ? shown(g.name, 128) : 'model', nodes, order: [], consts, producer: new Map(), inputs, outputs: (g.output ?? []).map((v) => v.name ?? '') };
+  const versions = (model.opsetImport ?? []).filter((o) => !o.domain || o.domain === 'ai.onnx').map((o) => toNumber(o.version ?? 0));
+  const opset = versions.length > 0 ? maxOf(versions) : 13;
+  const graph: Graph = { name: g.name ? shown(g.name, 128) : 'model', opset, nodes, order: [], consts, producer: new Map(), inputs, outputs: (g.output ?? []).map((v) => v.name ?? '') };
   if (!index(graph, out)) return undefined;
   fold(graph, out);
   return graph;

@@ -15,6 +15,8 @@ export interface KernelContext {
   /** The node's inputs in order; undefined for an omitted optional input. */
   inputs: (Tensor | undefined)[];
   attrs: Attributes;
+  /** The model's default-domain opset (Softmax's axis means something else from 13 on). */
+  opset: number;
 }
 
 export type Kernel = (ctx: KernelContext) => (Tensor | undefined)[];

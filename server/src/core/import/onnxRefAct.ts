@@ -31,24 +31,29 @@ export const selu = (ctx: KernelContext) => mapped(ctx, ['alpha', 'gamma'], { fn
 export const softplus = (ctx: KernelContext) => mapped(ctx, [], { fn: 'softplus' });
 
 /**
- * Softmax over the dims from `axis` on (opset < 13's rule; on a [N, C] tensor, and on the 1×1 maps
- * the importer accepts, it is opset 13's too): exp(x − max) / Σ, in double, stored as float32.
+ * Softmax: before opset 13 over the dims from `axis` (default 1) on, flattened; from 13 on along the
+ * one axis (default −1). exp(x − max) / Σ, in double, stored as float32.
  */
 export function softmax(ctx: KernelContext): Tensor[] {
   onlyAttributes(ctx, ['axis']);
   const x = need(ctx, 0, 'input');
   needType(x, ['float32'], 'input');
-  const a = ctx.attrs.int('axis', 1);
+  const flattens = ctx.opset < 13;
+  const a = ctx.attrs.int('axis', flattens ? 1 : -1);
   const axis = a < 0 ? a + x.dims.length : a;
   if (axis < 0 || axis >= x.dims.length) badShape(`axis ${a} of a ${x.dims.length}-D tensor`);
-  const inner = product(x.dims.slice(axis));
+  // `count` values `stride` apart make one softmax; the rows start at every other offset.
+  const stride = flattens ? 1 : product(x.dims.slice(axis + 1));
+  const count = flattens ? product(x.dims.slice(axis)) : x.dims[axis];
   const y = zeros('float32', x.dims.slice());
-  for (let at = 0; at < x.data.length; at += inner) {
-    let max = -Infinity;
-    for (let i = 0; i < inner; i++) max = Math.max(max, x.data[at + i]);
-    let sum = 0;
-    for (let i = 0; i < inner; i++) sum += Math.exp(x.data[at + i] - max);
-    for (let i = 0; i < inner; i++) y.data[at + i] = Math.exp(x.data[at + i] - max) / sum;
+  for (let block = 0; block < x.data.length; block += count * stride) {
+    for (let at = block; at < block + stride; at++) {
+      let max = -Infinity;
+      for (let i = 0; i < count; i++) max = Math.max(max, x.data[at + i * stride]);
+      let sum = 0;
+      for (let i = 0; i < count; i++) sum += Math.exp(x.data[at + i * stride] - max);
+      for (let i = 0; i < count; i++) y.data[at + i * stride] = Math.exp(x.data[at + i * stride] - max) / sum;
+    }
   }
   return [y];
 }

@@ -111,7 +111,7 @@ export function runReference(model: ReferenceModel, inputs: readonly Tensor[] | 
   }
   for (const n of graph.order) {
     const node = graph.nodes[n];
-    const ctx: KernelContext = { node, inputs: node.inputs.map((i) => (i ? values.get(i) : undefined)), attrs: new Attributes(node, out) };
+    const ctx: KernelContext = { node, inputs: node.inputs.map((i) => (i ? values.get(i) : undefined)), attrs: new Attributes(node, out), opset: graph.opset };
     const before = out.errors;
     try {
       const kernel = kernels[node.op];

@@ -34,8 +34,8 @@ export type NodeInfo =
   | { kind: 'convT'; cout: number; group: number; rows: AxisWindow; cols: AxisWindow }
   /** An elementwise activation run as a 256-entry table (its own layer, in place where it can be). */
   | { kind: 'act'; table: NonNullable<Layer['table']> }
-  /** Softmax over the channels (the last axis of a [1, C] tensor, or C of a 1×1 map). */
-  | { kind: 'softmax' }
+  /** Softmax over each pixel's channels, or with `map` over every value of the map at once. */
+  | { kind: 'softmax'; map?: boolean }
   /** `act`: an activation the IR has; `actName`: one it analyses but cannot run; `reshape`: dims change. */
   | { kind: 'alias'; act?: Activation; actName?: string; reshape?: boolean }
   | { kind: 'unsupported' };
@@ -200,9 +200,8 @@ class Inference {
       case 'Softplus':
         return [{ kind: 'act', table: tableOf(node, new Attributes(node, this.out)) }, x];
       case 'Softmax': {
-        // The default axis moved (1 before opset 13, −1 after); they agree on a [1, C] tensor only.
-        const axis = node.attrs.has('axis') ? new Attributes(node, this.out).int('axis', 1) : x.length === 2 ? 1 : undefined;
-        return axis !== undefined && softmaxOverChannels(x, axis) ? [{ kind: 'softmax' }, x] : [{ kind: 'alias', actName: node.op }, x];
+        const span = softmaxSpan(x, new Attributes(node, this.out).int('axis', this.graph.opset < 13 ? 1 : -1), this.graph.opset);
+        return span ? [{ kind: 'softmax', ...(span === 'map' ? { map: true } : {}) }, x] : [{ kind: 'alias', actName: node.op }, x];
       }
       case 'Clip':
         return this.clip(node, x);
@@ -372,14 +371,17 @@ export function tableOf(node: GraphNode, a: Attributes): NonNullable<Layer['tabl
 }
 
 /**
- * Whether a Softmax normalises over the channels only, which the runtime's kernel does: the axis is
- * the last of a [1, C] tensor, or any map of 1×1 pixels (where opset < 13's flatten from `axis`
- * and opset 13's one axis agree). A softmax over a whole map is analysed but not run.
+ * What a Softmax normalises over, in the terms of the runtime's kernel: each pixel's channels (the
+ * last axis of a [1, C] tensor; opset 13's axis 1 of a map; any map of 1×1 pixels) or the whole map
+ * (before opset 13, `axis` ≤ 1 flattens C, H and W into one row). Along H or W alone: undefined.
  */
-function softmaxOverChannels(x: number[], axis: number): boolean {
+function softmaxSpan(x: number[], axis: number, opset: number): 'channels' | 'map' | undefined {
   const at = axis < 0 ? axis + x.length : axis;
-  if (x.length === 2) return x[0] === 1 && at === 1;
-  return x.length === 4 && at === 1 && x[2] === 1 && x[3] === 1;
+  if (x.length === 2) return x[0] === 1 && (at === 1 || (at === 0 && opset < 13)) ? 'channels' : undefined;
+  if (x.length !== 4 || x[0] !== 1) return undefined;
+  const pixels = x[2] * x[3];
+  if (opset < 13) return at <= 1 ? (pixels === 1 ? 'channels' : 'map') : undefined;
+  return at === 1 ? 'channels' : undefined;
 }
 
 /** ONNX's output length along one axis (explicit pads or auto_pad, floor or ceil mode). */

@@ -52,6 +52,7 @@ export interface GraphOpSpec {
   groups?: number;
   table?: Layer['table'];
   resize?: Layer['resize'];
+  softmaxMap?: boolean;
 }
 
 type MutableLayer = { -readonly [K in keyof Layer]: Layer[K] };
@@ -322,6 +323,7 @@ class Builder {
       act: spec.act,
       ...(spec.table ? { table: spec.table } : {}),
       ...(spec.resize ? { resize: spec.resize } : {}),
+      ...(spec.softmaxMap ? { softmaxMap: true } : {}),
       input: this.shape,
       output: spec.output,
       ...(spec.kind === 'act' && (origin.sources === undefined || (origin.sources.length === 1 && origin.sources[0] === this.layers.length - 1)) ? {} : { sources: origin.sources ?? [this.layers.length - 1] }),

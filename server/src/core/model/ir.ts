@@ -74,6 +74,8 @@ export interface Layer {
   readonly table?: { readonly fn: TableActivation; readonly alpha?: number; readonly beta?: number; readonly gamma?: number; readonly min?: number; readonly max?: number };
   /** Kind `resize`: how output pixels map to input pixels. */
   readonly resize?: ResizeRule;
+  /** Kind `softmax`: over every value of the map at once (ONNX before opset 13), not each pixel's channels. */
+  readonly softmaxMap?: boolean;
   readonly poolMode?: 'avg' | 'max';
   readonly input: Shape;
   readonly output: Shape;

@@ -40,7 +40,7 @@ export function runLayer(q: QLayer, inputs: readonly Int8Array[], shortcut?: Int
     case 'act':
       return lookup(q.table!, x);
     case 'softmax':
-      return softmaxChannels(q.softmax!, x, layer.output.c);
+      return softmaxChannels(q.softmax!, x, layer.softmaxMap ? x.length : layer.output.c);
     case 'convT':
       return requantize(q, accumulateTransposed(layer, x, q.input.zeroPoint, q.weights));
     default:
