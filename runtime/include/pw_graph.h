@@ -76,6 +76,9 @@ pw_status pw_concat_s8(const pw_requant_params *rq, int32_t in_c, const pw_view 
 /* A 256-entry table applied to every element: out = table[x + 128]. In place allowed. */
 pw_status pw_lut_s8(const int8_t *table, int32_t c, const pw_view *in, const pw_view *out);
 
+/* A table per channel (channel ch's 256 entries at tables + 256·ch): out = table_ch[x + 128]. In place allowed. */
+pw_status pw_lut_channels_s8(const int8_t *tables, int32_t c, const pw_view *in, const pw_view *out);
+
 /* Padding: output pixel (y, x) is input pixel (y − top, x − left) or, outside the input, `value`. */
 typedef struct {
     int32_t top;

@@ -26,7 +26,9 @@ typedef enum {
     /* A convolution the square kernels do not take (pw_conv_window_s8): `window` gives its window. */
     PW_LAYER_CONV_WINDOW = 8,
     /* An elementwise activation through a 256-entry table (pw_lut_s8): `weights` is the table. */
-    PW_LAYER_LUT = 9
+    PW_LAYER_LUT = 9,
+    /* The same with a table per channel (pw_lut_channels_s8): `weights` holds 256 · out.c entries. */
+    PW_LAYER_LUT_CHANNELS = 10
 } pw_layer_kind;
 
 typedef struct {

@@ -112,6 +112,11 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
             return PW_ERROR_ARGUMENT;
         }
         return pw_lut_s8(layer->weights, layer->out.c, &in, &out);
+    case PW_LAYER_LUT_CHANNELS:
+        if (!layer->weights || add) {
+            return PW_ERROR_ARGUMENT;
+        }
+        return pw_lut_channels_s8(layer->weights, layer->out.c, &in, &out);
     case PW_LAYER_FC:
         return pw_fc_s8(&layer->conv, &layer->quant, layer->in.h * layer->in.w * layer->in.c, in.data, layer->weights, layer->bias,
                         layer->out.c, out.data);

@@ -205,10 +205,10 @@ describe('ONNX import: graphs (branches, SE, Concat, Resize, ConvTranspose)', ()
     assert.deepEqual(errorsOf(diagnostics), []);
     assert.ok(model);
     const names = model.layers.map((l) => `${l.kind}:${(l.sources ?? ['-']).join(',')}`);
-    // The SE gate (HardSigmoid) is a table layer; the scale reads the conv and the gate; after the
-    // main branch's first conv the projection runs next (it frees the scaled tensor), and the add
-    // reads both branches.
-    assert.deepEqual(names, ['conv:-', 'gpool:-', 'conv:-', 'conv:-', 'act:3', 'mul:0,4', 'conv:-', 'conv:5', 'conv:6', 'add:8,7']);
+    // The SE gate (HardSigmoid) is a table layer of the layer before it (no sources: a chain layer);
+    // the scale reads the conv and the gate; after the main branch's first conv the projection runs
+    // next (it frees the scaled tensor), and the add reads both branches.
+    assert.deepEqual(names, ['conv:-', 'gpool:-', 'conv:-', 'conv:-', 'act:-', 'mul:0,4', 'conv:-', 'conv:5', 'conv:6', 'add:8,7']);
     assert.deepEqual(model.layers[4].table, { fn: 'hardsigmoid', alpha: 0.2, beta: 0.5 }, "ONNX's defaults");
     assert.equal(model.blocks[1].label, 'se 8→2→8');
     const steps = analyzeModel(model).layers.map((l) => l.memory.totalBytes);

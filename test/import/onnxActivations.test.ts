@@ -41,6 +41,13 @@ const cases: { title: string; pattern: Pattern; table: Model['layers'][number]['
   { title: 'Selu 1.5, 1.2', pattern: (m, x) => m.node('Selu', [x], { alpha: { float: 1.5 }, gamma: { float: 1.2 } }), table: { fn: 'selu', alpha: 1.5, gamma: Math.fround(1.2) }, nodes: 1 },
   { title: 'Softplus', pattern: (m, x) => m.node('Softplus', [x]), table: { fn: 'softplus' }, nodes: 1 },
   {
+    title: 'PRelu, a slope per channel',
+    pattern: (m, x) => m.node('PRelu', [x, m.init('slope', [8, 1, 1], [0.1, 0.25, -0.3, 0, 0.5, 1, 2, 0.05])]),
+    table: { fn: 'prelu', slopes: [0.1, 0.25, -0.3, 0, 0.5, 1, 2, 0.05].map(Math.fround) },
+    nodes: 1,
+  },
+  { title: 'PRelu, one slope (a LeakyRelu)', pattern: (m, x) => m.node('PRelu', [x, m.init('slope', [1], [0.2])]), table: { fn: 'leakyrelu', alpha: Math.fround(0.2) }, nodes: 1 },
+  {
     title: 'LeakyRelu 0.2 then max(x, −0.4) (TensorFlow)',
     pattern: (m, x) => m.node('Max', [m.node('LeakyRelu', [x], { alpha: { float: 0.2 } }), m.floats('floor', [-0.4])]),
     table: { fn: 'leakyrelu', alpha: Math.fround(0.2), min: Math.fround(-0.4) },
@@ -103,7 +110,7 @@ describe('ONNX activations: act and softmax layers, their tables, onnxruntime on
       const act = q.qm!.layers[1];
       if (c.table!.fn === 'sigmoid') assert.deepEqual(act.output, { scale: 1 / 256, zeroPoint: -128 }, "TFLite's logistic output");
       if (c.table!.fn === 'tanh') assert.deepEqual(act.output, { scale: 1 / 128, zeroPoint: 0 }, "TFLite's tanh output");
-      assert.equal(act.table!.length, 256);
+      assert.equal(act.table!.length, 256 * (c.table!.slopes?.length ?? 1), 'a table, or one a channel');
       const [within, total, max] = await againstOrt(q.qm!, 4);
       console.log(`      ${within}/${total} within 1 LSB of onnxruntime, max difference ${max}`);
       assert.ok(within >= 0.95 * total && max <= 2, `${within}/${total} within 1 LSB, max difference ${max}`);
@@ -150,9 +157,10 @@ describe('ONNX activations: act and softmax layers, their tables, onnxruntime on
   it('what no table carries stays analysed only (PW5014; the firmware check refuses it: validation.test.ts)', () => {
     const m = new OnnxBuilder();
     const x = m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false });
-    // A PRelu's slope is per channel (no one table); a Softmax along the rows (opset 13's axis 2) is
-    // neither one over each pixel's channels nor over the whole map.
-    m.output(m.node('Softmax', [m.node('PRelu', [x, m.init('slope', [8, 1, 1], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])])], { axis: 2 }));
+    // A PRelu slope of shape [8] broadcasts along the columns (a table a column, not a channel); a
+    // Softmax along the rows (opset 13's axis 2) is neither one over each pixel's channels nor over
+    // the whole map.
+    m.output(m.node('Softmax', [m.node('PRelu', [x, m.init('slope', [8], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])])], { axis: 2 }));
     const { model, diagnostics } = importOnnx(m.bytes());
     const warned = diagnostics.filter((d) => d.code === 'PW5014').map((d) => d.message).join('\n');
     assert.match(warned, /PRelu \(1 node\)/);

@@ -33,7 +33,7 @@ export function randomGraph(seed: number): { bytes: Uint8Array; side: number } {
   for (let i = 0; i < steps; i++) {
     const x = take(pick(open));
     const sameSize = open.filter((t) => t !== x && t.h === x.h && t.w === x.w);
-    const op = pick(['conv', 'conv', 'dw', 'pool', 'add', 'concat', 'se', 'resize', 'convT']);
+    const op = pick(['conv', 'conv', 'dw', 'pool', 'add', 'concat', 'se', 'resize', 'convT', 'prelu']);
     if (op === 'conv') {
       const [k, s, c] = [pick([1, 3, 5]), pick([1, 2]), pick([4, 8, 12])];
       open.push(out((n) => Math.floor((n + 2 * Math.floor(k / 2) - k) / s) + 1, x, m.conv(x.name, x.c, c, k, s, { act: pick(['relu', 'relu6', 'none']), bn: rng.next() < 0.5 }), c));
@@ -54,6 +54,9 @@ export function randomGraph(seed: number): { bytes: Uint8Array; side: number } {
       const squeeze = m.conv(m.node('GlobalAveragePool', [x.name]), x.c, Math.max(1, x.c >> 2), 1, 1, { act: 'relu', bn: false });
       const excite = m.node('HardSigmoid', [m.conv(squeeze, Math.max(1, x.c >> 2), x.c, 1, 1, { act: 'none', bn: false })]);
       open.push({ ...x, name: m.node('Mul', [x.name, excite]) });
+    } else if (op === 'prelu') {
+      // A slope a channel: a table a channel (pw_lut_channels_s8).
+      open.push({ ...x, name: m.node('PRelu', [x.name, m.init(`slope${i}`, [x.c, 1, 1], Array.from({ length: x.c }, (_, k) => 0.05 + ((k * 7) % 5) / 10))]) });
     } else if (op === 'resize' && x.h <= 32) {
       open.push({ ...x, h: x.h * 2, w: x.w * 2, name: m.node('Resize', [x.name, '', m.init(`scales${i}`, [4], [1, 1, 2, 2])], { mode: 'nearest' }) });
     } else if (op === 'convT' && x.h <= 32) {

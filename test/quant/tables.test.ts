@@ -20,6 +20,8 @@ const exact: Record<TableActivation, (x: number, alpha?: number) => number> = {
   elu: (x, a = 1) => (x >= 0 ? x : a * Math.expm1(x)),
   selu: (x, a = 1.6732632423543772) => 1.0507009873554805 * (x > 0 ? x : a * Math.expm1(x)),
   softplus: (x) => Math.log1p(Math.exp(x)),
+  // One channel of a PRelu (its slope 0.1 here, as LeakyRelu's).
+  prelu: (x, a = 0.1) => (x >= 0 ? x : a * x),
 };
 
 const pairs: [TensorQuant, TensorQuant][] = [
@@ -41,7 +43,7 @@ describe('lookup-table activations', () => {
     for (const rule of ['tflite', 'onnx'] as const) {
       it(`${fn} (${rule}'s rounding): the float function re-quantized on all 256 inputs, ${pairs.length} scale/zero-point pairs`, () => {
         for (const [input, output] of pairs) {
-          const table = floatTable({ fn, ...(fn === 'leakyrelu' ? { alpha: 0.1 } : {}) }, input, output, rule);
+          const table = floatTable({ fn, ...(fn === 'leakyrelu' ? { alpha: 0.1 } : {}), ...(fn === 'prelu' ? { slopes: [0.3, 0.1] } : {}) }, input, output, rule, fn === 'prelu' ? 1 : undefined);
           for (let x = -128; x <= 127; x++) {
             const { q, tie } = requantized(fn, x, input, output);
             const got = table[x + 128];
@@ -65,6 +67,16 @@ describe('lookup-table activations', () => {
       }
     });
   }
+
+  it('prelu: a table a channel, each the LeakyRelu of its slope', () => {
+    const [input, output] = pairs[0];
+    const slopes = [0.1, -0.5, 0, 2].map(Math.fround);
+    for (const rule of ['tflite', 'onnx'] as const) {
+      const tables = activationTable({ fn: 'prelu', slopes }, input, output, rule);
+      assert.strictEqual(tables.length, 256 * slopes.length);
+      slopes.forEach((alpha, c) => assert.deepStrictEqual(tables.subarray(256 * c, 256 * (c + 1)), floatTable({ fn: 'leakyrelu', alpha }, input, output, rule), `channel ${c}`));
+    }
+  });
 
   it('a table is a function of the input byte only: indexed by x + 128', () => {
     const t = activationTable({ fn: 'hardsigmoid' }, { scale: 0.1, zeroPoint: 0 }, { scale: 1 / 256, zeroPoint: -128 }, 'tflite');

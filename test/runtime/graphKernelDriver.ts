@@ -23,6 +23,8 @@ export const enum GraphTag {
   ConvTranspose = 11,
   /** pw_mul_float_s8: onnxruntime's QDQ Mul (the elementwise record with float32 scale bits). */
   MulFloat = 12,
+  /** pw_lut_channels_s8: a table a channel (PRelu). */
+  LutChannels = 13,
 }
 
 const driverSource = String.raw`/* Test driver written by test/runtime/graphKernelDriver.ts. */
@@ -161,13 +163,14 @@ static void concat(void)
     free(o);
 }
 
-static void lut(void)
+/* Tag 4: one table; tag 13: a table a channel. */
+static void lut(int per_channel)
 {
     const int32_t rows = next_int(), cols = next_int(), c = next_int();
-    int8_t *table = read_bytes(256);
+    int8_t *table = read_bytes(per_channel ? 256 * c : 256);
     int8_t *x = read_bytes(rows * cols * c);
     const pw_view v = whole(x, rows, cols, c);
-    const pw_status s = pw_lut_s8(table, c, &v, &v);
+    const pw_status s = per_channel ? pw_lut_channels_s8(table, c, &v, &v) : pw_lut_s8(table, c, &v, &v);
     print(s, x, rows * cols * c);
     free(table);
     free(x);
@@ -319,8 +322,8 @@ int main(void)
             elementwise((int)tag);
         } else if (tag == 3) {
             concat();
-        } else if (tag == 4) {
-            lut();
+        } else if (tag == 4 || tag == 13) {
+            lut(tag == 13);
         } else if (tag == 5) {
             pad();
         } else if (tag == 6) {

@@ -87,12 +87,14 @@ function concatCases(): Case[] {
 }
 
 function lutCases(): Case[] {
-  return [[1, 1, 1], [3, 7, 5], [8, 8, 3]].map(([rows, cols, c], i) => {
+  // One table, and a table a channel (PRelu's pw_lut_channels_s8), on both ends of the byte range.
+  return [[1, 1, 1, 1], [3, 7, 5, 1], [8, 8, 3, 1], [1, 1, 1, 0], [3, 7, 5, 0], [2, 9, 16, 0]].map(([rows, cols, c, shared], i) => {
     const rng = rngFor(200 + i);
-    const table = bytes(rng, 256);
-    const x = i === 0 ? Int8Array.of(-128) : bytes(rng, rows * cols * c);
+    const table = bytes(rng, shared ? 256 : 256 * c);
+    const x = rows * cols * c === 1 ? Int8Array.of(i === 0 ? -128 : 127) : bytes(rng, rows * cols * c);
     const s = { h: rows, w: cols, c };
-    return { label: `lut ${rows}×${cols}×${c}`, record: join(GraphTag.Lut, rows, cols, c, table, x), expected: runLayer(qlayerOf(layerOf('act', s, s), pairs[0][0], pairs[0][2], { table }), [x]) };
+    const tag = shared ? GraphTag.Lut : GraphTag.LutChannels;
+    return { label: `lut ${rows}×${cols}×${c}${shared ? '' : ', a table a channel'}`, record: join(tag, rows, cols, c, table, x), expected: runLayer(qlayerOf(layerOf('act', s, s), pairs[0][0], pairs[0][2], { table }), [x]) };
   });
 }
 

@@ -51,9 +51,9 @@ export function layerRecord(q: QLayer, inputs: readonly Int8Array[]): string | u
     case 'pad':
       return join([GraphTag.Pad, l.input.h, l.input.w, l.input.c, l.rows.p, l.cols.p, q.padValue ?? q.input.zeroPoint, h, w, x]);
     case 'act':
-      return join([GraphTag.Lut, h, w, c, q.table!, x]);
+      return join([q.table!.length === 256 ? GraphTag.Lut : GraphTag.LutChannels, h, w, c, q.table!, x]);
     case 'softmax':
-      return join([GraphTag.Softmax, h * w, c, q.softmax!.inputMultiplier, q.softmax!.inputLeftShift, q.softmax!.diffMin, x]);
+      return join([GraphTag.Softmax, l.softmaxMap ? 1 : h * w, l.softmaxMap ? h * w * c : c, q.softmax!.inputMultiplier, q.softmax!.inputLeftShift, q.softmax!.diffMin, x]);
     case 'pool':
     case 'gpool': {
       if (!q.mean) return undefined;

@@ -16,14 +16,15 @@ import { planPeakBytes } from './planPeak';
 import { randomSchedule, scheduleChoices } from './randomModels';
 import { buildArchive } from './runtimeArchive';
 
-// Table activations (HardSwish, Sigmoid, Tanh, LeakyRelu, HardSigmoid, Elu, Selu, Softplus) of a chain run in the chain
+// Table activations (HardSwish, Sigmoid, Tanh, LeakyRelu, HardSigmoid, Elu, Selu, Softplus, and PRelu's
+// table a channel) of a chain run in the chain
 // runtime, patch by patch: random imported chains of convolutions (square, 1×3 and 3×1), depthwise
 // convs and pools (2×2, and 1×2 windows stepping columns only), each followed by a table activation
 // or not, under random patch stages, row caches and streamed runs, some ending in a softmax over
 // each pixel's channels or over the whole map. The host firmware, built with ASan and UBSan, prints
 // the reference's bytes; the plan's peak is the analysis'.
 
-const activations = ['HardSwish', 'Sigmoid', 'Tanh', 'LeakyRelu', 'HardSigmoid', 'Elu', 'Selu', 'Softplus'];
+const activations = ['HardSwish', 'Sigmoid', 'Tanh', 'LeakyRelu', 'HardSigmoid', 'Elu', 'Selu', 'Softplus', 'PRelu'];
 
 /** A random ONNX chain with table activations, as an importer sees TensorFlow's and PyTorch's exports. */
 export function randomTableChain(seed: number): Uint8Array {
@@ -60,7 +61,8 @@ export function randomTableChain(seed: number): Uint8Array {
     }
     if (rng.next() < 0.75) {
       const fn = pick(ending === 'map' ? activations.filter((a) => a !== 'HardSwish') : activations);
-      x = m.node(fn, [x], fn === 'LeakyRelu' || fn === 'Elu' ? { alpha: { float: pick([0.01, 0.1, 0.2, 1]) } } : {});
+      if (fn === 'PRelu') x = m.node(fn, [x, m.init(`slope${i}`, [c, 1, 1], Array.from({ length: c }, () => rng.int(-50, 150) / 100))]);
+      else x = m.node(fn, [x], fn === 'LeakyRelu' || fn === 'Elu' ? { alpha: { float: pick([0.01, 0.1, 0.2, 1]) } } : {});
     }
   }
   if (ending !== 'none' && (ending === 'channels' || h * w * c <= 4095)) x = m.node('Softmax', [x], { axis: 1 });
@@ -82,6 +84,7 @@ describe('table activations patch by patch in the chain runtime', function () {
     let ran = 0;
     let staged = 0;
     let tables = 0;
+    let channelTables = 0;
     const softmaxes = { map: 0, channels: 0 };
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), scheduleChoices, (seed, choices) => {
@@ -108,12 +111,14 @@ describe('table activations patch by patch in the chain runtime', function () {
         const stageLayers = [...(m.stages ?? []), ...(m.streams ?? [])].flatMap((s) => m.layers.slice(m.blocks[s.fromBlock ?? 0].firstLayer, m.blocks[s.untilBlock].endLayer));
         if (stageLayers.length > 0) staged++;
         tables += stageLayers.filter((l) => l.kind === 'act').length;
+        channelTables += stageLayers.filter((l) => l.table?.fn === 'prelu').length;
         const last = m.layers[m.layers.length - 1];
         if (last.kind === 'softmax') softmaxes[last.softmaxMap ? 'map' : 'channels']++;
       }),
       { seed: 0x7ab1e5, numRuns: 40 },
     );
-    console.log(`      ran ${ran} chains, ${staged} with patch stages holding ${tables} table activations; softmax over the map ${softmaxes.map}, over channels ${softmaxes.channels}`);
+    console.log(`      ran ${ran} chains, ${staged} with patch stages holding ${tables} table activations (${channelTables} with a table a channel); softmax over the map ${softmaxes.map}, over channels ${softmaxes.channels}`);
+    assert.ok(channelTables >= 3, `${channelTables} PRelu layers in stages`);
     assert.ok(ran >= 30 && staged >= 20 && tables >= 20, `${ran} chains ran, ${staged} staged, ${tables} tables in stages`);
     assert.ok(softmaxes.map >= 5 && softmaxes.channels >= 5, JSON.stringify(softmaxes));
   });

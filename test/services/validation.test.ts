@@ -49,7 +49,8 @@ describe('validation: what the firmware cannot run', () => {
   it('puts the refusal of an activation no layer carries (PRelu) on the from line, naming the ONNX nodes', () => {
     const m = new OnnxBuilder();
     const x = m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false, act: 'none' });
-    m.output(m.conv(m.node('PRelu', [x, m.init('slope', [8, 1, 1], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])], {}, undefined, 'prelu_1'), 8, 4, 1, 1, { bn: false, act: 'none' }));
+    // Its slope of shape [8] broadcasts along the columns: a table a column, which no layer carries.
+    m.output(m.conv(m.node('PRelu', [x, m.init('slope', [8], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])], {}, undefined, 'prelu_1'), 8, 4, 1, 1, { bn: false, act: 'none' }));
     const text = 'model e from "e.onnx"\ntarget stm32f746\n';
     const service = serviceFor('/m/e.onnx', m.bytes());
     const doc = service.analyze(text, {}, '/m/e.pnet');

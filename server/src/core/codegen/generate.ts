@@ -28,7 +28,7 @@ function kindOf(q: QLayer): string {
   if (q.softmax) return 'PW_LAYER_SOFTMAX';
   if (windowConv(layer)) return 'PW_LAYER_CONV_WINDOW';
   switch (layer.kind) {
-    case 'act': return 'PW_LAYER_LUT';
+    case 'act': return q.table!.length === 256 ? 'PW_LAYER_LUT' : 'PW_LAYER_LUT_CHANNELS';
     case 'conv': return layer.rows.k === 1 && layer.rows.p === 0 ? 'PW_LAYER_CONV_1X1' : 'PW_LAYER_CONV';
     case 'dwconv': return 'PW_LAYER_DWCONV';
     case 'pool': return layer.poolMode === 'max' ? 'PW_LAYER_MAXPOOL' : 'PW_LAYER_AVGPOOL';
@@ -120,8 +120,8 @@ export function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
       c.comment(`${blockComment(qm.model, q.layer)}: ${q.layer.name}`).array(`const int32_t fm_${i}`, floatBits(Float32Array.of(q.input.scale)), 8, hex32).line();
     }
     if (q.table) {
-      h.line(`extern const int8_t lut_${i}[256];`);
-      c.comment(`${blockComment(qm.model, q.layer)}: ${q.layer.name}, its table (input + 128 → output)`).array(`const int8_t lut_${i}`, q.table, 16).line();
+      h.line(`extern const int8_t lut_${i}[${q.table.length}];`);
+      c.comment(`${blockComment(qm.model, q.layer)}: ${q.layer.name}, its table${q.table.length > 256 ? ' of each channel' : ''} (input + 128 → output)`).array(`const int8_t lut_${i}`, q.table, 16).line();
     }
     if (q.weights.length === 0) return;
     h.line(`extern const int8_t w_${i}[${q.weights.length}];`);

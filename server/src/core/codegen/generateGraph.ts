@@ -154,7 +154,8 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
         c.array('static const int8_t table', q.table!, 16);
         v('in', x, l.input);
         v('out', y, l.output);
-        c.line(`PW_TRY(pw_lut_s8(table, ${l.output.c}, &in, &out));`);
+        // One table, or one a channel (PRelu).
+        c.line(`PW_TRY(${q.table!.length === 256 ? 'pw_lut_s8' : 'pw_lut_channels_s8'}(table, ${l.output.c}, &in, &out));`);
         break;
       case 'softmax':
         c.line(`static const pw_softmax_params s = {${q.softmax!.inputMultiplier}, ${q.softmax!.inputLeftShift}, ${q.softmax!.diffMin}};`);

@@ -86,8 +86,8 @@ function pooled(g: GraphWriter, l: Layer, x: string): string {
   return g.node(l.poolMode === 'max' ? 'MaxPool' : 'AveragePool', [x], attrs);
 }
 
-/** The float op of a graph layer on its dequantized sources. */
-function element(g: GraphWriter, l: Layer, xs: string[]): string {
+/** The float op of a graph layer on its dequantized sources (`flat`: a [1, C] tensor, not NCHW). */
+function element(g: GraphWriter, l: Layer, xs: string[], flat: boolean): string {
   switch (l.kind) {
     case 'add': return activation(g, l, g.node('Add', xs));
     case 'mul': return activation(g, l, g.node('Mul', xs));
@@ -101,7 +101,7 @@ function element(g: GraphWriter, l: Layer, xs: string[]): string {
     }
     case 'act': {
       const t = l.table!;
-      const y = tableOp(g, t, xs);
+      const y = tableOp(g, t, xs, flat);
       const lo = t.min === undefined ? y : g.node('Max', [y, g.init(`${y}_min`, T.FLOAT, [], [t.min])]);
       return t.max === undefined ? lo : g.node('Min', [lo, g.init(`${y}_max`, T.FLOAT, [], [t.max])]);
     }
@@ -111,7 +111,7 @@ function element(g: GraphWriter, l: Layer, xs: string[]): string {
 }
 
 /** The float op of a table activation (its clamps added by the caller). */
-function tableOp(g: GraphWriter, t: NonNullable<Layer['table']>, xs: string[]): string {
+function tableOp(g: GraphWriter, t: NonNullable<Layer['table']>, xs: string[], flat: boolean): string {
   switch (t.fn) {
     case 'hardswish': return g.node('HardSwish', xs);
     case 'hardsigmoid': return g.node('HardSigmoid', xs, { alpha: { f: t.alpha ?? 0.2 }, beta: { f: t.beta ?? 0.5 } });
@@ -122,6 +122,10 @@ function tableOp(g: GraphWriter, t: NonNullable<Layer['table']>, xs: string[]): 
     case 'elu': return g.node('Elu', xs, { alpha: { f: t.alpha ?? 1 } });
     case 'selu': return g.node('Selu', xs, { alpha: { f: t.alpha ?? seluAlpha }, gamma: { f: t.gamma ?? seluGamma } });
     case 'softplus': return g.node('Softplus', xs);
+    case 'prelu': {
+      const slopes = t.slopes ?? [];
+      return g.node('PRelu', [xs[0], g.init(`${xs[0]}_slope`, T.FLOAT, flat ? [slopes.length] : [slopes.length, 1, 1], slopes)]);
+    }
   }
 }
 
@@ -153,7 +157,7 @@ export function exportQdq(qm: QModel): Uint8Array {
     }
     if (l.kind !== 'conv' && l.kind !== 'dwconv' && l.kind !== 'fc') {
       const xs = [x, ...sources.slice(1).map((src, k) => g.dequantize(valueOf(src), `x${i}_${k + 1}`, quantOf(src)))];
-      values[i] = g.quantize(element(g, l, xs), `y${i}`, q.output, last);
+      values[i] = g.quantize(element(g, l, xs, sources[0] >= 0 && flat[sources[0]]), `y${i}`, q.output, last);
       return;
     }
     const y = weighted(g, q, i, x);

@@ -29,6 +29,8 @@ export const leakyRelu = (ctx: KernelContext) => mapped(ctx, ['alpha'], { fn: 'l
 export const elu = (ctx: KernelContext) => mapped(ctx, ['alpha'], { fn: 'elu', alpha: ctx.attrs.float('alpha') ?? 1 });
 export const selu = (ctx: KernelContext) => mapped(ctx, ['alpha', 'gamma'], { fn: 'selu', alpha: ctx.attrs.float('alpha') ?? seluAlpha, gamma: ctx.attrs.float('gamma') ?? seluGamma });
 export const softplus = (ctx: KernelContext) => mapped(ctx, [], { fn: 'softplus' });
+/** PRelu: x, or slope·x below 0 in float32, the slope broadcast against x. */
+export const prelu = (ctx: KernelContext) => binary(ctx, (x, slope) => (x >= 0 ? x : Math.fround(Math.fround(slope) * x)));
 
 /**
  * Softmax: before opset 13 over the dims from `axis` (default 1) on, flattened; from 13 on along the

@@ -6,7 +6,7 @@ import { conv, convInteger, qlinearConv } from './onnxRefConv';
 import { add, dequantizeLinear, gemm, matMul, matMulInteger, qlinearMatMul, quantizeLinear } from './onnxRefMath';
 import { batchNormalization, clip, flatten, relu, reshape } from './onnxRefFloat';
 import { averagePool, globalAveragePool, globalMaxPool, maxPool } from './onnxRefPool';
-import { div, elu, hardSigmoid, hardSwish, leakyRelu, max, min, mul, selu, sigmoid, softmax, softplus, sub, tanh } from './onnxRefAct';
+import { div, elu, hardSigmoid, hardSwish, leakyRelu, max, min, mul, prelu, selu, sigmoid, softmax, softplus, sub, tanh } from './onnxRefAct';
 import { cast, concat, shape, slice } from './onnxRefShape';
 import { DType, readFullTensor, Tensor, tensorOf } from './onnxTensor';
 
@@ -58,6 +58,7 @@ const kernels: Record<string, Kernel> = {
   MaxPool: maxPool,
   Min: min,
   Mul: mul,
+  PRelu: prelu,
   QLinearConv: qlinearConv,
   QLinearMatMul: qlinearMatMul,
   QuantizeLinear: quantizeLinear,

@@ -184,9 +184,10 @@ class Inference {
         return this.resize(node, x);
       case 'ConvTranspose':
         return this.convTranspose(node, x);
+      case 'PRelu':
+        return data.length === 1 ? this.prelu(node, x) : this.unsupported(node, ' on two tensors');
       case 'Max':
       case 'Min':
-      case 'PRelu':
         return data.length === 1 ? [{ kind: 'alias', actName: node.op }, x] : this.unsupported(node, ' on two tensors');
       case 'Relu':
         return [{ kind: 'alias', act: 'relu' }, x];
@@ -209,6 +210,22 @@ class Inference {
         if (aliases.has(node.op)) return [{ kind: 'alias' }, x];
         return this.unsupported(node);
     }
+  }
+
+  /**
+   * PRelu with a constant slope: one slope is a LeakyRelu; a slope per channel ([C, 1, 1] against a
+   * map, [C] against a vector) a table per channel. Slopes along rows or columns are analysed only.
+   */
+  private prelu(node: GraphNode, x: number[]): [NodeInfo, number[]] {
+    const slope = this.graph.consts.get(node.inputs[1] ?? '');
+    const values = slope?.values;
+    if (!slope || !values || values.length === 0) return [{ kind: 'alias', actName: node.op }, x];
+    const slopes = values.map(Math.fround);
+    if (slopes.every((s) => s === slopes[0])) return [{ kind: 'act', table: { fn: 'leakyrelu', alpha: slopes[0] } }, x];
+    const dims = slope.dims.slice(slope.dims.findIndex((d) => d !== 1));
+    const channels = x.length === 4 ? x[1] : x[x.length - 1];
+    const perChannel = x.length === 4 ? sameDims(dims, [channels, 1, 1]) : x.length === 2 && sameDims(dims, [channels]);
+    return perChannel ? [{ kind: 'act', table: { fn: 'prelu', slopes } }, x] : [{ kind: 'alias', actName: node.op }, x];
   }
 
   private clip(node: GraphNode, x: number[]): [NodeInfo, number[]] {

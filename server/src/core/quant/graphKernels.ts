@@ -115,9 +115,12 @@ export function foldCount(r: Rescale, n: number): Rescale {
   return { multiplier: Number((BigInt(r.multiplier) << BigInt(s)) / BigInt(n)), shift: r.shift - s };
 }
 
-/** A 256-entry table applied to every element. */
+/** A 256-entry table applied to every element, or a table a channel (PRelu). */
 export function lookup(table: Int8Array, x: Int8Array): Int8Array {
-  return Int8Array.from(x, (v) => table[tableIndex(v)]);
+  if (table.length === 256) return Int8Array.from(x, (v) => table[tableIndex(v)]);
+  // A table a channel (PRelu): channel c's entries start at 256·c.
+  const channels = table.length / 256;
+  return Int8Array.from(x, (v, i) => table[256 * (i % channels) + tableIndex(v)]);
 }
 
 /**

@@ -19,6 +19,8 @@ export interface TableFunction {
   beta?: number;
   /** Selu's overall scale. */
   gamma?: number;
+  /** PRelu's slope of each channel (float32 values): one table a channel. */
+  slopes?: readonly number[];
   /** The output clamped below and above (float32 constants of a Max/Min after the activation). */
   min?: number;
   max?: number;
@@ -30,15 +32,18 @@ const f32 = Math.fround;
 export const seluAlpha = 1.67326319217681884765625;
 export const seluGamma = 1.05070102214813232421875;
 
-/** The real function of each table activation (float32 at each step, like TFLite's float kernels), clamped as it says. */
-export function realFunction(t: TableFunction): (x: number) => number {
-  const f = unclamped(t);
+/**
+ * The real function of each table activation (float32 at each step, like TFLite's float kernels),
+ * clamped as it says; a PRelu's of one channel (without one: its steepest slope, for ranges).
+ */
+export function realFunction(t: TableFunction, channel?: number): (x: number) => number {
+  const f = unclamped(t, channel);
   if (t.min === undefined && t.max === undefined) return f;
   const [lo, hi] = [f32(t.min ?? -Infinity), f32(t.max ?? Infinity)];
   return (x) => Math.min(hi, Math.max(lo, f(x)));
 }
 
-function unclamped(t: TableFunction): (x: number) => number {
+function unclamped(t: TableFunction, channel?: number): (x: number) => number {
   const hardSigmoid = (x: number) => Math.max(0, Math.min(1, f32(f32(t.alpha ?? 1 / 6) * x + f32(t.beta ?? 0.5))));
   const sigmoid = (x: number) => f32(1 / (1 + Math.exp(-x)));
   switch (t.fn) {
@@ -55,15 +60,20 @@ function unclamped(t: TableFunction): (x: number) => number {
       return (x) => (x > 0 ? f32(gamma * x) : f32(gamma * f32(f32(alpha * f32(Math.exp(x))) - alpha)));
     }
     case 'softplus': return (x) => f32(Math.log(f32(f32(Math.exp(x)) + 1)));
+    case 'prelu': {
+      const slopes = t.slopes ?? [0];
+      const slope = f32(channel !== undefined ? slopes[channel] : slopes.reduce((a, s) => (Math.abs(s) > Math.abs(a) ? s : a), 0));
+      return (x) => (x >= 0 ? x : f32(slope * x));
+    }
   }
 }
 
 /** Table index of an int8 value. */
 export const tableIndex = (x: number) => x + 128;
 
-/** The float function re-quantized on all 256 inputs, rounding as the rule says. */
-export function floatTable(t: TableFunction, input: TensorQuant, output: TensorQuant, rule: RequantRule): Int8Array {
-  const f = realFunction(t);
+/** The float function re-quantized on all 256 inputs, rounding as the rule says (a PRelu: of one channel). */
+export function floatTable(t: TableFunction, input: TensorQuant, output: TensorQuant, rule: RequantRule, channel?: number): Int8Array {
+  const f = realFunction(t, channel);
   const inScale = f32(input.scale);
   const inverse = f32(1 / f32(output.scale));
   const table = new Int8Array(256);
@@ -124,6 +134,13 @@ function leakyReluTable(alpha: number, input: TensorQuant, output: TensorQuant):
  * op with these quantizations, the float function re-quantized otherwise.
  */
 export function activationTable(t: TableFunction, input: TensorQuant, output: TensorQuant, rule: RequantRule = 'tflite'): Int8Array {
+  if (t.fn === 'prelu') {
+    // A table a channel, one after the other (pw_lut_channels_s8).
+    const slopes = t.slopes ?? [];
+    const tables = new Int8Array(256 * slopes.length);
+    slopes.forEach((_, c) => tables.set(floatTable(t, input, output, rule, c), 256 * c));
+    return tables;
+  }
   if (rule === 'tflite' && t.min === undefined && t.max === undefined) {
     const is = (scale: number, zp: number) => f32(output.scale) === f32(scale) && output.zeroPoint === zp;
     if (t.fn === 'sigmoid' && is(1 / 256, -128)) return q4Table(input, logistic, 23, -128);
