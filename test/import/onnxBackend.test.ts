@@ -16,7 +16,7 @@ import { OnnxBuilder } from './onnxModels';
 const roots = ['/usr/share/libonnx-testdata/data/node', '/usr/share/onnx/backend/test/data/node'];
 // The float activations and binary ops post-training quantization calibrates through; Softmax along
 // every axis (these are opset 13 tests: one axis, not the flattened rows of opset < 13).
-const selected = /^test_(basic_conv_|conv_with|basic_convinteger|convinteger_|qlinearconv|qlinearmatmul_|quantizelinear|dequantizelinear|matmulinteger|matmul_|gemm_|add|maxpool_|averagepool_|globalaveragepool|globalmaxpool|hardswish|hardsigmoid|sigmoid|tanh|leakyrelu|elu|selu|softplus|(mul|div|sub)(_bcast|_example)?$|softmax_(example|large_number|axis_[012]|default_axis|negative_axis)$)/;
+const selected = /^test_(basic_conv_|conv_with|basic_convinteger|convinteger_|qlinearconv|qlinearmatmul_|quantizelinear|dequantizelinear|matmulinteger|matmul_|gemm_|add|maxpool_|averagepool_|globalaveragepool|globalmaxpool|hardswish|hardsigmoid|sigmoid|tanh|leakyrelu|elu|selu|softplus|prelu|(mul|div|sub)(_bcast|_example)?$|softmax_(example|large_number|axis_[012]|default_axis|negative_axis)$)/;
 const rtol = 1e-3;
 const atol = 1e-7;
 
