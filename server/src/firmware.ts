@@ -7,7 +7,7 @@ import { McuBoard, mcuBoardFiles, mcuBoards } from './core/codegen/boards/mcu';
 import { generateModelSources, GeneratedFile } from './core/codegen/generate';
 import { generateGraphSources } from './core/codegen/generateGraph';
 import { planGraphArena } from './core/codegen/graphArena';
-import { checkRuntimeSupport, runsAsGraph } from './core/codegen/support';
+import { checkRuntimeSupport, prefixModel, runsAsGraph, stagesEnd } from './core/codegen/support';
 import { analyzeModel, AnalysisReport } from './core/analysis/analyze';
 import { analyzeText, Analysis } from './core/engine';
 import { Diagnostic, diagnostic, Range, rangeOf } from './core/language/diagnostics';
@@ -154,13 +154,18 @@ export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, req
   const board = request.board ?? 'host';
   const model = qm.model;
   const reference = runReference(qm);
-  // A graph runs layer by layer on the graph arena; a chain on the patch planner's.
+  // A chain runs on the patch planner's arena; a graph layer by layer on the graph arena, except
+  // that its patch stages (and what runs before them, a chain) run on the patch planner's.
   const graph = runsAsGraph(model);
-  const plan = graph ? undefined : planArena(model, analysisReport);
+  const end = graph ? stagesEnd(model) : 0;
+  const prefix = end > 0 ? prefixModel(model, end) : undefined;
+  const plan = !graph ? planArena(model, analysisReport) : prefix ? planArena(prefix, analyzeModel(prefix)) : undefined;
+  const later = prefix ? { from: end, arena: planGraphArena(model, end) } : undefined;
   const lblModel = !graph && request.alsoLayerByLayer && model.schedule && board !== 'host' ? withoutSchedule(model) : undefined;
   const lbl = lblModel ? (() => { const report = analyzeModel(lblModel); return { report, plan: planArena(lblModel, report) }; })() : undefined;
-  const sources = plan ? generateModelSources(qm, analysisReport, plan, path.basename(request.file), lbl) : generateGraphSources(qm, analysisReport, planGraphArena(model), path.basename(request.file));
-  const steps = plan ? { layers: plan.steps.map((s) => s.layer), stage: stageStepCount(plan) } : { layers: model.layers.map((l) => l.index), stage: 0 };
+  const sources = plan ? generateModelSources(qm, analysisReport, plan, path.basename(request.file), lbl, later) : generateGraphSources(qm, analysisReport, planGraphArena(model), path.basename(request.file));
+  const laterLayers = model.layers.slice(end).map((l) => l.index);
+  const steps = plan ? { layers: [...plan.steps.map((s) => s.layer), ...(later ? laterLayers : [])], stage: stageStepCount(plan) } : { layers: laterLayers, stage: 0 };
   const defines = runtimeDefines(qm);
   const boardSpecific = board === 'host' ? hostBoardFiles(defines) : [...mcuBoardFiles(board, model.name, defines), ...boardFiles(board)];
   const files = [...sources.files, ...boardSpecific, ...runtimeFiles()];

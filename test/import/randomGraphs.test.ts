@@ -29,6 +29,15 @@ export function randomGraph(seed: number): { bytes: Uint8Array; side: number } {
   const used = new Set<string>();
   const take = (t: Tensor) => (used.add(t.name), t);
   const out = (conv: (h: number) => number, t: Tensor, name: string, c: number): Tensor => ({ name, c, h: conv(t.h), w: conv(t.w) });
+  // Most graphs start with a stem as networks do (a conv, sometimes a HardSwish and a depthwise conv),
+  // a chain a patch stage can run; the others branch at the input itself.
+  if (rng.next() < 0.8) {
+    const [s, c] = [pick([1, 2]), pick([4, 8])];
+    let stem = out((n) => Math.floor((n - 1) / s) + 1, take(open.pop()!), m.conv('x', 3, c, 3, s, { act: pick(['relu', 'relu6', 'none']), bn: false }), c);
+    if (rng.next() < 0.5) stem = { ...stem, name: m.node('HardSwish', [stem.name]) };
+    if (rng.next() < 0.5) stem = { ...stem, name: m.conv(stem.name, c, c, 3, 1, { groups: c, bn: false }) };
+    open.push(stem);
+  }
   const steps = 6 + Math.floor(rng.next() * 10);
   for (let i = 0; i < steps; i++) {
     const x = take(pick(open));
@@ -71,7 +80,8 @@ export function randomGraph(seed: number): { bytes: Uint8Array; side: number } {
   const pooled = ends.map((t) => m.node('GlobalAveragePool', [t.name]));
   const output = pooled.length === 1 ? pooled[0] : m.node('Concat', pooled, { axis: 1 });
   m.output(output);
-  return { bytes: m.bytes(), side };
+  // Opset 14: HardSwish came then.
+  return { bytes: m.bytes(14), side };
 }
 
 describe('ONNX import: random graphs against onnxruntime', function () {

@@ -14,7 +14,12 @@ import { quantizeModel } from '../../server/src/core/quant/params';
 import { repoRoot } from '../helpers';
 import { randomGraph } from '../import/randomGraphs.test';
 import { firmwareOfQModel } from '../../server/src/firmware';
-import { runsAsGraph } from '../../server/src/core/codegen/support';
+import { prefixModel, runsAsGraph } from '../../server/src/core/codegen/support';
+import { analyzeText } from '../../server/src/core/engine';
+import { Model } from '../../server/src/core/model/ir';
+import { stageBlocker } from '../../server/src/core/model/ops';
+import { Random } from '../../server/src/core/quant/random';
+import { nodeFileSystem } from '../../server/src/nodeFileSystem';
 import { OnnxBuilder } from '../import/onnxModels';
 
 // Whole graph models as host firmware: 100 random imported graphs (two-branch adds, concat, PRelu, SE
@@ -62,6 +67,60 @@ describe('graph models as host firmware', function () {
       fs.rmSync(work, { recursive: true, force: true });
     }
     console.log(`      ${layers} layers in 100 graphs; measured arena at most ${(100 * maxUse).toFixed(1)}% of predicted`);
+  });
+
+  it('100 random graphs with a random valid patch stage, row cache or streamed run over their chain prefix: host firmware = reference, measured arena ≤ predicted', () => {
+    // The stage ends at a random block that no graph op, branch or global op stops (stageBlocker) and
+    // whose prefix the chain runtime runs (not a shortcut over the input, say); the layers after it run layer by layer (generate.ts's
+    // GraphLater). Graphs with no such block (a branch at the input) are passed over, and counted.
+    let [ran, passed, seed, staged] = [0, 0, 0, 0];
+    const kinds = new Set<string>();
+    while (ran < 100 && seed < 1000) {
+      seed++;
+      fs.writeFileSync(path.join(dir, `g${seed}.onnx`), randomGraph(seed).bytes);
+      const text = `model g${seed} from "g${seed}.onnx"\n`;
+      const options = { fs: nodeFileSystem, basePath: path.join(dir, 'g.pnet') };
+      const model = analyzeText(text, options).model!;
+      const chainRuns = (prefix: Model) => !runsAsGraph(prefix) && checkRuntimeSupport(prefix).length === 0;
+      const valid = model.blocks.map((b) => b.index).filter((u) => !stageBlocker(model, u) && chainRuns(prefixModel(model, model.blocks[u].endLayer)));
+      if (valid.length === 0 || !runsAsGraph(model)) {
+        passed++;
+        continue;
+      }
+      const rng = new Random(seed);
+      const until = valid[rng.int(0, valid.length - 1)];
+      const out = model.blocks[until].output;
+      const [P, Q] = [rng.int(1, Math.min(4, out.h)), rng.int(1, Math.min(4, out.w))];
+      const kind = ['none', 'rows', 'rows+cols', 'stream'][rng.int(0, 3)];
+      const schedule = kind === 'stream' ? `stream until=block${until} band=${rng.int(1, Math.min(3, out.h))}` : `patch=${P}x${Q} until=block${until}${kind === 'rows' && P > 1 ? ' cache=rows' : kind === 'rows+cols' && P > 1 && Q > 1 ? ' cache=rows+cols' : ''}`;
+      const analysis = analyzeText(text, { ...options, schedule });
+      const where = `seed ${seed} with ${schedule}`;
+      assert.deepEqual(analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [], where);
+      assert.deepEqual(checkRuntimeSupport(analysis.model!).map((d) => d.message), [], where);
+      const r = firmwareOfQModel(quantizeModel(analysis.model!), analysis.report!, { text: '', file: `g${seed}.onnx`, board: 'host', run: 'host', runtimeArchive: library });
+      assert.equal(r.failure, undefined, `${where}: ${r.failure?.message}`);
+      assert.equal(r.report!.matchesReference, true, `${where}: output differs from the reference`);
+      assert.ok((r.report!.measuredArenaBytes as number) <= (r.report!.predictedArenaBytes as number), `${where}: arena ${r.report!.measuredArenaBytes} > ${r.report!.predictedArenaBytes}`);
+      staged += model.blocks[until].endLayer;
+      kinds.add(schedule.split(' ')[0].replace(/=.*/, '') + (schedule.includes('cache=') ? ` ${schedule.split('cache=')[1]}` : ''));
+      ran++;
+    }
+    console.log(`      ${ran} graphs ran with a stage (${passed} passed over: no block ends a stage); kinds: ${[...kinds].sort().join(', ')}; ${staged} layers in stages`);
+    assert.equal(ran, 100);
+    for (const k of ['patch', 'patch rows', 'patch rows+cols', 'stream']) assert.ok(kinds.has(k), `no ${k}`);
+  });
+
+  it('says which layer keeps a stage from running when the chain runtime cannot run it (a grouped conv), at the schedule line', () => {
+    const m = new OnnxBuilder();
+    const x = m.conv(m.conv(m.input('x', [1, 3, 16, 16]), 3, 4, 3, 1, { bn: false }), 4, 8, 3, 1, { groups: 4, bn: false });
+    m.output(m.node('Add', [m.conv(x, 8, 8, 1, 1, { bn: false, act: 'none' }), m.conv(x, 8, 8, 3, 1, { bn: false, act: 'none' })]));
+    fs.writeFileSync(path.join(dir, 'mult.onnx'), m.bytes(14));
+    const analysis = analyzeText('model m from "mult.onnx"\n', { fs: nodeFileSystem, basePath: path.join(dir, 'm.pnet'), schedule: 'patch=2x2 until=block1' });
+    assert.equal(analysis.hasErrors, false, 'the analysis runs the stage');
+    const refusals = checkRuntimeSupport(analysis.model!);
+    assert.equal(refusals.length, 1, JSON.stringify(refusals.map((d) => d.message)));
+    assert.match(refusals[0].message, /a patch stage over block1\.conv \(Conv_\d+\): grouped convolution \(groups=4\): the layers up to the last stage run on the chain runtime/);
+    assert.equal(refusals[0].range.start.line, analysis.model!.schedule!.range.start.line);
   });
 
   it('a graph ending in a softmax over the whole map (opset 12) runs on the graph runtime with the reference\'s bytes; one over 4096 values is refused', () => {

@@ -3,6 +3,10 @@ import { bytesOf, Layer, Model } from '../model/ir';
 import { QLayer, QModel } from '../quant/qmodel';
 import { ArenaPlan, Place, PlannedStep } from './arenaPlan';
 import { cString, CWriter } from './emitter';
+import { maxOf } from '../arrays';
+import { scratchBytes } from '../model/ops';
+import { emitGraphLayers, emitGraphPrelude } from './generateGraph';
+import { GraphArena } from './graphArena';
 
 // The model as C: weights.c (const, in flash), model.h/.c (layers, every step's regions, the run
 // function with a /* block N: … */ comment per call) and the arena plan as JSON. Deterministic:
@@ -142,10 +146,31 @@ export function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
   return [{ path: 'weights.h', content: h.toString() }, { path: 'weights.c', content: c.toString() }];
 }
 
+/**
+ * A graph model's layers after its patch stages (whose layers, before `from`, are a chain the plan
+ * covers): run whole by the graph code (generateGraph.ts), on the graph arena planned from `from` on.
+ */
+export interface GraphLater {
+  from: number;
+  arena: GraphArena;
+}
+
 /** The same model planned without its schedule, run once more on the device to compare. */
 export interface LayerByLayer {
   report: AnalysisReport;
   plan: ArenaPlan;
+}
+
+/**
+ * Where the layers after the stages live: their tensors from `base`, past the scratch both parts
+ * need (the chain's, and the largest a layer run whole after the stages needs); the arena is the
+ * larger of the two parts.
+ */
+function graphLater(model: Model, plan: ArenaPlan, later: GraphLater): { base: number; offsetOf: (layer: number) => number; arenaBytes: number } {
+  const scratch = maxOf(model.layers.slice(later.from).map((l) => scratchBytes(l)), 0);
+  const base = Math.max(plan.activationOffset, (scratch + 7) & ~7);
+  const offsetOf = (layer: number) => base + later.arena.storages[later.arena.storageOf[layer]].offset;
+  return { base, offsetOf, arenaBytes: Math.max(plan.arenaBytes, base + later.arena.activationBytes) };
 }
 
 /**
@@ -164,12 +189,15 @@ export function asChainLayer(q: QLayer): QLayer {
 }
 
 /** model.h, model.c, weights.h, weights.c and arena_plan.json for a quantized model and its plan. */
-export function generateModelSources(quantized: QModel, report: AnalysisReport, plan: ArenaPlan, source: string, lbl?: LayerByLayer): ModelSources {
-  const qm = { ...quantized, layers: quantized.layers.map(asChainLayer) };
+export function generateModelSources(quantized: QModel, report: AnalysisReport, plan: ArenaPlan, source: string, lbl?: LayerByLayer, later?: GraphLater): ModelSources {
+  const qm = { ...quantized, layers: quantized.layers.map((q, i) => (later && i >= later.from ? q : asChainLayer(q))) };
+  const chainLayers = later ? qm.layers.slice(0, later.from) : qm.layers;
   const model = qm.model;
   const outputShape = model.layers[model.layers.length - 1].output;
-  const outputOffset = plan.outputOffset;
+  const graph = later ? graphLater(model, plan, later) : undefined;
+  const outputOffset = graph ? graph.offsetOf(model.layers.length - 1) : plan.outputOffset;
   const outputBytes = bytesOf(outputShape);
+  const arenaBytes = graph ? graph.arenaBytes : plan.arenaBytes;
   const names = runNames(plan);
   const held = model.input.placement === 'sram';
 
@@ -177,9 +205,9 @@ export function generateModelSources(quantized: QModel, report: AnalysisReport, 
   h.comment(header(source)).line('#ifndef PW_MODEL_GENERATED_H').line('#define PW_MODEL_GENERATED_H').line().line('#include "pw_model.h"').line();
   h.line(`#define PW_MODEL_NAME ${cString(model.name)}`);
   h.comment('Arena: scratch, then the activations; the activation part is the analysis\' peak.');
-  h.line(`#define PW_ARENA_BYTES ${plan.arenaBytes}`);
+  h.line(`#define PW_ARENA_BYTES ${arenaBytes}`);
   h.line(`#define PW_PEAK_BYTES ${report.peakBytes}`);
-  h.line(`#define PW_SCRATCH_BYTES ${plan.scratchBytes}`);
+  h.line(`#define PW_SCRATCH_BYTES ${graph ? graph.base : plan.scratchBytes}`);
   h.line(`#define PW_INPUT_BYTES ${bytesOf(model.input.shape)}`);
   h.line(`#define PW_OUTPUT_BYTES ${outputBytes}`);
   h.line(`#define PW_OUTPUT_OFFSET ${outputOffset}`);
@@ -210,38 +238,41 @@ export function generateModelSources(quantized: QModel, report: AnalysisReport, 
   h.line().line('#endif');
 
   const c = new CWriter();
-  c.comment(header(source)).line('#include <string.h>').line('#include "model.h"').line('#include "weights.h"').line();
+  c.comment(header(source)).line('#include <string.h>').line('#include "model.h"');
+  if (later) c.line('#include "pw_graph.h"');
+  c.line('#include "weights.h"').line();
   c.line('#define PW_TRY(call) do { const pw_status status_ = (call); if (status_ != PW_OK) return status_; } while (0)');
   c.line('#ifdef PW_PROFILE');
   c.comment('With PW_PROFILE, the board\'s counter around every step: where the time goes, per layer.');
   c.line('extern uint64_t pw_board_counter(void);').line('extern void pw_board_mark(void);').line('uint64_t pw_profile[PW_LAYERS];');
   c.line('#define PW_RUN(i, step) do { pw_board_mark(); const uint64_t t_ = pw_board_counter(); PW_TRY(pw_run_step(&layers[i], (step), &ctx)); pw_profile[i] += pw_board_counter() - t_; } while (0)');
   c.line('#else').line('#define PW_RUN(i, step) PW_TRY(pw_run_step(&layers[i], (step), &ctx))').line('#endif');
-  qm.layers.forEach((q, i) => {
+  if (later) emitGraphPrelude(c, false);
+  chainLayers.forEach((q, i) => {
     const l = q.layer;
     if (!hasWindow(l)) return;
     c.line().comment(`${l.name}: its window, rows and columns apart`);
     c.line(`static const pw_window_params window_${i} = {${l.rows.k}, ${l.cols.k}, ${l.rows.s}, ${l.cols.s}, ${l.rows.p}, ${l.cols.p}, ${q.input.zeroPoint}, ${q.output.zeroPoint}, ${q.actMin}, ${q.actMax}};`);
   });
-  qm.layers.forEach((q, i) => {
+  chainLayers.forEach((q, i) => {
     const s = q.softmax;
     if (!s) return;
     c.line().comment(`${q.layer.name}: TFLite's SOFTMAX, {input_multiplier, input_left_shift, diff_min, over the whole map}`);
     c.line(`static const int32_t softmax_${i}[4] = {${s.inputMultiplier}, ${s.inputLeftShift}, ${s.diffMin}, ${q.layer.softmaxMap ? 1 : 0}};`);
   });
-  qm.layers.forEach((q, i) => {
+  chainLayers.forEach((q, i) => {
     if (!q.mean) return;
     c.line().comment(`${q.layer.name}: TFLite's MEAN, scaleIn/scaleOut (pw_mean_s8 folds 1/n in)`);
     c.line(`static const int32_t mean_m_${i} = ${q.mean.multiplier}, mean_sh_${i} = ${q.mean.shift};`);
   });
-  qm.layers.forEach((q, i) => {
+  chainLayers.forEach((q, i) => {
     const a = q.add;
     if (!a) return;
     c.line().comment(`${q.layer.name}: the shortcut add, fused`);
     c.line(`static const pw_add_params add_${i} = {${a.conv.zeroPoint}, ${a.residual.zeroPoint}, ${a.leftShift}, ${a.convMultiplier}, ${a.convShift}, ${a.residualMultiplier}, ${a.residualShift}, ${a.outputMultiplier}, ${a.outputShift}};`);
   });
-  c.line().block('static const pw_layer layers[PW_LAYERS] =', () => {
-    qm.layers.forEach((q, i) => c.comment(`${i}: ${blockComment(model, q.layer)}, ${q.layer.name}, line ${q.layer.line + 1}`).line(layerEntry(q, i)));
+  c.line().block(`static const pw_layer layers[${later ? later.from : 'PW_LAYERS'}] =`, () => {
+    chainLayers.forEach((q, i) => c.comment(`${i}: ${blockComment(model, q.layer)}, ${q.layer.name}, line ${q.layer.line + 1}`).line(layerEntry(q, i)));
   }, ';');
   const moves = plan.steps.flatMap((st) => st.moves);
   const firstMove: number[] = [];
@@ -298,6 +329,15 @@ export function generateModelSources(quantized: QModel, report: AnalysisReport, 
     c.line('return PW_OK;');
   });
   c.line().block('pw_status pw_model_run_later(int8_t *arena, const int8_t *input)', () => {
+    if (graph) {
+      // The stages' output moves to where the graph arena keeps it (nothing else is alive now).
+      c.line('(void)input;');
+      const to = graph.offsetOf(later!.from - 1);
+      if (to !== plan.outputOffset) c.line(`memmove(arena + ${to}, arena + ${plan.outputOffset}, ${bytesOf(model.layers[later!.from - 1].output)});`);
+      emitGraphLayers(c, qm, later!.from, (s) => `(arena + ${graph.offsetOf(s)})`);
+      c.line('return PW_OK;');
+      return;
+    }
     c.line('const pw_context ctx = {arena, input, arena};');
     if (late.length === 0) c.line('(void)ctx;');
     late.forEach(runCalls);
@@ -328,6 +368,7 @@ export function generateModelSources(quantized: QModel, report: AnalysisReport, 
     runs: plan.runs.map((r) => ({ kind: r.kind, firstStep: r.firstStep, patches: r.patches, layers: r.layers.length })),
     steps: plan.steps.map((s) => ({ layer: model.layers[s.layer].name, patch: s.patch, ...(s.moves.length > 0 ? { moves: s.moves } : {}) })),
     buffers: plan.buffers,
+    ...(graph ? { later: { fromLayer: later!.from, arenaBytes, activationOffset: graph.base, buffers: later!.arena.storages.map((s) => ({ tensors: s.tensors.map((t) => (t < 0 ? 'input' : model.layers[t].name)), offset: graph.base + s.offset, size: s.size, firstStep: s.first, lastStep: s.last })) } } : {}),
   };
   return {
     files: [

@@ -167,6 +167,31 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
   });
 }
 
+/**
+ * What the layers' code below needs in model.c: the profile marks (and with `profileArray` the
+ * counters' definition) and whole().
+ */
+export function emitGraphPrelude(c: CWriter, profileArray: boolean): void {
+  c.comment('With PW_PROFILE (MCU boards), the board\'s counter around every layer, and one mark at each layer\'s start.');
+  c.line('#ifdef PW_PROFILE');
+  if (profileArray) c.line('extern uint64_t pw_board_counter(void);').line('extern void pw_board_mark(void);').line('uint64_t pw_profile[PW_LAYERS];');
+  c.line('#define PW_BEGIN() pw_board_mark(); const uint64_t t_ = pw_board_counter()').line('#define PW_END(i) pw_profile[i] += pw_board_counter() - t_');
+  c.line('#else').line('#define PW_BEGIN() (void)0').line('#define PW_END(i) (void)0').line('#endif').line();
+  c.block('static pw_view whole(int8_t *data, int32_t h, int32_t w, int32_t c)', () => {
+    c.line('pw_view v;').line('v.data = data;').line('v.y0 = 0;').line('v.x0 = 0;').line('v.rows = h;').line('v.cols = w;').line('v.row_stride = w * c;').line('return v;');
+  });
+}
+
+/** The calls of layers `from`… on whole tensors, `at(s)` the C address of layer s's output (−1: the input). */
+export function emitGraphLayers(c: CWriter, qm: QModel, from: number, at: (source: number) => string): void {
+  const model = qm.model;
+  qm.layers.slice(from).forEach((q, k) => {
+    const i = from + k;
+    c.comment(`${i}: block ${q.layer.block}: ${model.blocks[q.layer.block].label}, ${q.layer.name}, line ${q.layer.line + 1}`);
+    emitLayer({ c, at }, q, i, model);
+  });
+}
+
 /** model.h, model.c, weights and arena_plan.json of a graph model run layer by layer. */
 export function generateGraphSources(qm: QModel, report: AnalysisReport, arena: GraphArena, source: string): ModelSources {
   const model = qm.model;
@@ -195,22 +220,12 @@ export function generateGraphSources(qm: QModel, report: AnalysisReport, arena: 
   const c = new CWriter();
   c.comment(header(source)).line('#include <string.h>').line('#include "model.h"').line('#include "pw_graph.h"').line('#include "weights.h"').line();
   c.line('#define PW_TRY(call) do { const pw_status status_ = (call); if (status_ != PW_OK) return status_; } while (0)');
-  c.comment('With PW_PROFILE (MCU boards), the board\'s counter around every layer, and one mark at each layer\'s start.');
-  c.line('#ifdef PW_PROFILE').line('extern uint64_t pw_board_counter(void);').line('extern void pw_board_mark(void);').line('uint64_t pw_profile[PW_LAYERS];');
-  c.line('#define PW_BEGIN() pw_board_mark(); const uint64_t t_ = pw_board_counter()').line('#define PW_END(i) pw_profile[i] += pw_board_counter() - t_');
-  c.line('#else').line('#define PW_BEGIN() (void)0').line('#define PW_END(i) (void)0').line('#endif').line();
-  c.block('static pw_view whole(int8_t *data, int32_t h, int32_t w, int32_t c)', () => {
-    c.line('pw_view v;').line('v.data = data;').line('v.y0 = 0;').line('v.x0 = 0;').line('v.rows = h;').line('v.cols = w;').line('v.row_stride = w * c;').line('return v;');
-  });
+  emitGraphPrelude(c, true);
   const inputAt = arena.inputStorage >= 0 ? `(arena + ${scratch + arena.storages[arena.inputStorage].offset})` : '(int8_t *)(void *)input';
   c.line().block('pw_status pw_model_run_later(int8_t *arena, const int8_t *input)', () => {
     c.line('(void)input;');
     if (arena.inputStorage >= 0) c.line(`memcpy(${inputAt}, input, PW_INPUT_BYTES);`);
-    const emit: Emit = { c, at: (s) => (s < 0 ? inputAt : `(arena + ${offsetOf(s)})`) };
-    qm.layers.forEach((q, i) => {
-      c.comment(`${i}: block ${q.layer.block}: ${model.blocks[q.layer.block].label}, ${q.layer.name}, line ${q.layer.line + 1}`);
-      emitLayer(emit, q, i, model);
-    });
+    emitGraphLayers(c, qm, 0, (s) => (s < 0 ? inputAt : `(arena + ${offsetOf(s)})`));
     c.line('return PW_OK;');
   });
   c.line().block('pw_status pw_model_run_stage(int8_t *arena, const int8_t *input)', () => c.line('(void)arena;').line('(void)input;').line('return PW_OK;'));

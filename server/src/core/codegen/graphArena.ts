@@ -99,9 +99,19 @@ export function liveLowerBound(storages: readonly GraphStorage[], steps: number)
   return best;
 }
 
-/** Plans the activation area of a graph run layer by layer; throws if the result overlaps (a bug). */
-export function planGraphArena(model: Model): GraphArena {
-  const { storages, storageOf, inputStorage } = storagesOf(model);
+/**
+ * Plans the activation area of a graph run layer by layer; throws if the result overlaps (a bug).
+ * From `fromLayer` on (after patch stages that made layer fromLayer − 1's output): only what is alive
+ * from then is placed; the other layers' storages are −1.
+ */
+export function planGraphArena(model: Model, fromLayer = 0): GraphArena {
+  const all = storagesOf(model);
+  const alive = all.storages.map((s) => s.last >= fromLayer);
+  const kept = all.storages.filter((_, i) => alive[i]);
+  const renumber = all.storages.map((_, i) => (alive[i] ? kept.indexOf(all.storages[i]) : -1));
+  const storages = kept;
+  const storageOf = all.storageOf.map((s) => renumber[s]);
+  const inputStorage = all.inputStorage >= 0 ? renumber[all.inputStorage] : -1;
   const ids = storages.map((_, i) => i);
   const orders = [
     [...ids].sort((a, b) => storages[b].size - storages[a].size || storages[a].first - storages[b].first),

@@ -62,16 +62,36 @@ export function runsAsGraph(model: Model): boolean {
 }
 
 /**
+ * The first layer after a model's last patch stage or streamed run; 0 without any. In a graph model
+ * the layers before it run on the chain runtime's plan, the rest layer by layer on the graph's.
+ */
+export function stagesEnd(model: Model): number {
+  const runs = [...(model.stages ?? []), ...(model.streams ?? [])];
+  return runs.reduce((end, r) => Math.max(end, model.blocks[r.untilBlock].endLayer), 0);
+}
+
+/** The model's first `end` layers and their blocks: the chain a graph model's stages run on. */
+export function prefixModel(model: Model, end: number): Model {
+  return { ...model, layers: model.layers.slice(0, end), blocks: model.blocks.slice(0, model.layers[end - 1].block + 1), unapplied: undefined };
+}
+
+/**
  * A graph (an imported model whose layers read other than the layer before) runs layer by layer
  * (generateGraph.ts): the any-window kernels take any convolution, except where a specialised
- * kernel is needed (a fused shortcut add, a depthwise conv written in place).
+ * kernel is needed (a fused shortcut add, a depthwise conv written in place). Its patch stages
+ * and what runs before them must be a chain the chain runtime runs.
  */
 function checkGraphSupport(model: Model): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const say = (range: Diagnostic['range'], what: string) => problems.push(diagnostic('unsupportedByRuntime', range, what));
   const scheduled = model.schedule ?? model.stages?.[0] ?? model.streams?.[0];
-  if (scheduled) say(scheduled.range, `a patch stage in a graph model (${whyGraph(model)}; the firmware runs graph models layer by layer: remove the schedule line)`);
-  for (const layer of model.layers) {
+  const end = stagesEnd(model);
+  if (scheduled && end > 0) {
+    const prefix = prefixModel(model, end);
+    const why = runsAsGraph(prefix) ? whyGraph(prefix) : chainProblems(prefix)[0]?.what;
+    if (why) say(scheduled.range, `a patch stage over ${why}: the layers up to the last stage run on the chain runtime (end the stages before it, or remove the schedule line)`);
+  }
+  for (const layer of model.layers.slice(end)) {
     const where = layer.name;
     if (layer.writesShortcut && !(layer.kind === 'conv' ? specialisedConv(layer) : layer.kind === 'dwconv' && specialisedDepthwise(layer))) say(layer.range, `${where}: a shortcut added after a ${layer.kind} the specialised kernels do not run`);
     if (layer.kind === 'dwconv' && layer.inPlace && !specialisedDepthwise(layer)) say(layer.range, `${where}: depthwise k=${layer.rows.k}×${layer.cols.k} s=${layer.rows.s} in place`);
@@ -81,8 +101,13 @@ function checkGraphSupport(model: Model): Diagnostic[] {
 }
 
 function checkChainSupport(model: Model): Diagnostic[] {
-  const problems: Diagnostic[] = [];
-  const say = (range: Diagnostic['range'], what: string) => problems.push(diagnostic('unsupportedByRuntime', range, what));
+  return chainProblems(model).map((p) => diagnostic('unsupportedByRuntime', p.range, p.what));
+}
+
+/** What the chain runtime cannot run, and where. */
+function chainProblems(model: Model): { range: Diagnostic['range']; what: string }[] {
+  const problems: { range: Diagnostic['range']; what: string }[] = [];
+  const say = (range: Diagnostic['range'], what: string) => problems.push({ range, what });
   for (const layer of model.layers) {
     const block = model.blocks[layer.block];
     const where = `${layer.name}`;
