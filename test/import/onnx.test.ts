@@ -260,6 +260,21 @@ describe('ONNX import: graphs (branches, SE, Concat, Resize, ConvTranspose)', ()
     const search = searchSchedules(ok.model);
     assert.deepEqual([...new Set(search.candidates.map((c) => c.untilBlock))], [null, 0], 'only the stage that ends where no branch crosses');
   });
+
+  it('a table activation runs inside a stage; an SE block ends one, and PW2009 says why', () => {
+    const m = new OnnxBuilder();
+    const x = m.node('HardSwish', [m.conv(m.input('x', [1, 3, 32, 32]), 3, 8, 3, 1, { bn: false, act: 'none' })]);
+    const gate = m.node('HardSigmoid', [m.conv(m.conv(m.node('GlobalAveragePool', [x]), 8, 2, 1, 1, { bn: false }), 2, 8, 1, 1, { act: 'none', bn: false })]);
+    m.output(m.conv(m.node('Mul', [x, gate]), 8, 8, 3, 2, { bn: false }));
+    const fs = memoryFs({ 'm/s.onnx': m.bytes(14) });
+    const text = (until: number) => `model s from "s.onnx"\nschedule patch=2x2 until=block${until}\n`;
+    const staged = analyzeText(text(1), { fs, basePath: 'm/s.pnet' });
+    assert.deepEqual(errorsOf(staged.diagnostics), [], 'conv then its HardSwish: one stage');
+    assert.deepEqual(staged.model!.layers.slice(0, 2).map((l) => l.kind), ['conv', 'act']);
+    const se = analyzeText(text(2), { fs, basePath: 'm/s.pnet' });
+    assert.deepEqual(errorsOf(se.diagnostics).map((d) => d.code), ['PW2009']);
+    assert.match(errorsOf(se.diagnostics)[0].message, /until=block2 puts se 8→2→8 \(block 2, an SE block whose squeeze pools every pixel before its scale applies to any\) in the patch stage; it needs the whole tensor, so the stage must end before block 2/);
+  });
 });
 
 describe('ONNX import: malformed files', () => {

@@ -68,7 +68,7 @@ export const messages = {
   notPatchable: { code: 'PW2009', severity: 'error', text: "until={0} puts {1} in the patch stage; it needs the whole tensor, so the stage must end before block {2}" },
   emptyBlock: { code: 'PW2011', severity: 'error', text: "block '{0}' has no layers" },
   noTarget: { code: 'PW2012', severity: 'info', text: "no 'target' or 'budget' line: checking against {0}" },
-  graphInStage: { code: 'PW2014', severity: 'error', text: 'until={0} puts {1} in the patch stage; a patch stage runs a chain of convolutions and pools, so it must end before block {2}' },
+  graphInStage: { code: 'PW2014', severity: 'error', text: 'until={0} puts {1} in the patch stage; a patch stage runs a chain of convolutions, pools and table activations, so it must end before block {2}' },
   stageTapped: { code: 'PW2015', severity: 'error', text: 'until={0} cuts a branch: {1} reads {2} from inside the patch stage, where only the stage output is kept whole; end the stage before block {3}' },
   stagesOverlap: { code: 'PW2016', severity: 'error', text: 'this stage reaches back to block {0}, but the previous schedule line already runs blocks {1} to {2}; start it after block {2} (from=block{3})' },
   cacheNoEffect: { code: 'PW2017', severity: 'warning', text: 'cache={0} on a grid of {1}: there is no patch {2} to share with, so nothing is cached' },

@@ -60,7 +60,7 @@ function streamable(line: ScheduleAst, from: number, until: number, model: Model
   }
   const blocker = stageBlocker(model, until, from);
   if (blocker && blocker.why !== 'tapped') {
-    report(blocker.why === 'global' ? 'notPatchable' : 'graphInStage', line.until!.range, line.until!.text, `${model.blocks[blocker.layer.block].label} (block ${blocker.layer.block})`, blocker.layer.block);
+    report(blocker.why === 'global' ? 'notPatchable' : 'graphInStage', line.until!.range, line.until!.text, blockedBy(model, blocker.layer), blocker.layer.block);
     return false;
   }
   if (blocker) {
@@ -68,6 +68,17 @@ function streamable(line: ScheduleAst, from: number, until: number, model: Model
     return false;
   }
   return true;
+}
+
+/**
+ * The block that stops a stage, as PW2009/PW2014 name it. An SE block ends a stage: its squeeze
+ * pools every pixel before its scale may apply to any, so a stage would have to run twice (once for
+ * the pooled sums, once more to scale), recomputing every layer in it; Patchwise ends the stage before it.
+ */
+function blockedBy(model: Model, layer: Layer): string {
+  const block = model.blocks[layer.block];
+  const se = block.label.startsWith('se ') ? ', an SE block whose squeeze pools every pixel before its scale applies to any' : '';
+  return `${block.label} (block ${layer.block}${se})`;
 }
 
 function resolveStage(line: ScheduleAst, from: number, until: number, model: Model, report: Report): Schedule | undefined {
@@ -79,13 +90,12 @@ function resolveStage(line: ScheduleAst, from: number, until: number, model: Mod
   }
   const blocker = stageBlocker(model, until, from);
   if (blocker) {
-    const what = (l: Layer) => `${model.blocks[l.block].label} (block ${l.block})`;
     if (blocker.why === 'tapped') {
       const read = blocker.layer ? `the output of ${blocker.layer.name}` : 'the network input';
       const before = blocker.layer ? blocker.layer.block + 1 : 0;
       report('stageTapped', untilRange, line.until!.text, blocker.reader.name, read, before);
     } else {
-      report(blocker.why === 'global' ? 'notPatchable' : 'graphInStage', untilRange, line.until!.text, what(blocker.layer), blocker.layer.block);
+      report(blocker.why === 'global' ? 'notPatchable' : 'graphInStage', untilRange, line.until!.text, blockedBy(model, blocker.layer), blocker.layer.block);
     }
     return undefined;
   }
