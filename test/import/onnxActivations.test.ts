@@ -46,6 +46,9 @@ const cases: { title: string; pattern: Pattern; table: Model['layers'][number]['
     table: { fn: 'prelu', slopes: [0.1, 0.25, -0.3, 0, 0.5, 1, 2, 0.05].map(Math.fround) },
     nodes: 1,
   },
+  { title: 'Clip(−1, 1) (a clamp table)', pattern: (m, x) => m.node('Clip', [x, m.floats('lo', [-1]), m.floats('hi', [1])]), table: { fn: 'clip', min: -1, max: 1 }, nodes: 1 },
+  { title: 'Clip(0.5, ∞) after a conv', pattern: (m, x) => m.node('Clip', [x, m.floats('lo', [0.5])]), table: { fn: 'clip', min: 0.5 }, nodes: 1 },
+  { title: 'Min(x, 2) then Max(x, −1): one clamp table', pattern: (m, x) => m.node('Max', [m.node('Min', [x, m.floats('hi', [2])]), m.floats('lo', [-1])]), table: { fn: 'clip', max: 2, min: -1 }, nodes: 1 },
   { title: 'PRelu, one slope (a LeakyRelu)', pattern: (m, x) => m.node('PRelu', [x, m.init('slope', [1], [0.2])]), table: { fn: 'leakyrelu', alpha: Math.fround(0.2) }, nodes: 1 },
   {
     title: 'LeakyRelu 0.2 then max(x, −0.4) (TensorFlow)',

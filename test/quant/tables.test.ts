@@ -22,6 +22,8 @@ const exact: Record<TableActivation, (x: number, alpha?: number) => number> = {
   softplus: (x) => Math.log1p(Math.exp(x)),
   // One channel of a PRelu (its slope 0.1 here, as LeakyRelu's).
   prelu: (x, a = 0.1) => (x >= 0 ? x : a * x),
+  // Unclamped here; its clamps are the generic min/max every table takes.
+  clip: (x) => x,
 };
 
 const pairs: [TensorQuant, TensorQuant][] = [

@@ -122,6 +122,8 @@ function tableOp(g: GraphWriter, t: NonNullable<Layer['table']>, xs: string[], f
     case 'elu': return g.node('Elu', xs, { alpha: { f: t.alpha ?? 1 } });
     case 'selu': return g.node('Selu', xs, { alpha: { f: t.alpha ?? seluAlpha }, gamma: { f: t.gamma ?? seluGamma } });
     case 'softplus': return g.node('Softplus', xs);
+    // The identity: the caller's Max and Min are the clamp.
+    case 'clip': return xs[0];
     case 'prelu': {
       const slopes = t.slopes ?? [];
       return g.node('PRelu', [xs[0], g.init(`${xs[0]}_slope`, T.FLOAT, flat ? [slopes.length] : [slopes.length, 1, 1], slopes)]);

@@ -187,8 +187,12 @@ class Inference {
       case 'PRelu':
         return data.length === 1 ? this.prelu(node, x) : this.unsupported(node, ' on two tensors');
       case 'Max':
-      case 'Min':
-        return data.length === 1 ? [{ kind: 'alias', actName: node.op }, x] : this.unsupported(node, ' on two tensors');
+      case 'Min': {
+        if (data.length !== 1) return this.unsupported(node, ' on two tensors');
+        // With one constant: a clamp from below (Max) or above (Min), a table of its own.
+        const c = node.inputs.map((i) => this.graph.consts.get(i)?.values).find((v) => v !== undefined);
+        return c?.length === 1 ? [{ kind: 'act', table: { fn: 'clip', [node.op === 'Max' ? 'min' : 'max']: Math.fround(c[0]) } }, x] : [{ kind: 'alias', actName: node.op }, x];
+      }
       case 'Relu':
         return [{ kind: 'alias', act: 'relu' }, x];
       case 'HardSwish':
@@ -238,7 +242,9 @@ class Inference {
     const max = bound(2, 'max');
     if (min === 0 && max === 6) return [{ kind: 'alias', act: 'relu6' }, x];
     if (min === 0 && (max === undefined || max > 3e38)) return [{ kind: 'alias', act: 'relu' }, x];
-    return [{ kind: 'alias', actName: `Clip(${min ?? '-inf'}, ${max ?? 'inf'})` }, x];
+    if (min === undefined && max === undefined) return [{ kind: 'alias' }, x];
+    // Other bounds: a clamp table (the identity, clamped).
+    return [{ kind: 'act', table: { fn: 'clip', ...(min !== undefined ? { min: Math.fround(min) } : {}), ...(max !== undefined ? { max: Math.fround(max) } : {}) } }, x];
   }
 
   private conv(node: GraphNode, x: number[]): [NodeInfo, number[]?] | undefined {

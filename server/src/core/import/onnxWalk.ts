@@ -65,7 +65,7 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
       if (gates.has(graph.producer.get(data[0] ?? '') ?? -1)) canon.set(node.outputs[0], root(data[0]));
       continue;
     }
-    if (info.kind === 'alias' && (node.op === 'Max' || node.op === 'Min')) {
+    if (info.kind === 'act' && info.table.fn === 'clip' && (node.op === 'Max' || node.op === 'Min')) {
       // The table activation before it, read by it alone: its table takes the clamp.
       const act = graph.producer.get(root(data[0]));
       const c = clampConstant(graph, node);

@@ -38,7 +38,7 @@ export type GraphKind = 'add' | 'mul' | 'concat' | 'resize' | 'convT';
 export type ElementKind = 'act' | 'pad' | 'softmax';
 
 /** Activations that run as a 256-entry int8 lookup table built from the quantization parameters. */
-export type TableActivation = 'hardswish' | 'hardsigmoid' | 'sigmoid' | 'tanh' | 'leakyrelu' | 'swish' | 'elu' | 'selu' | 'softplus' | 'prelu';
+export type TableActivation = 'hardswish' | 'hardsigmoid' | 'sigmoid' | 'tanh' | 'leakyrelu' | 'swish' | 'elu' | 'selu' | 'softplus' | 'prelu' | 'clip';
 
 /** Upsampling rule of a `resize` layer (TFLite's and ONNX's coordinate transformations). */
 export interface ResizeRule {
@@ -69,8 +69,9 @@ export interface Layer {
   /**
    * Kind `act`: the function (LeakyRelu's slope in `alpha`, HardSigmoid's in `alpha` and `beta`, Elu's
    * in `alpha`, Selu's `alpha` and `gamma`, PRelu's slope of each channel in `slopes`: a table a
-   * channel), its output clamped to `min`/`max` where a Max/Min with a constant follows it
-   * (TensorFlow's exports).
+   * channel; `clip`: the identity, for a Clip of other bounds than ReLU's or a Max/Min with a
+   * constant), its output clamped to `min`/`max` (a Max/Min with a constant after it: TensorFlow's
+   * exports).
    */
   readonly table?: { readonly fn: TableActivation; readonly alpha?: number; readonly beta?: number; readonly gamma?: number; readonly slopes?: readonly number[]; readonly min?: number; readonly max?: number };
   /** Kind `resize`: how output pixels map to input pixels. */

@@ -60,6 +60,7 @@ function unclamped(t: TableFunction, channel?: number): (x: number) => number {
       return (x) => (x > 0 ? f32(gamma * x) : f32(gamma * f32(f32(alpha * f32(Math.exp(x))) - alpha)));
     }
     case 'softplus': return (x) => f32(Math.log(f32(f32(Math.exp(x)) + 1)));
+    case 'clip': return (x) => x;
     case 'prelu': {
       const slopes = t.slopes ?? [0];
       const slope = f32(channel !== undefined ? slopes[channel] : slopes.reduce((a, s) => (Math.abs(s) > Math.abs(a) ? s : a), 0));
