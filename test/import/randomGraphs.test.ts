@@ -42,13 +42,17 @@ export function randomGraph(seed: number): { bytes: Uint8Array; side: number } {
   for (let i = 0; i < steps; i++) {
     const x = take(pick(open));
     const sameSize = open.filter((t) => t !== x && t.h === x.h && t.w === x.w);
-    const op = pick(['conv', 'conv', 'dw', 'pool', 'add', 'concat', 'se', 'resize', 'convT', 'prelu']);
+    const op = pick(['conv', 'conv', 'dw', 'dw2', 'pool', 'add', 'concat', 'se', 'resize', 'convT', 'prelu']);
     if (op === 'conv') {
       const [k, s, c] = [pick([1, 3, 5]), pick([1, 2]), pick([4, 8, 12])];
       open.push(out((n) => Math.floor((n + 2 * Math.floor(k / 2) - k) / s) + 1, x, m.conv(x.name, x.c, c, k, s, { act: pick(['relu', 'relu6', 'none']), bn: rng.next() < 0.5 }), c));
     } else if (op === 'dw') {
       const s = pick([1, 2]);
       open.push(out((n) => Math.floor((n - 1) / s) + 1, x, m.conv(x.name, x.c, x.c, 3, s, { groups: x.c }), x.c));
+    } else if (op === 'dw2' && x.c <= 12) {
+      // Depth multiplier 2: a group a channel, two outputs each.
+      const s = pick([1, 2]);
+      open.push(out((n) => Math.floor((n - 1) / s) + 1, x, m.conv(x.name, x.c, 2 * x.c, 3, s, { groups: x.c, bn: false }), 2 * x.c));
     } else if (op === 'pool') {
       // MaxPool 3×3 s2 with ceil_mode, or AveragePool 2×2 with TensorFlow's SAME (asymmetric) padding.
       if (rng.next() < 0.5) open.push(out((n) => Math.ceil((n - 3) / 2) + 1 - (Math.ceil((n - 3) / 2) * 2 >= n ? 1 : 0), x, m.node('MaxPool', [x.name], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }), x.c));
