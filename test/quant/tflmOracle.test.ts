@@ -5,7 +5,7 @@ import { addQuant } from '../../server/src/core/quant/params';
 import { mulQuant, rescaleQuant, softmaxOutput, softmaxQuant } from '../../server/src/core/quant/graphParams';
 import { TensorQuant } from '../../server/src/core/quant/qmodel';
 import { Random } from '../../server/src/core/quant/random';
-import { activationTable } from '../../server/src/core/quant/tables';
+import { activationTable, TableFunction } from '../../server/src/core/quant/tables';
 import { layerOf, qlayerOf } from '../support/layers';
 import { haveTflm, int32Bytes, Op, OptionField, Options, runTflm, TensorSpec, TensorType, writeOneOp } from '../support/tfliteOneOp';
 
@@ -33,19 +33,23 @@ describe('graph kernels against TensorFlow Lite Micro', function () {
     haveTflm(this);
   });
 
-  const tableCases: { fn: TableActivation; op: number; output: (q: TensorQuant) => TensorQuant; options?: { type: number; fields: OptionField[] }; alpha?: number }[] = [
+  const tableCases: { fn: TableActivation; op: number; output: (q: TensorQuant) => TensorQuant; options?: { type: number; fields: OptionField[] }; alpha?: number; table?: Partial<TableFunction> }[] = [
     { fn: 'sigmoid', op: Op.LOGISTIC, output: () => quant(1 / 256, -128) },
     { fn: 'tanh', op: Op.TANH, output: () => quant(1 / 128, 0) },
     { fn: 'hardswish', op: Op.HARD_SWISH, output: (q) => quant(q.scale * 0.75, -90) },
     { fn: 'leakyrelu', op: Op.LEAKY_RELU, output: (q) => quant(q.scale * 0.6, 10), options: { type: Options.LeakyRelu, fields: [{ slot: 0, float: 0.2 }] }, alpha: 0.2 },
+    // A RELU or RELU6 no layer before it fuses is a clamp table; TFLM's RELU6 keeps the input's quantization.
+    { fn: 'clip', op: Op.RELU, output: (q) => quant(q.scale * 0.7, -60), table: { min: 0 } },
+    { fn: 'clip', op: Op.RELU6, output: (q) => q, table: { min: 0, max: 6 } },
+    { fn: 'elu', op: Op.ELU, output: (q) => quant(q.scale * 0.8, 40), alpha: 1 },
   ];
   for (const c of tableCases) {
-    it(`${c.fn}: the table equals TFLM on all 256 inputs for ${inputQuants.length} input quantizations`, () => {
+    it(`${c.fn}${c.table ? ` (${Object.keys(Op).find((k) => Op[k as keyof typeof Op] === c.op)})` : ''}: the table equals TFLM on all 256 inputs for ${inputQuants.length} input quantizations`, () => {
       for (const q of inputQuants) {
         const out = c.output(q);
         const model = writeOneOp({ op: c.op, tensors: [int8([1, 16, 16, 1], q), int8([1, 16, 16, 1], out)], inputs: [0], outputs: [1], ...(c.options ? { options: c.options } : {}) });
         const expected = runTflm(model, allValues);
-        const table = activationTable({ fn: c.fn, ...(c.alpha !== undefined ? { alpha: c.alpha } : {}) }, q, out, 'tflite');
+        const table = activationTable({ fn: c.fn, ...(c.alpha !== undefined ? { alpha: c.alpha } : {}), ...c.table }, q, out, 'tflite');
         assert.deepStrictEqual(Array.from(table), Array.from(expected), `${c.fn} with input scale ${q.scale}, zero point ${q.zeroPoint}`);
       }
     });

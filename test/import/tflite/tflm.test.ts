@@ -9,6 +9,9 @@ import { QModel } from '../../../server/src/core/quant/qmodel';
 import { sharedOrSkip, tfliteModels } from '../../support/sharedFiles';
 import { runTflm, seededInputs, tflmFeed, tflmOrSkip, toNchw, withOutput } from '../../support/tflm';
 import { buildTflite, tinyModel } from '../../support/tfliteBuilder';
+import { analyzeModel } from '../../../server/src/core/analysis/analyze';
+import { checkRuntimeSupport } from '../../../server/src/core/codegen/support';
+import { firmwareOfQModel } from '../../../server/src/firmware';
 
 // The TypeScript reference with each real model's own int8 parameters against TensorFlow Lite Micro
 // (tflm_run, its reference kernels), byte for byte, layer by layer: the file's output is moved to
@@ -58,6 +61,35 @@ describe('TS reference = TensorFlow Lite Micro on the real .tflite models', func
       const theirs = runTflm(tflm, bytes, new Uint8Array(image.buffer, image.byteOffset, image.length)).output;
       assert.deepEqual([...ours], [...theirs]);
     }
+  });
+
+  it('a RELU after a max pool, an ELU and a RELU6 (clamp and ELU tables): the whole output, on zeros and 5 random inputs, and in host firmware', () => {
+    const spec = tinyModel();
+    spec.tensors.push(
+      { name: 'maxpool', shape: [1, 2, 2, 4], scale: [0.25], zeroPoint: [-128] },
+      { name: 'relu', shape: [1, 2, 2, 4], scale: [0.2], zeroPoint: [-100] },
+      { name: 'elu', shape: [1, 2, 2, 4], scale: [0.1], zeroPoint: [0] },
+      { name: 'relu6', shape: [1, 2, 2, 4], scale: [0.1], zeroPoint: [0] },
+    );
+    // The depthwise output, max-pooled 2×2 (VALID, stride 2), then the three activations.
+    spec.operators.splice(2, 1, { code: 17, optionsType: 5, inputs: [6], outputs: [8], options: [[0, 'int8', 1], [1, 'int32', 2], [2, 'int32', 2], [3, 'int32', 2], [4, 'int32', 2]] });
+    spec.operators.push({ code: 19, inputs: [8], outputs: [9] }, { code: 111, inputs: [9], outputs: [10] }, { code: 21, inputs: [10], outputs: [11] });
+    spec.outputs = [11];
+    const bytes = buildTflite(spec);
+    const imported = importTflite(bytes);
+    assert.deepEqual(imported.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+    const model = imported.model!;
+    assert.deepEqual(model.layers.map((l) => (l.kind === 'act' ? `act ${l.table!.fn}` : l.kind)), ['conv', 'dwconv', 'pool', 'act clip', 'act elu', 'act clip']);
+    const quant = tfliteQModel(bytes, model);
+    assert.deepEqual(quant.problems, []);
+    for (const image of seededInputs(quant.qm!.image.length)) {
+      const ours = runReference({ ...quant.qm!, image }).output;
+      const theirs = runTflm(tflm, bytes, new Uint8Array(image.buffer, image.byteOffset, image.length)).output;
+      assert.deepEqual([...ours], [...theirs]);
+    }
+    assert.deepEqual(checkRuntimeSupport(model), []);
+    const host = firmwareOfQModel(quant.qm!, analyzeModel(model), { text: '', file: 'acts.tflite', board: 'host', run: 'host' });
+    assert.equal(host.report?.matchesReference, true, host.failure?.message);
   });
 
   for (const c of cases) {

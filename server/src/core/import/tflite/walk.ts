@@ -82,6 +82,7 @@ class Walk extends WalkState {
       case Builtin.HardSwish:
       case Builtin.Tanh:
       case Builtin.LeakyRelu:
+      case Builtin.Elu:
         return this.elementwise(op);
       case Builtin.Relu:
       case Builtin.Relu6:
@@ -290,18 +291,26 @@ class Walk extends WalkState {
         return this.add(op, { ...base, kind: 'act', table: { fn: 'tanh' } }, x.axes);
       case Builtin.HardSwish:
         return this.add(op, { ...base, kind: 'act', table: { fn: 'hardswish' } }, x.axes);
+      case Builtin.Elu:
+        return this.add(op, { ...base, kind: 'act', table: { fn: 'elu', alpha: 1 } }, x.axes);
       default:
         return this.add(op, { ...base, kind: 'act', table: { fn: 'leakyrelu', alpha: op.options?.float32(0) ?? 0 } }, x.axes);
     }
   }
 
-  /** A RELU or RELU6 after a layer that has none: that layer's activation (what TFLite would fuse). */
+  /**
+   * A RELU or RELU6 after a layer that has none: that layer's activation (what TFLite would fuse);
+   * after any other layer (a pool, a concatenation, a tensor read twice) a clamp table of its own.
+   */
   private relu(op: Operator): boolean {
     const x = this.use(op, 0);
     if (!x) return false;
     const producer = this.layers[x.layer];
     const fusable = producer && producer.act === 'none' && this.readers.get(op.inputs[0]) === 1 && (producer.kind === 'conv' || producer.kind === 'dwconv' || producer.kind === 'fc' || producer.kind === 'add');
-    if (!fusable) return this.unsupported(op, ' apart from a convolution, fully connected layer or add');
+    if (!fusable) {
+      const table = { fn: 'clip' as const, min: 0, ...(op.code === Builtin.Relu6 ? { max: 6 } : {}) };
+      return this.add(op, { sources: [x.layer], out: x.shape, ...unitWindows, groups: 1, act: 'none', kind: 'act', table }, x.axes);
+    }
     producer.act = op.code === Builtin.Relu ? 'relu' : 'relu6';
     this.values.set(op.outputs[0], x);
     return true;
