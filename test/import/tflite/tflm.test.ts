@@ -34,6 +34,18 @@ const cases: Case[] = [
   { key: 'mobilenetv2', every: 26 },
 ];
 
+/** The file's own quantization, its output equal to TFLite Micro's on zeros and 5 random inputs. */
+function sameOutputAsTflm(tflm: string, bytes: Uint8Array, model: Model): ReturnType<typeof tfliteQModel> {
+  const quant = tfliteQModel(bytes, model);
+  assert.deepEqual(quant.problems, []);
+  for (const image of seededInputs(quant.qm!.image.length)) {
+    const ours = runReference({ ...quant.qm!, image }).output;
+    const theirs = runTflm(tflm, bytes, new Uint8Array(image.buffer, image.byteOffset, image.length)).output;
+    assert.deepEqual([...ours], [...theirs]);
+  }
+  return quant;
+}
+
 describe('TS reference = TensorFlow Lite Micro on the real .tflite models', function () {
   this.timeout(600_000);
   let tflm = '';
@@ -54,13 +66,7 @@ describe('TS reference = TensorFlow Lite Micro on the real .tflite models', func
   it('a small conv → depthwise → average pool model written here: the whole output, on zeros and 5 random inputs', () => {
     const bytes = buildTflite(tinyModel());
     const model = importTflite(bytes).model!;
-    const quant = tfliteQModel(bytes, model);
-    assert.deepEqual(quant.problems, []);
-    for (const image of seededInputs(quant.qm!.image.length)) {
-      const ours = runReference({ ...quant.qm!, image }).output;
-      const theirs = runTflm(tflm, bytes, new Uint8Array(image.buffer, image.byteOffset, image.length)).output;
-      assert.deepEqual([...ours], [...theirs]);
-    }
+    const quant = sameOutputAsTflm(tflm, bytes, model);
   });
 
   it('a RELU after a max pool, an ELU and a RELU6 (clamp and ELU tables): the whole output, on zeros and 5 random inputs, and in host firmware', () => {
@@ -80,13 +86,7 @@ describe('TS reference = TensorFlow Lite Micro on the real .tflite models', func
     assert.deepEqual(imported.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
     const model = imported.model!;
     assert.deepEqual(model.layers.map((l) => (l.kind === 'act' ? `act ${l.table!.fn}` : l.kind)), ['conv', 'dwconv', 'pool', 'act clip', 'act elu', 'act clip']);
-    const quant = tfliteQModel(bytes, model);
-    assert.deepEqual(quant.problems, []);
-    for (const image of seededInputs(quant.qm!.image.length)) {
-      const ours = runReference({ ...quant.qm!, image }).output;
-      const theirs = runTflm(tflm, bytes, new Uint8Array(image.buffer, image.byteOffset, image.length)).output;
-      assert.deepEqual([...ours], [...theirs]);
-    }
+    const quant = sameOutputAsTflm(tflm, bytes, model);
     assert.deepEqual(checkRuntimeSupport(model), []);
     const host = firmwareOfQModel(quant.qm!, analyzeModel(model), { text: '', file: 'acts.tflite', board: 'host', run: 'host' });
     assert.equal(host.report?.matchesReference, true, host.failure?.message);
