@@ -16,6 +16,7 @@ import { randomGraph } from '../import/randomGraphs.test';
 import { firmwareOfQModel } from '../../server/src/firmware';
 import { prefixModel, runsAsGraph } from '../../server/src/core/codegen/support';
 import { analyzeText } from '../../server/src/core/engine';
+import { searchSchedules } from '../../server/src/core/analysis/search';
 import { Model } from '../../server/src/core/model/ir';
 import { stageBlocker } from '../../server/src/core/model/ops';
 import { Random } from '../../server/src/core/quant/random';
@@ -121,6 +122,9 @@ describe('graph models as host firmware', function () {
     assert.equal(refusals.length, 1, JSON.stringify(refusals.map((d) => d.message)));
     assert.match(refusals[0].message, /a patch stage over block1\.conv \(Conv_\d+\): grouped convolution \(groups=4\): the layers up to the last stage run on the chain runtime/);
     assert.equal(refusals[0].range.start.line, analysis.model!.schedule!.range.start.line);
+    // The search proposes only stages the firmware runs: none past the grouped conv (block 1).
+    const tried = new Set(searchSchedules(analysis.model!, 1024, { beyond: true }).candidates.map((c) => c.untilBlock));
+    assert.deepEqual([...tried].sort(), [0, null], 'layer by layer, or a stage of block 0 alone');
   });
 
   it('a graph ending in a softmax over the whole map (opset 12) runs on the graph runtime with the reference\'s bytes; one over 4096 values is refused', () => {

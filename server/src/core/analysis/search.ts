@@ -1,6 +1,7 @@
 import { Layer, Model } from '../model/ir';
 import { limits } from '../limits';
 import { isPatchable, macs, sourcesOf, stageBlocker } from '../model/ops';
+import { chainRunnableLayers } from '../codegen/support';
 import { formatKiB } from '../units';
 import { layerByLayer, StepMemory } from './memory';
 import { axisRegions, AxisRegions, evaluatePatchStage } from './patch';
@@ -213,13 +214,15 @@ class ScheduleSearch {
 export function splitPoints(model: Model): number[] {
   const { layers } = model;
   const firstUnpatchable = layers.findIndex((l) => !isPatchable(l));
+  // A graph model's stages run on the chain runtime: they end where it can still run them.
+  const runnable = chainRunnableLayers(model);
   // lowestRead[i]: the lowest layer index any layer from i on reads (-1: the network input).
   const lowestRead = new Float64Array(layers.length + 1).fill(Infinity);
   for (let i = layers.length - 1; i >= 0; i--) lowestRead[i] = Math.min(lowestRead[i + 1], ...sourcesOf(layers[i]));
   const splits: number[] = [];
   for (const block of model.blocks) {
     const end = block.endLayer;
-    if (firstUnpatchable >= 0 && firstUnpatchable < end) break;
+    if ((firstUnpatchable >= 0 && firstUnpatchable < end) || end > runnable) break;
     if (lowestRead[end] < end - 1) continue;
     splits.push(block.index);
   }

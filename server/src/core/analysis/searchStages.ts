@@ -1,6 +1,7 @@
 import { CacheMode } from '../language/ast';
 import { Model } from '../model/ir';
 import { stageBlocker } from '../model/ops';
+import { chainRunnableLayers } from '../codegen/support';
 import { CachedAxisRegions, cachedAxisRegions } from './cachedRegions';
 import { StepMemory } from './memory';
 import { axisRegions, AxisRegions } from './patch';
@@ -104,11 +105,13 @@ export function searchStagePlans(model: Model, steps: readonly StepMemory[], opt
     return peak;
   });
   const segments: [number, number][] = [];
+  // A graph model's stages run on the chain runtime: they end where it can still run them.
+  const runnable = chainRunnableLayers(model);
   for (let a = 0; a < B; a++) {
     if (model.layers.slice(0, model.blocks[a].firstLayer).some((l) => l.kind === 'gpool' || l.kind === 'fc')) break;
     for (let e = a; e < Math.min(B, a + maxBlocks); e++) {
       const blocker = stageBlocker(model, e, a);
-      if (blocker && blocker.why !== 'tapped') break;
+      if ((blocker && blocker.why !== 'tapped') || model.blocks[e].endLayer > runnable) break;
       if (!blocker) segments.push([a, e]);
     }
   }

@@ -70,6 +70,19 @@ export function stagesEnd(model: Model): number {
   return runs.reduce((end, r) => Math.max(end, model.blocks[r.untilBlock].endLayer), 0);
 }
 
+/**
+ * How many leading layers of a graph model the chain runtime can run: its patch stages, and what
+ * runs before them, must end within them (the schedule search proposes no other). A chain: all of
+ * its layers (what its runtime cannot run, it cannot run with or without a stage).
+ */
+export function chainRunnableLayers(model: Model): number {
+  if (!runsAsGraph(model)) return model.layers.length;
+  const chain = (l: Layer) => (l.sources === undefined || (l.sources.length === 1 && l.sources[0] === l.index - 1)) && !needsGraphRuntime(l);
+  const first = model.layers.findIndex((l) => !chain(l));
+  const end = first < 0 ? model.layers.length : first;
+  return chainProblems(prefixModel(model, Math.max(1, end))).reduce((n, p) => Math.min(n, p.layer), end);
+}
+
 /** The model's first `end` layers and their blocks: the chain a graph model's stages run on. */
 export function prefixModel(model: Model, end: number): Model {
   return { ...model, layers: model.layers.slice(0, end), blocks: model.blocks.slice(0, model.layers[end - 1].block + 1), unapplied: undefined };
@@ -104,11 +117,11 @@ function checkChainSupport(model: Model): Diagnostic[] {
   return chainProblems(model).map((p) => diagnostic('unsupportedByRuntime', p.range, p.what));
 }
 
-/** What the chain runtime cannot run, and where. */
-function chainProblems(model: Model): { range: Diagnostic['range']; what: string }[] {
-  const problems: { range: Diagnostic['range']; what: string }[] = [];
-  const say = (range: Diagnostic['range'], what: string) => problems.push({ range, what });
+/** What the chain runtime cannot run, where, and at which layer. */
+function chainProblems(model: Model): { range: Diagnostic['range']; what: string; layer: number }[] {
+  const problems: { range: Diagnostic['range']; what: string; layer: number }[] = [];
   for (const layer of model.layers) {
+    const say = (range: Diagnostic['range'], what: string) => problems.push({ range, what, layer: layer.index });
     const block = model.blocks[layer.block];
     const where = `${layer.name}`;
     if (layer.kind === 'conv' && layer.groups > 1) say(layer.range, `${where}: grouped convolution (groups=${layer.groups})`);
