@@ -6,6 +6,9 @@ import { mulQuant, rescaleQuant, softmaxOutput, softmaxQuant } from '../../serve
 import { TensorQuant } from '../../server/src/core/quant/qmodel';
 import { Random } from '../../server/src/core/quant/random';
 import { activationTable, TableFunction } from '../../server/src/core/quant/tables';
+import { importTflite } from '../../server/src/core/import/tflite/tflite';
+import { tfliteQModel } from '../../server/src/core/import/tflite/quant';
+import { runReference } from '../../server/src/core/quant/interpreter';
 import { layerOf, qlayerOf } from '../support/layers';
 import { haveTflm, int32Bytes, Op, OptionField, Options, runTflm, TensorSpec, TensorType, writeOneOp } from '../support/tfliteOneOp';
 
@@ -90,6 +93,26 @@ describe('graph kernels against TensorFlow Lite Micro', function () {
     const a = randomBytes(120, 12);
     const q = qlayerOf(layerOf('mul', s, s), qa, qo, { inputs: [qa, qb], mul: mulQuant(qa, qb, qo) });
     assert.deepStrictEqual(Array.from(runLayer(q, [a, b])), Array.from(runTflm(model, a)));
+  });
+
+  it('PRELU, an alpha a channel and one alpha for all, imported from the file: every input value of every channel equals TFLM', () => {
+    // Each of the 256 pixels holds the value p − 128 in every channel.
+    const c = 3;
+    const x = Int8Array.from({ length: 256 * c }, (_, i) => Math.floor(i / c) - 128);
+    for (const [alpha, q, aq, out] of [
+      [Int8Array.of(25, -40, 100), quant(0.05, -3), quant(0.01, 5), quant(0.04, 10)],
+      [Int8Array.of(-128, 0, 127), quant(1 / 64, -128), quant(1 / 128, 0), quant(0.03, -20)],
+      [Int8Array.of(60), quant(0.1, 20), quant(1 / 256, -128), quant(0.08, 0)],
+    ] as [Int8Array, TensorQuant, TensorQuant, TensorQuant][]) {
+      const model = writeOneOp({ op: Op.PRELU, tensors: [int8([1, 16, 16, c], q), int8(alpha.length === 1 ? [1] : [1, 1, c], aq, alpha), int8([1, 16, 16, c], out)], inputs: [0, 1], outputs: [2] });
+      const imported = importTflite(model);
+      assert.deepEqual(imported.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+      assert.deepEqual(imported.model!.layers.map((l) => l.table?.fn), ['prelu']);
+      const quantized = tfliteQModel(model, imported.model!);
+      assert.deepEqual(quantized.problems, []);
+      const ours = runReference({ ...quantized.qm!, image: x }).output;
+      assert.deepStrictEqual(Array.from(ours), Array.from(runTflm(model, x)), `alpha ${Array.from(alpha)}`);
+    }
   });
 
   it('mean over H×W, over rows and over columns, with and without its own output quantization, equals TFLM', () => {

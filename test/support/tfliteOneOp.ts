@@ -14,7 +14,7 @@ import { repoRoot } from '../helpers';
 
 export const TensorType = { FLOAT32: 0, INT32: 2, INT8: 9 } as const;
 
-export const Op = { ADD: 0, AVERAGE_POOL_2D: 1, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, LOGISTIC: 14, MAX_POOL_2D: 17, MUL: 18, RELU: 19, RELU6: 21, RESIZE_BILINEAR: 23, SOFTMAX: 25, TANH: 28, PAD: 34, MEAN: 40, PADV2: 60, RESIZE_NEAREST_NEIGHBOR: 97, LEAKY_RELU: 98, ELU: 111, HARD_SWISH: 117 } as const;
+export const Op = { ADD: 0, AVERAGE_POOL_2D: 1, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, LOGISTIC: 14, MAX_POOL_2D: 17, MUL: 18, PRELU: 54, RELU: 19, RELU6: 21, RESIZE_BILINEAR: 23, SOFTMAX: 25, TANH: 28, PAD: 34, MEAN: 40, PADV2: 60, RESIZE_NEAREST_NEIGHBOR: 97, LEAKY_RELU: 98, ELU: 111, HARD_SWISH: 117 } as const;
 
 /** BuiltinOptions union tags. */
 export const Options = { Conv2D: 1, DepthwiseConv2D: 2, Pool2D: 5, Softmax: 9, Concatenation: 10, Add: 11, ResizeBilinear: 15, Mul: 21, Pad: 22, Reducer: 27, PadV2: 43, ResizeNearestNeighbor: 74, LeakyRelu: 75 } as const;

@@ -69,23 +69,26 @@ describe('TS reference = TensorFlow Lite Micro on the real .tflite models', func
     sameOutputAsTflm(tflm, bytes, model);
   });
 
-  it('a RELU after a max pool, an ELU and a RELU6 (clamp and ELU tables): the whole output, on zeros and 5 random inputs, and in host firmware', () => {
+  it('a RELU after a max pool, an ELU, a RELU6 and a PRELU (clamp, ELU and per-channel tables): the whole output, on zeros and 5 random inputs, and in host firmware', () => {
     const spec = tinyModel();
     spec.tensors.push(
       { name: 'maxpool', shape: [1, 2, 2, 4], scale: [0.25], zeroPoint: [-128] },
       { name: 'relu', shape: [1, 2, 2, 4], scale: [0.2], zeroPoint: [-100] },
       { name: 'elu', shape: [1, 2, 2, 4], scale: [0.1], zeroPoint: [0] },
       { name: 'relu6', shape: [1, 2, 2, 4], scale: [0.1], zeroPoint: [0] },
+      { name: 'alpha', shape: [1, 1, 4], buffer: 4, scale: [0.01], zeroPoint: [3] },
+      { name: 'prelu', shape: [1, 2, 2, 4], scale: [0.07], zeroPoint: [-5] },
     );
+    spec.buffers!.push(new Uint8Array(Int8Array.of(20, -50, 90, 0).buffer));
     // The depthwise output, max-pooled 2×2 (VALID, stride 2), then the three activations.
     spec.operators.splice(2, 1, { code: 17, optionsType: 5, inputs: [6], outputs: [8], options: [[0, 'int8', 1], [1, 'int32', 2], [2, 'int32', 2], [3, 'int32', 2], [4, 'int32', 2]] });
-    spec.operators.push({ code: 19, inputs: [8], outputs: [9] }, { code: 111, inputs: [9], outputs: [10] }, { code: 21, inputs: [10], outputs: [11] });
-    spec.outputs = [11];
+    spec.operators.push({ code: 19, inputs: [8], outputs: [9] }, { code: 111, inputs: [9], outputs: [10] }, { code: 21, inputs: [10], outputs: [11] }, { code: 54, inputs: [11, 12], outputs: [13] });
+    spec.outputs = [13];
     const bytes = buildTflite(spec);
     const imported = importTflite(bytes);
     assert.deepEqual(imported.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
     const model = imported.model!;
-    assert.deepEqual(model.layers.map((l) => (l.kind === 'act' ? `act ${l.table!.fn}` : l.kind)), ['conv', 'dwconv', 'pool', 'act clip', 'act elu', 'act clip']);
+    assert.deepEqual(model.layers.map((l) => (l.kind === 'act' ? `act ${l.table!.fn}` : l.kind)), ['conv', 'dwconv', 'pool', 'act clip', 'act elu', 'act clip', 'act prelu']);
     const quant = sameOutputAsTflm(tflm, bytes, model);
     assert.deepEqual(checkRuntimeSupport(model), []);
     const host = firmwareOfQModel(quant.qm!, analyzeModel(model), { text: '', file: 'acts.tflite', board: 'host', run: 'host' });

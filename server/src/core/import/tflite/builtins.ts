@@ -43,7 +43,7 @@ export function builtinName(code: number, custom?: string): string {
 /** The codes the importer reads. */
 export const enum Builtin {
   Add = 0, AveragePool2d = 1, Concatenation = 2, Conv2d = 3, DepthwiseConv2d = 4, Dequantize = 6,
-  FullyConnected = 9, Logistic = 14, MaxPool2d = 17, Mul = 18, Relu = 19, Relu6 = 21, Reshape = 22,
+  FullyConnected = 9, Logistic = 14, Prelu = 54, MaxPool2d = 17, Mul = 18, Relu = 19, Relu6 = 21, Reshape = 22,
   ResizeBilinear = 23, Softmax = 25, Custom = 32, Pad = 34, Transpose = 39, Mean = 40, Squeeze = 43,
   PadV2 = 60, ResizeNearestNeighbor = 97, LeakyRelu = 98, Elu = 111, Quantize = 114, HardSwish = 117, Tanh = 28,
 }

@@ -1,6 +1,6 @@
 import { Layer, Model } from '../../model/ir';
 import { sourcesOf } from '../../model/ops';
-import { quantizeMultiplier } from '../../quant/fixedPoint';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/fixedPoint';
 import { concatQuant, mulQuant, rescaleQuant, softmaxQuant } from '../../quant/graphParams';
 import { addQuant, modelSeed, syntheticImage } from '../../quant/params';
 import { QLayer, QModel, TensorQuant } from '../../quant/qmodel';
@@ -97,7 +97,7 @@ function qlayer(file: TfliteModel, layer: Layer, tl: TflLayer, inputs: TensorQua
     case 'concat':
       return { ...data, inputs, concat: concatQuant(inputs, own) };
     case 'act':
-      return { ...data, table: activationTable(layer.table!, xq, own, 'tflite') };
+      return { ...data, table: op.code === Builtin.Prelu ? preluTables(file, op.inputs[1], xq, own, layer.output.c) : activationTable(layer.table!, xq, own, 'tflite') };
     case 'softmax':
       return { ...data, softmax: softmaxQuant(xq, op.options?.float32(0, 1) ?? 1) };
     case 'conv':
@@ -136,6 +136,30 @@ function weighted(file: TfliteModel, layer: Layer, tl: TflLayer, xq: TensorQuant
 
 function same(a: TensorQuant, b: TensorQuant): boolean {
   return Math.fround(a.scale) === Math.fround(b.scale) && a.zeroPoint === b.zeroPoint;
+}
+
+/**
+ * TFLite Micro's int8 PRELU as a table a channel: x − zpIn at or above 0 scaled by
+ * scaleIn/scaleOut, below 0 times (a − zpAlpha) scaled by scaleIn·scaleAlpha/scaleOut (both
+ * QuantizeMultiplier of the double ratio), plus zpOut, clamped; `a` the file's int8 alpha of
+ * the channel (one value for all).
+ */
+function preluTables(file: TfliteModel, alphaIndex: number, xq: TensorQuant, own: TensorQuant, channels: number): Int8Array {
+  const t = file.tensors[alphaIndex];
+  const data = file.buffers[t.buffer];
+  const aq = quantOf(file, alphaIndex);
+  const identity = quantizeMultiplier(xq.scale / own.scale);
+  const sloped = quantizeMultiplier((xq.scale * aq.scale) / own.scale);
+  const tables = new Int8Array(256 * channels);
+  for (let c = 0; c < channels; c++) {
+    const alpha = ((data[data.length === 1 ? 0 : c] << 24) >> 24) - aq.zeroPoint;
+    for (let x = -128; x <= 127; x++) {
+      const v = x - xq.zeroPoint;
+      const scaled = v >= 0 ? multiplyByQuantizedMultiplier(v, identity.multiplier, identity.shift) : multiplyByQuantizedMultiplier(v * alpha, sloped.multiplier, sloped.shift);
+      tables[256 * c + x + 128] = Math.max(-128, Math.min(127, scaled + own.zeroPoint));
+    }
+  }
+  return tables;
 }
 
 /** PADV2's constant value (int8), when the operator has one. */

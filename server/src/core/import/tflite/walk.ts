@@ -83,6 +83,7 @@ class Walk extends WalkState {
       case Builtin.Tanh:
       case Builtin.LeakyRelu:
       case Builtin.Elu:
+      case Builtin.Prelu:
         return this.elementwise(op);
       case Builtin.Relu:
       case Builtin.Relu6:
@@ -293,9 +294,30 @@ class Walk extends WalkState {
         return this.add(op, { ...base, kind: 'act', table: { fn: 'hardswish' } }, x.axes);
       case Builtin.Elu:
         return this.add(op, { ...base, kind: 'act', table: { fn: 'elu', alpha: 1 } }, x.axes);
+      case Builtin.Prelu: {
+        const slopes = this.preluSlopes(op, x.shape.c);
+        if (!slopes) return this.unsupported(op, ': its alpha is not a constant of one value or one a channel');
+        return this.add(op, { ...base, kind: 'act', table: { fn: 'prelu', slopes } }, x.axes);
+      }
       default:
         return this.add(op, { ...base, kind: 'act', table: { fn: 'leakyrelu', alpha: op.options?.float32(0) ?? 0 } }, x.axes);
     }
+  }
+
+  /**
+   * PRELU's slope of each of `channels` channels, real (scale·(a − zp)), from its constant int8 alpha
+   * of one value or one a channel (the last dim); undefined otherwise. The reference takes TFLite
+   * Micro's integer rule from the file's alpha itself (tflite/quant.ts).
+   */
+  private preluSlopes(op: Operator, channels: number): number[] | undefined {
+    const t = this.m.tensors[op.inputs[1]];
+    const data = t && this.m.buffers[t.buffer];
+    if (!t || !data || t.type !== TensorType.Int8) return undefined;
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (data.length !== n || !(n === 1 || (n === channels && t.shape[t.shape.length - 1] === channels))) return undefined;
+    const scale = t.quantization?.scale[0] ?? 1;
+    const zp = t.quantization?.zeroPoint[0] ?? 0;
+    return Array.from({ length: channels }, (_, c) => Math.fround(scale * (((data[n === 1 ? 0 : c] << 24) >> 24) - zp)));
   }
 
   /**
