@@ -107,9 +107,9 @@ export function liveLowerBound(storages: readonly GraphStorage[], steps: number)
 export function planGraphArena(model: Model, fromLayer = 0): GraphArena {
   const all = storagesOf(model);
   const alive = all.storages.map((s) => s.last >= fromLayer);
-  const kept = all.storages.filter((_, i) => alive[i]);
-  const renumber = all.storages.map((_, i) => (alive[i] ? kept.indexOf(all.storages[i]) : -1));
-  const storages = kept;
+  const storages = all.storages.filter((_, i) => alive[i]);
+  let next = 0;
+  const renumber = alive.map((a) => (a ? next++ : -1));
   const storageOf = all.storageOf.map((s) => renumber[s]);
   const inputStorage = all.inputStorage >= 0 ? renumber[all.inputStorage] : -1;
   const ids = storages.map((_, i) => i);

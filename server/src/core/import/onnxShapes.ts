@@ -189,9 +189,9 @@ class Inference {
       case 'Max':
       case 'Min': {
         if (data.length !== 1) return this.unsupported(node, ' on two tensors');
-        // With one constant: a clamp from below (Max) or above (Min), a table of its own.
+        // With one scalar constant: a clamp from below (Max) or above (Min), a table of its own.
         const c = node.inputs.map((i) => this.graph.consts.get(i)?.values).find((v) => v !== undefined);
-        return c?.length === 1 ? [{ kind: 'act', table: { fn: 'clip', [node.op === 'Max' ? 'min' : 'max']: Math.fround(c[0]) } }, x] : [{ kind: 'alias', actName: node.op }, x];
+        return node.inputs.length === 2 && c?.length === 1 ? [{ kind: 'act', table: { fn: 'clip', [node.op === 'Max' ? 'min' : 'max']: Math.fround(c[0]) } }, x] : [{ kind: 'alias', actName: node.op }, x];
       }
       case 'Relu':
         return [{ kind: 'alias', act: 'relu' }, x];

@@ -68,7 +68,7 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
     if (info.kind === 'act' && info.table.fn === 'clip' && (node.op === 'Max' || node.op === 'Min')) {
       // The table activation before it, read by it alone: its table takes the clamp.
       const act = graph.producer.get(root(data[0]));
-      const c = clampConstant(graph, node);
+      const c = info.table[node.op === 'Max' ? 'min' : 'max'];
       const clamp = act === undefined ? undefined : clamps.get(act) ?? { last: node };
       if (c !== undefined && act !== undefined && clamp && infoOf(act)?.kind === 'act' && readers.get(data[0]) === 1 && clamp[node.op === 'Max' ? 'min' : 'max'] === undefined) {
         clamps.set(act, { ...clamp, [node.op === 'Max' ? 'min' : 'max']: c, last: node });
@@ -217,12 +217,6 @@ function attachActivation(graph: Graph, s: Shapes, node: GraphNode, target: stri
   } else if (info.act) {
     out.report('onnxApproximated', node.op, node.name, 'an activation on the graph input is analysed as free');
   }
-}
-
-/** The scalar constant a Max or Min compares with (a single-element tensor). */
-function clampConstant(graph: Graph, node: GraphNode): number | undefined {
-  const consts = node.inputs.map((i) => graph.consts.get(i)?.values).filter((v) => v !== undefined);
-  return consts.length === 1 && consts[0]!.length === 1 && node.inputs.length === 2 ? consts[0]![0] : undefined;
 }
 
 function size(dims: number[] | undefined): number {

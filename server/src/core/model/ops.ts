@@ -105,18 +105,18 @@ export function shortcutOf(model: Model, layer: Layer): number | undefined {
 }
 
 /**
- * For each tensor (index s + 1; s = −1 is the network input), the last layer that reads it as a
- * source or as a fused add's shortcut; −1 when none does. What runs a model whole can drop a
- * tensor after its last reader.
+ * For each layer, the layer outputs it is the last to read (as a source or as a fused add's
+ * shortcut): what runs a model whole can drop them once it has run.
  */
-export function lastReaders(model: Model): Int32Array {
-  const last = new Int32Array(model.layers.length + 1).fill(-1);
+export function freedAfter(model: Model): number[][] {
+  const last = new Int32Array(model.layers.length).fill(-1);
   for (const layer of model.layers) {
-    for (const s of sourcesOf(layer)) last[s + 1] = layer.index;
     const shortcut = shortcutOf(model, layer);
-    if (shortcut !== undefined) last[shortcut + 1] = layer.index;
+    for (const s of shortcut === undefined ? sourcesOf(layer) : [...sourcesOf(layer), shortcut]) if (s >= 0) last[s] = layer.index;
   }
-  return last;
+  const freed: number[][] = model.layers.map(() => []);
+  last.forEach((reader, s) => reader >= 0 && freed[reader].push(s));
+  return freed;
 }
 
 /** Layers that run whole, layer by layer: the graph ops and the element ops (table activations, pad, softmax). */

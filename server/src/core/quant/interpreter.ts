@@ -1,4 +1,4 @@
-import { lastReaders, macs, shortcutOf, sourcesOf } from '../model/ops';
+import { freedAfter, macs, shortcutOf, sourcesOf } from '../model/ops';
 import { accumulateTransposed, addTensors, concatChannels, lookup, meanTensor, mulTensors, padTensor, resizeTensor, softmaxChannels } from './graphKernels';
 import { accumulate, pool, requantize } from './kernels';
 import { QLayer, QModel } from './qmodel';
@@ -58,7 +58,7 @@ export function runReference(qm: QModel, keepActivations = false, onProgress?: (
   const outputs: (Int8Array | undefined)[] = [];
   // Unless every activation is kept, a tensor is dropped after its last reader: a deep chain then
   // holds two tensors, not all of them.
-  const last = keepActivations ? undefined : lastReaders(model);
+  const freed = keepActivations ? undefined : freedAfter(model);
   const total = onProgress ? qm.layers.reduce((n, q) => n + macs(q.layer), 0) : 0;
   let done = 0;
   const read = (s: number) => (s < 0 ? qm.image : outputs[s]!);
@@ -67,7 +67,7 @@ export function runReference(qm: QModel, keepActivations = false, onProgress?: (
     const sources = sourcesOf(layer);
     const shortcut = shortcutOf(model, layer);
     outputs.push(runLayer(q, sources.map(read), shortcut === undefined ? undefined : read(shortcut)));
-    if (last) for (const s of shortcut === undefined ? sources : [...sources, shortcut]) if (s >= 0 && last[s + 1] === layer.index) outputs[s] = undefined;
+    if (freed) for (const s of freed[layer.index]) outputs[s] = undefined;
     if (onProgress) onProgress((done += macs(layer)), total);
   }
   const x = outputs[outputs.length - 1]!;

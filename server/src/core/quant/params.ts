@@ -1,7 +1,7 @@
 import { Activation } from '../language/ast';
 import { Layer, Model, Shape } from '../model/ir';
 import { quantizeMultiplier } from './fixedPoint';
-import { lastReaders, shortcutOf, sourcesOf } from '../model/ops';
+import { freedAfter, shortcutOf, sourcesOf } from '../model/ops';
 import { accumulateTransposed } from './graphKernels';
 import { syntheticDataLayer } from './graphQuant';
 import { runLayer } from './interpreter';
@@ -93,7 +93,7 @@ export function quantizeModel(model: Model): QModel {
   const layers: QLayer[] = [];
   const outputs: ({ x: Int8Array; q: TensorQuant } | undefined)[] = [];
   // A tensor's bytes are dropped after its last reader (its quantization stays in `layers`).
-  const last = lastReaders(model);
+  const freed = freedAfter(model);
   const read = (s: number) => (s < 0 ? { x: image, q: inputQuant } : outputs[s]!);
   for (const layer of model.layers) {
     const sourceIndices = sourcesOf(layer);
@@ -121,7 +121,7 @@ export function quantizeModel(model: Model): QModel {
     }
     layers.push(q);
     outputs.push({ x: output, q: q.output });
-    for (const s of shortcutIndex === undefined ? sourceIndices : [...sourceIndices, shortcutIndex]) if (s >= 0 && last[s + 1] === layer.index) outputs[s] = undefined;
+    for (const s of freed[layer.index]) outputs[s] = undefined;
   }
   return { model, seed, input: inputQuant, image, layers };
 }
