@@ -22,25 +22,28 @@ interface Run {
   instructions: number;
   stage: number;
   macs: number;
-  perKind: Map<string, { instructions: number; macs: number }>;
+  perKind: Map<string, { instructions: number; macs: number; elements: number }>;
   layers: { layer: Layer; instructions: number; macs: number }[];
 }
 
 function run(example: string, schedule: string): Run {
-  const text = fs.readFileSync(path.join(root, 'examples', example), 'utf8');
+  // Layer by layer, vww's peak is past its 32 KiB budget: the run takes the default target's (QEMU has room).
+  const file = fs.readFileSync(path.join(root, 'examples', example), 'utf8');
+  const text = schedule ? file : file.replace(/^budget .*$/m, '');
   const r = buildFirmware({ file: example, text, schedule, board: 'qemu-mps2-an500', run: 'qemu', cflags: ['-DPW_PROFILE'] });
   if (!r.report || !r.report.matchesReference) throw new Error(`${example}: ${r.failure?.message ?? 'output differs from the reference'}`);
   const report = analyzeText(text, { schedule }).report!;
   const model = r.analysis.model!;
   const layerInstructions = r.report.layerInstructions as number[];
-  const perKind = new Map<string, { instructions: number; macs: number }>();
+  const perKind = new Map<string, { instructions: number; macs: number; elements: number }>();
   const layers: Run['layers'] = [];
   model.layers.forEach((layer, i) => {
     const macs = report.layers[i].patch?.macs ?? report.layers[i].macs;
     const k = kind(layer);
-    const entry = perKind.get(k) ?? { instructions: 0, macs: 0 };
+    const entry = perKind.get(k) ?? { instructions: 0, macs: 0, elements: 0 };
     entry.instructions += layerInstructions[i];
     entry.macs += macs;
+    entry.elements += layer.input.h * layer.input.w * layer.input.c;
     perKind.set(k, entry);
     layers.push({ layer, instructions: layerInstructions[i], macs });
   });
@@ -53,7 +56,7 @@ const cmsisWhole: Record<string, number> = { 'mbv2-w0.35-r144': 97_840_000, 'vww
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 const rows: string[] = [];
-const kinds = new Map<string, { instructions: number; macs: number }>();
+const kinds = new Map<string, { instructions: number; macs: number; elements: number }>();
 const sideBySide: string[] = [];
 const anchored: string[] = [];
 for (const [example, schedule] of [['mbv2-w0.35-r144.pnet', 'patch=3x3 until=block4'], ['vww-mbv1-0.25-96.pnet', 'patch=2x2 until=block8']]) {
@@ -61,8 +64,8 @@ for (const [example, schedule] of [['mbv2-w0.35-r144.pnet', 'patch=3x3 until=blo
   const whole = run(example, '');
   const patched = run(example, schedule);
   for (const [k, v] of whole.perKind) {
-    const e = kinds.get(k) ?? { instructions: 0, macs: 0 };
-    kinds.set(k, { instructions: e.instructions + v.instructions, macs: e.macs + v.macs });
+    const e = kinds.get(k) ?? { instructions: 0, macs: 0, elements: 0 };
+    kinds.set(k, { instructions: e.instructions + v.instructions, macs: e.macs + v.macs, elements: e.elements + v.elements });
   }
   const extraInstructions = patched.instructions / whole.instructions - 1;
   const extraMacs = patched.macs / whole.macs - 1;
@@ -96,7 +99,9 @@ console.log('\nPer kernel kind, both models run layer by layer:\n');
 console.log('| kernel | MACs | instructions | instructions / MAC |');
 console.log('|---|---:|---:|---:|');
 for (const [k, v] of [...kinds].sort((a, b) => b[1].macs - a[1].macs)) {
-  console.log(`| ${k} | ${fmt(v.macs)} | ${fmt(v.instructions)} | ${v.macs ? (v.instructions / v.macs).toFixed(2) : '—'} |`);
+  // A global pool has no MACs: its count is per input element.
+  const per = v.macs ? (v.instructions / v.macs).toFixed(2) : `${(v.instructions / v.elements).toFixed(1)} per element`;
+  console.log(`| ${k}${v.macs ? '' : ` (${fmt(v.elements)} elements)`} | ${v.macs ? fmt(v.macs) : '—'} | ${fmt(v.instructions)} | ${per} |`);
 }
 console.log('\nSide by side with CMSIS-NN (bench/cmsisNN.ts: the anchors\' figures), layer by layer:\n');
 console.log('| model | layer kind | layers | Patchwise | CMSIS-NN | Patchwise ÷ CMSIS-NN | layers slower |');

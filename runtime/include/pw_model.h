@@ -28,7 +28,9 @@ typedef enum {
     /* An elementwise activation through a 256-entry table (pw_lut_s8): `weights` is the table. */
     PW_LAYER_LUT = 9,
     /* The same with a table per channel (pw_lut_channels_s8): `weights` holds 256 · out.c entries. */
-    PW_LAYER_LUT_CHANNELS = 10
+    PW_LAYER_LUT_CHANNELS = 10,
+    /* A fully connected layer whose `weights` are pw_fc_wide_s8's words (int16, two a word). */
+    PW_LAYER_FC_WIDE = 11
 } pw_layer_kind;
 
 typedef struct {

@@ -141,6 +141,20 @@ pw_status pw_maxpool_s8(const pw_pool_params *params, const pw_dims *in_dims, co
 pw_status pw_fc_s8(const pw_conv_params *params, const pw_channel_quant *quant, int32_t in_n, const int8_t *in,
                    const int8_t *weights, const int32_t *bias, int32_t out_n, int8_t *out);
 
+/*
+ * The same with int16 weights, two a word, in the order the DSP multiplies them: a row is
+ * pw_fc_wide_row_words(in_n) words; each group of 4 inputs i…i+3 has the words (w[i], w[i+2]) and
+ * (w[i+1], w[i+3]) (low half first), the 1…3 inputs past the last group their weights in order.
+ * For small layers: no sign extension of weights in the loop, at twice their flash.
+ */
+pw_status pw_fc_wide_s8(const pw_conv_params *params, const pw_channel_quant *quant, int32_t in_n, const int8_t *in,
+                        const uint32_t *weights, const int32_t *bias, int32_t out_n, int8_t *out);
+/* Words of one row of pw_fc_wide_s8's weights. */
+static inline int32_t pw_fc_wide_row_words(int32_t in_n)
+{
+    return (in_n + 1) >> 1;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,36 +39,13 @@ static inline int8_t pool_average(int32_t sum, int32_t count, int32_t lo, int32_
 }
 
 /*
- * Σ over n pixels (`step` bytes apart) of channels ch … ch + 3: a word a pixel, its bytes
- * sign-extended in pairs (SXTB16) and summed in int16 lanes (SADD16). 256 int8 values cannot
- * leave an int16, so the lanes are added to the int32 sums every 256 pixels.
- */
-#if PW_USE_DSP
-static void sum4(const int8_t *p, int32_t n, int32_t step, int32_t sum[4])
-{
-    while (n > 0) {
-        const int32_t m = n < 256 ? n : 256;
-        uint32_t even = 0, odd = 0;
-        for (int32_t i = 0; i < m; i++, p += step) {
-            const uint32_t v = pw_read4(p);
-            even = pw_sadd16(even, pw_sxtb16(v));
-            odd = pw_sadd16(odd, pw_sxtb16_ror8(v));
-        }
-        sum[0] += (int16_t)(even & 0xffffu);
-        sum[1] += (int16_t)(odd & 0xffffu);
-        sum[2] += (int16_t)(even >> 16);
-        sum[3] += (int16_t)(odd >> 16);
-        n -= m;
-    }
-}
-#endif
-
-/*
  * Global pooling of a map stored whole (the window is the map, no padding): each channel's sum
- * over its pixels, four channels a pass on the DSP path. The generic path's per-element window
- * tests cost 5.7× CMSIS-NN's pooling on mobilenet's 5×5×448.
+ * over its pixels, four channels a pass on the DSP path: a word a pixel, its bytes sign-extended in
+ * pairs (SXTB16) and summed in int16 lanes (SADD16); 256 int8 values cannot leave an int16, so the
+ * lanes go to the int32 sums every 256 pixels. Instantiated once per rule (`onnx` a constant), so
+ * that the rule is not tested per channel.
  */
-static void global_pool(const pw_pool_params *params, const pw_dims *in_dims, const pw_view *in, int8_t *dst)
+PW_ALWAYS_INLINE void global_pool_rule(const pw_pool_params *params, const pw_dims *in_dims, const pw_view *in, int8_t *dst, int onnx)
 {
     const int32_t c = in_dims->c, w = in_dims->w, h = in_dims->h;
     /* Rows stored back to back are one run of pixels. */
@@ -78,13 +55,28 @@ static void global_pool(const pw_pool_params *params, const pw_dims *in_dims, co
     int32_t ch = 0;
 #if PW_USE_DSP
     for (; ch + 4 <= c; ch += 4) {
-        int32_t sum[4] = {0, 0, 0, 0};
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         for (int32_t r = 0; r < runs; r++) {
-            sum4(in->data + r * in->row_stride + ch, run_pixels, c, sum);
+            const int8_t *p = in->data + r * in->row_stride + ch;
+            for (int32_t left = run_pixels; left > 0;) {
+                const int32_t m = left < 256 ? left : 256;
+                uint32_t even = 0, odd = 0;
+                for (int32_t i = 0; i < m; i++, p += c) {
+                    const uint32_t v = pw_read4(p);
+                    even = pw_sadd16(even, pw_sxtb16(v));
+                    odd = pw_sadd16(odd, pw_sxtb16_ror8(v));
+                }
+                s0 += (int16_t)(even & 0xffffu);
+                s1 += (int16_t)(odd & 0xffffu);
+                s2 += (int16_t)(even >> 16);
+                s3 += (int16_t)(odd >> 16);
+                left -= m;
+            }
         }
-        for (int32_t j = 0; j < 4; j++) {
-            dst[ch + j] = pool_average(sum[j], count, lo, hi, params);
-        }
+        dst[ch] = onnx ? average_onnx(s0, count, params) : average(s0, count, lo, hi);
+        dst[ch + 1] = onnx ? average_onnx(s1, count, params) : average(s1, count, lo, hi);
+        dst[ch + 2] = onnx ? average_onnx(s2, count, params) : average(s2, count, lo, hi);
+        dst[ch + 3] = onnx ? average_onnx(s3, count, params) : average(s3, count, lo, hi);
     }
 #endif
     for (; ch < c; ch++) {
@@ -95,7 +87,17 @@ static void global_pool(const pw_pool_params *params, const pw_dims *in_dims, co
                 sum += *p;
             }
         }
-        dst[ch] = pool_average(sum, count, lo, hi, params);
+        dst[ch] = onnx ? average_onnx(sum, count, params) : average(sum, count, lo, hi);
+    }
+}
+
+/* The generic path's per-element window tests cost 5.7× CMSIS-NN's pooling on mobilenet's 5×5×448. */
+static void global_pool(const pw_pool_params *params, const pw_dims *in_dims, const pw_view *in, int8_t *dst)
+{
+    if (params->onnx_rule) {
+        global_pool_rule(params, in_dims, in, dst, 1);
+    } else {
+        global_pool_rule(params, in_dims, in, dst, 0);
     }
 }
 

@@ -25,6 +25,16 @@ static inline uint32_t pw_read4(const int8_t *p)
     return v;
 }
 
+/*
+ * Words k and k + 1 of a word-aligned array (k a constant below 255): one LDRD on the M7, which
+ * GCC 12 splits into two LDR when it schedules the loads itself. The array must not change.
+ */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define pw_read_pair(p, k, lo, hi) __asm__("ldrd %0, %1, [%2, %3]" : "=r"(lo), "=r"(hi) : "r"(p), "i"(4 * (k)))
+#else
+#define pw_read_pair(p, k, lo, hi) ((lo) = (p)[k], (hi) = (p)[(k) + 1])
+#endif
+
 /* GCC 12's arm_acle.h lacks __ror; this compiles to one ROR. */
 static inline uint32_t pw_ror(uint32_t x, uint32_t r)
 {
@@ -151,6 +161,17 @@ static inline int32_t pw_ssat8(int32_t x)
 static inline uint32_t pw_pack16(int32_t lo, int32_t hi)
 {
     return ((uint32_t)(uint16_t)hi << 16) | (uint16_t)lo;
+}
+
+/* The low and the high int16 half of a word. */
+static inline int32_t pw_low16(uint32_t w)
+{
+    return (int16_t)(uint16_t)w;
+}
+
+static inline int32_t pw_high16(uint32_t w)
+{
+    return (int16_t)(uint16_t)(w >> 16);
 }
 
 /* Two int16 copies of v in one word: (v, v). */

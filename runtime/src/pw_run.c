@@ -4,6 +4,14 @@
 #include "pw_graph.h"
 #include "pw_model.h"
 
+/*
+ * Whether pw_run_step runs PW_LAYER_FC_WIDE: Patchwise builds a model without such a layer with
+ * -DPW_FC_WIDE=0, so that pw_fc_wide_s8 stays out of its firmware.
+ */
+#ifndef PW_FC_WIDE
+#define PW_FC_WIDE 1
+#endif
+
 static pw_view view_of(const pw_place *p, const pw_context *ctx)
 {
     pw_view v;
@@ -120,6 +128,13 @@ pw_status pw_run_step(const pw_layer *layer, const pw_step *step, const pw_conte
     case PW_LAYER_FC:
         return pw_fc_s8(&layer->conv, &layer->quant, layer->in.h * layer->in.w * layer->in.c, in.data, layer->weights, layer->bias,
                         layer->out.c, out.data);
+#if PW_FC_WIDE
+    case PW_LAYER_FC_WIDE:
+        return pw_fc_wide_s8(&layer->conv, &layer->quant, layer->in.h * layer->in.w * layer->in.c, in.data,
+                             (const uint32_t *)(const void *)layer->weights, layer->bias, layer->out.c, out.data);
+#endif
+    default:
+        break;
     }
     return PW_ERROR_ARGUMENT;
 }

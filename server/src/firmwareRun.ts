@@ -106,15 +106,17 @@ export interface StepOrder {
 
 /**
  * Replaces the firmware's SysTick estimates (40 instructions a tick) with the plugin's exact
- * counts between its marks: start, end of stage, end of the rest; with PW_PROFILE, also one before
- * every step (start, the stage's steps, end of stage, the later steps, end).
+ * counts between its marks: start, end of stage, end of the rest; with PW_PROFILE, also one at the
+ * start and one at the end of every step (start, the stage's steps, end of stage, the later steps,
+ * end), so that a layer's count leaves out the profile's own counter reads.
  */
 function exactCounts(report: Record<string, unknown>, log: string, steps: StepOrder): void {
   const line = fs.existsSync(log) ? jsonLine(fs.readFileSync(log, 'utf8')) : undefined;
   const marks = line?.marks as number[] | undefined;
   const profiled = Array.isArray(report.layerCounts);
-  const b = profiled ? steps.stage + 1 : 1;
-  const c = profiled ? steps.layers.length + 2 : 2;
+  const perStep = profiled ? 2 : 0;
+  const b = perStep * steps.stage + 1;
+  const c = perStep * steps.layers.length + 2;
   if (!marks || marks.length <= c) return;
   report.instructionsSysTick = report.instructions;
   report.splitSysTick = report.split;
@@ -128,11 +130,12 @@ function exactCounts(report: Record<string, unknown>, log: string, steps: StepOr
     lbl.instructions = marks[c + 2] - marks[c + 1];
   }
   if (profiled) {
-    // Step i starts at its mark and ends at the next mark (a step's or a phase's).
-    const starts = [...marks.slice(1, b), ...marks.slice(b + 1, c)];
-    const ends = [...marks.slice(2, b + 1), ...marks.slice(b + 2, c + 1)];
+    // Step i's marks: a pair after the start mark (the stage's steps), or after the end of stage.
     const layers = new Array<number>((report.layerCounts as number[]).length).fill(0);
-    steps.layers.forEach((layer, i) => (layers[layer] += ends[i] - starts[i]));
+    steps.layers.forEach((layer, i) => {
+      const at = i < steps.stage ? 1 + 2 * i : b + 1 + 2 * (i - steps.stage);
+      layers[layer] += marks[at + 1] - marks[at];
+    });
     report.layerInstructions = layers;
   }
 }

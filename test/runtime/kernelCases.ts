@@ -4,6 +4,7 @@ import { accumulate, pool, requantize } from '../../server/src/core/quant/kernel
 import { AddQuant, QLayer, TensorQuant } from '../../server/src/core/quant/qmodel';
 import { Random } from '../../server/src/core/quant/random';
 import { Tag } from './kernelDriver';
+import { wideFcWords } from '../../server/src/core/codegen/fcLayout';
 
 // One kernel call as the driver runs it, and the bytes the TypeScript reference says it must leave.
 // Everything a kernel touches lives in one arena: the stored input region, the output region and
@@ -13,6 +14,8 @@ import { Tag } from './kernelDriver';
 
 export type KernelName = 'conv' | 'conv1x1' | 'dwconv' | 'avgpool' | 'maxpool' | 'fc';
 const kernelCode: Record<KernelName, number> = { conv: 1, conv1x1: 2, dwconv: 3, avgpool: 4, maxpool: 5, fc: 6 };
+/** pw_fc_wide_s8: an fc whose weights the record carries in its int16 word layout. */
+const wideFcCode = 7;
 
 export const PW_OK = 0;
 export const PW_ERROR_REGION = -2;
@@ -50,6 +53,8 @@ export interface KernelSpec {
   region?: Rect;
   /** ONNX's float requantization instead of TFLite's fixed point. */
   rule?: 'onnx';
+  /** fc: pw_fc_wide_s8, its weights in their int16 words. */
+  wide?: boolean;
   /** Drops one row or column the output needs from the stored input: the call must fail. */
   missing?: 'top' | 'bottom' | 'left' | 'right';
   seed: number;
@@ -298,17 +303,17 @@ export function buildCase(spec: KernelSpec): KernelCase {
 
   const view = (v: View) => [v.offset, v.y0, v.x0, v.rows, v.cols, v.rowStride];
   const tokens = [
-    Tag.Kernel, kernelCode[kernel], input.h, input.w, input.c, outC,
+    Tag.Kernel, spec.wide ? wideFcCode : kernelCode[kernel], input.h, input.w, input.c, outC,
     k, s, p, inputZp, outputZp, actMin, actMax, kW,
     arena.length, ...arena, ...view(inView), ...view(outView),
     add ? 1 : 0, ...(add ? [...view(resView!), ...addTokens(add)] : []),
-    weights.length, ...weights, quant.bias.length, ...quant.bias, ...quant.multiplier, ...quant.shift, spec.rule === 'onnx' ? 1 : 0,
+    ...weightTokens(spec, weights, outC), quant.bias.length, ...quant.bias, ...quant.multiplier, ...quant.shift, spec.rule === 'onnx' ? 1 : 0,
   ];
   const rectText = (t: Rect) => `[${t.y0}+${t.rows}, ${t.x0}+${t.cols}]`;
   const label =
     `${kernel} in ${input.h}x${input.w}x${input.c} out ${output.h}x${output.w}x${outC} k=${k}${kW !== k ? `x${kW}` : ''} s=${s} p=${p}` +
     ` out${rectText(outRect)} from in${rectText(inRect)} stride ${inStride}/${outStride}` +
-    `${spec.inPlace ? ` in place (${spec.inPlace} byte)` : ''}${spec.add ? ` add ${spec.add}` : ''}${spec.missing ? ` missing ${spec.missing}` : ''}` +
+    `${spec.wide ? ' wide' : ''}${spec.inPlace ? ` in place (${spec.inPlace} byte)` : ''}${spec.add ? ` add ${spec.add}` : ''}${spec.missing ? ` missing ${spec.missing}` : ''}` +
     ` zp ${inputZp}/${outputZp} act [${actMin}, ${actMax}]${spec.rule ? ` rule ${spec.rule}` : ''} seed ${spec.seed}`;
   const explain = (offset: number): string => {
     const rel = offset - outView.offset;
@@ -325,4 +330,11 @@ export function buildCase(spec: KernelSpec): KernelCase {
     return `arena byte ${offset} outside the output (input region at ${inView.offset}, ${extent(inView, inC)} bytes)`;
   };
   return { spec, label, record: tokens.join(' '), expectedStatus: spec.missing ? PW_ERROR_REGION : PW_OK, ...(spec.missing ? {} : { expectedArena }), explain };
+}
+
+/** The weights as the record carries them: their bytes, or pw_fc_wide_s8's words as little-endian bytes. */
+function weightTokens(spec: KernelSpec, weights: Int8Array, outC: number): number[] {
+  if (!spec.wide) return [weights.length, ...weights];
+  const words = wideFcWords(weights, outC, weights.length / outC);
+  return [words.length * 4, ...new Int8Array(words.buffer)];
 }

@@ -158,6 +158,12 @@ static void run_kernel(void)
         status = pw_maxpool_s8(&pool, &d, &in, &out);
     } else if (kernel == 6) {
         status = pw_fc_s8(&p, &quant, d.h * d.w * d.c, in.data, weights, bias, out_c, out.data);
+    } else if (kernel == 7) {
+        /* pw_fc_wide_s8's words, as the record's bytes give them (little-endian): aligned, exactly sized. */
+        uint32_t *words = alloc(n_weights);
+        memcpy(words, weights, (size_t)n_weights);
+        status = pw_fc_wide_s8(&p, &quant, d.h * d.w * d.c, in.data, words, bias, out_c, out.data);
+        free(words);
     }
     printf("%d ", (int)status);
     for (int32_t i = 0; i < arena_size; i++) {

@@ -315,6 +315,19 @@ describe('C runtime kernels vs the TypeScript reference', function () {
       checkKernels(driver, 'pw_fc_s8 rows', specs);
     });
 
+    it('pw_fc_wide_s8: int16 weights in their words, three rows a pass and the rows left over, input tails, both rules', () => {
+      const rng = new Random(107);
+      const seed = seeds(9900);
+      const specs: KernelSpec[] = [];
+      for (const [inN, outN] of [[256, 2], [448, 31], [1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [7, 3], [8, 4], [9, 5], [13, 7], [64, 12], [33, 1], [1, 2], [6, 8]]) {
+        for (const rule of [{}, { rule: 'onnx' as const }]) {
+          specs.push({ kernel: 'fc', wide: true, input: { h: 1, w: 1, c: inN }, outC: outN, k: 1, s: 1, p: 0, ...rule, seed: seed() });
+        }
+      }
+      for (let i = 0; i < 20; i++) specs.push({ kernel: 'fc', wide: true, input: { h: rng.int(1, 3), w: rng.int(1, 3), c: rng.int(1, 40) }, outC: rng.int(1, 20), k: 1, s: 1, p: 0, seed: seed() });
+      checkKernels(driver, 'pw_fc_wide_s8', specs);
+    });
+
     it('pw_fc_s8: flattened inputs of 1…400 bytes, 1…20 outputs', () => {
       const rng = new Random(106);
       const seed = seeds(6000);

@@ -5,11 +5,11 @@
 
 #define PW_TRY(call) do { const pw_status status_ = (call); if (status_ != PW_OK) return status_; } while (0)
 #ifdef PW_PROFILE
-/* With PW_PROFILE, the board's counter around every step: where the time goes, per layer. */
+/* With PW_PROFILE, the board's counter around every step: where the time goes, per layer; a mark at each step's start and end, inside the counter reads. */
 extern uint64_t pw_board_counter(void);
 extern void pw_board_mark(void);
 uint64_t pw_profile[PW_LAYERS];
-#define PW_RUN(i, step) do { pw_board_mark(); const uint64_t t_ = pw_board_counter(); PW_TRY(pw_run_step(&layers[i], (step), &ctx)); pw_profile[i] += pw_board_counter() - t_; } while (0)
+#define PW_RUN(i, step) do { const uint64_t t_ = pw_board_counter(); pw_board_mark(); const pw_status s_ = pw_run_step(&layers[i], (step), &ctx); pw_board_mark(); pw_profile[i] += pw_board_counter() - t_; PW_TRY(s_); } while (0)
 #else
 #define PW_RUN(i, step) PW_TRY(pw_run_step(&layers[i], (step), &ctx))
 #endif
@@ -72,7 +72,7 @@ static const pw_layer layers[PW_LAYERS] = {
     /* 27: block 22: pool global, block22.pool, line 30 */
     {PW_LAYER_AVGPOOL, {3, 3, 256}, {1, 1, 256}, {3, 1, 0, -128, -128, -128, 127}, 3, 0, 0, {0, 0, PW_RULE_FIXED}, 0, 0},
     /* 28: block 23: fc 2, block23.fc, line 31 */
-    {PW_LAYER_FC, {1, 1, 256}, {1, 1, 2}, {1, 1, 0, -128, 0, -128, 127}, 1, w_28, b_28, {m_28, sh_28, PW_RULE_FIXED}, 0, 0},
+    {PW_LAYER_FC_WIDE, {1, 1, 256}, {1, 1, 2}, {1, 1, 0, -128, 0, -128, 127}, 1, (const int8_t *)w_28, b_28, {m_28, sh_28, PW_RULE_FIXED}, 0, 0},
 };
 
 /* Every patch of the stage: its regions in full-tensor coordinates, where they are in the arena. */

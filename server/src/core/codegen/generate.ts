@@ -7,6 +7,7 @@ import { maxOf } from '../arrays';
 import { scratchBytes } from '../model/ops';
 import { emitGraphLayers, emitGraphPrelude } from './generateGraph';
 import { GraphArena } from './graphArena';
+import { isWideFc, wideFcWords } from './fcLayout';
 
 // The model as C: weights.c (const, in flash), model.h/.c (layers, every step's regions, the run
 // function with a /* block N: … */ comment per call) and the arena plan as JSON. Deterministic:
@@ -37,7 +38,7 @@ function kindOf(q: QLayer): string {
     case 'dwconv': return 'PW_LAYER_DWCONV';
     case 'pool': return layer.poolMode === 'max' ? 'PW_LAYER_MAXPOOL' : 'PW_LAYER_AVGPOOL';
     case 'gpool': return 'PW_LAYER_AVGPOOL';
-    case 'fc': return 'PW_LAYER_FC';
+    case 'fc': return isWideFc(q) ? 'PW_LAYER_FC_WIDE' : 'PW_LAYER_FC';
     // checkRuntimeSupport refuses graph layers before any code is generated.
     default: throw new Error(`no runtime kernel for ${layer.kind}`);
   }
@@ -93,7 +94,7 @@ function layerEntry(q: QLayer, i: number): string {
   // a MEAN's holds its folded multiplier, a softmax's its parameters; a table activation's weights
   // are its 256 entries.
   const params = hasWeights
-    ? `w_${i}, b_${i}, ${quant}`
+    ? `${isWideFc(q) ? `(const int8_t *)w_${i}` : `w_${i}`}, b_${i}, ${quant}`
     : q.table ? `lut_${i}, 0, {0, 0, PW_RULE_FIXED}`
     : q.mean ? `0, 0, {&mean_m_${i}, &mean_sh_${i}, PW_RULE_FIXED}`
     : q.softmax ? `0, 0, {softmax_${i}, softmax_${i}, PW_RULE_FIXED}`
@@ -128,9 +129,16 @@ export function weightsFiles(qm: QModel, source: string): GeneratedFile[] {
       c.comment(`${blockComment(qm.model, q.layer)}: ${q.layer.name}, its table${q.table.length > 256 ? ' of each channel' : ''} (input + 128 → output)`).array(`const int8_t lut_${i}`, q.table, 16).line();
     }
     if (q.weights.length === 0) return;
-    h.line(`extern const int8_t w_${i}[${q.weights.length}];`);
     c.comment(`${blockComment(qm.model, q.layer)}: ${q.layer.name}`);
-    c.array(`const int8_t w_${i}`, q.weights, 32);
+    if (isWideFc(q)) {
+      const words = wideFcWords(q.weights, q.layer.output.c, q.weights.length / q.layer.output.c);
+      h.line(`extern const uint32_t w_${i}[${words.length}];`);
+      c.comment('Its weights as int16, two a word, in the order pw_fc_wide_s8 multiplies them.');
+      c.array(`const uint32_t w_${i}`, words, 8, hex32);
+    } else {
+      h.line(`extern const int8_t w_${i}[${q.weights.length}];`);
+      c.array(`const int8_t w_${i}`, q.weights, 32);
+    }
     c.array(`const int32_t b_${i}`, q.bias, 12);
     if (q.rule === 'onnx') {
       h.line(`extern const int32_t b_${i}[${q.bias.length}], fm_${i}[${q.floatMultiplier!.length}];`);
@@ -243,9 +251,9 @@ export function generateModelSources(quantized: QModel, report: AnalysisReport, 
   c.line('#include "weights.h"').line();
   c.line('#define PW_TRY(call) do { const pw_status status_ = (call); if (status_ != PW_OK) return status_; } while (0)');
   c.line('#ifdef PW_PROFILE');
-  c.comment('With PW_PROFILE, the board\'s counter around every step: where the time goes, per layer.');
+  c.comment('With PW_PROFILE, the board\'s counter around every step: where the time goes, per layer; a mark at each step\'s start and end, inside the counter reads.');
   c.line('extern uint64_t pw_board_counter(void);').line('extern void pw_board_mark(void);').line('uint64_t pw_profile[PW_LAYERS];');
-  c.line('#define PW_RUN(i, step) do { pw_board_mark(); const uint64_t t_ = pw_board_counter(); PW_TRY(pw_run_step(&layers[i], (step), &ctx)); pw_profile[i] += pw_board_counter() - t_; } while (0)');
+  c.line('#define PW_RUN(i, step) do { const uint64_t t_ = pw_board_counter(); pw_board_mark(); const pw_status s_ = pw_run_step(&layers[i], (step), &ctx); pw_board_mark(); pw_profile[i] += pw_board_counter() - t_; PW_TRY(s_); } while (0)');
   c.line('#else').line('#define PW_RUN(i, step) PW_TRY(pw_run_step(&layers[i], (step), &ctx))').line('#endif');
   if (later) emitGraphPrelude(c, false);
   chainLayers.forEach((q, i) => {

@@ -4,6 +4,7 @@ import { sourcesOf } from '../model/ops';
 import { QLayer, QModel } from '../quant/qmodel';
 import { floatBits, GeneratedFile, hex32, ModelSources, weightsFiles } from './generate';
 import { GraphArena } from './graphArena';
+import { isWideFc } from './fcLayout';
 import { cString, CWriter } from './emitter';
 
 // The C of a graph model run layer by layer: one straight-line call a layer, on whole tensors at
@@ -83,7 +84,7 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
       case 'fc':
         c.line(`static const pw_channel_quant quant = ${quantOf(q, i)};`);
         c.line(`static const pw_conv_params p = ${conv};`);
-        c.line(`PW_TRY(pw_fc_s8(&p, &quant, ${bytesOf(l.input)}, ${x}, w_${i}, b_${i}, ${l.output.c}, ${y}));`);
+        c.line(`PW_TRY(pw_fc${isWideFc(q) ? '_wide' : ''}_s8(&p, &quant, ${bytesOf(l.input)}, ${x}, w_${i}, b_${i}, ${l.output.c}, ${y}));`);
         break;
       case 'pool':
       case 'gpool':
@@ -172,10 +173,10 @@ function emitLayer(e: Emit, q: QLayer, i: number, model: QModel['model']): void 
  * counters' definition) and whole().
  */
 export function emitGraphPrelude(c: CWriter, profileArray: boolean): void {
-  c.comment('With PW_PROFILE (MCU boards), the board\'s counter around every layer, and one mark at each layer\'s start.');
+  c.comment('With PW_PROFILE (MCU boards), the board\'s counter around every layer, and a mark at each layer\'s start and end (inside the counter reads, so that an exact count leaves them out).');
   c.line('#ifdef PW_PROFILE');
   if (profileArray) c.line('extern uint64_t pw_board_counter(void);').line('extern void pw_board_mark(void);').line('uint64_t pw_profile[PW_LAYERS];');
-  c.line('#define PW_BEGIN() pw_board_mark(); const uint64_t t_ = pw_board_counter()').line('#define PW_END(i) pw_profile[i] += pw_board_counter() - t_');
+  c.line('#define PW_BEGIN() const uint64_t t_ = pw_board_counter(); pw_board_mark()').line('#define PW_END(i) pw_board_mark(); pw_profile[i] += pw_board_counter() - t_');
   c.line('#else').line('#define PW_BEGIN() (void)0').line('#define PW_END(i) (void)0').line('#endif').line();
   c.block('static pw_view whole(int8_t *data, int32_t h, int32_t w, int32_t c)', () => {
     c.line('pw_view v;').line('v.data = data;').line('v.y0 = 0;').line('v.x0 = 0;').line('v.rows = h;').line('v.cols = w;').line('v.row_stride = w * c;').line('return v;');
