@@ -80,10 +80,16 @@ static int32_t scaled_exp(const pw_softmax_params *s, int32_t diff)
 
 pw_status pw_softmax_s8(const pw_softmax_params *softmax, int32_t pixels, int32_t c, const int8_t *in, int8_t *out)
 {
-    /* The sum of exps in Q12.19 must not wrap: c ≤ 2^12 − 1 terms of at most 2^19. */
-    if (c <= 0 || c > 4095 || softmax->input_left_shift < 0 || softmax->input_left_shift > 31) {
+    if (c <= 0 || c > (1 << 30) || softmax->input_left_shift < 0 || softmax->input_left_shift > 31) {
         return PW_ERROR_ARGUMENT;
     }
+    /*
+     * The sum of exps in Q12.19 (TFLite's) cannot wrap for c ≤ 2^12 − 1 terms of at most 2^19; past
+     * that, as many integer bits as c needs (c < 2^bits terms of at most 2^(31 − bits)), as the
+     * TypeScript reference's softmaxSumBits.
+     */
+    const int32_t c_bits = 32 - __builtin_clz((uint32_t)c);
+    const int32_t bits = c_bits > 12 ? c_bits : 12;
     for (int32_t p = 0; p < pixels; p++) {
         const int8_t *x = in + p * c;
         int8_t *y = out + p * c;
@@ -95,12 +101,12 @@ pw_status pw_softmax_s8(const pw_softmax_params *softmax, int32_t pixels, int32_
         for (int32_t ch = 0; ch < c; ch++) {
             const int32_t diff = x[ch] - max;
             if (diff >= softmax->diff_min) {
-                sum = wrap_add(sum, mul_pot(scaled_exp(softmax, diff), -12));
+                sum = wrap_add(sum, mul_pot(scaled_exp(softmax, diff), -bits));
             }
         }
         /* 1/sum: normalise to [1, 2), reciprocal of 1 + fraction, count the bits above 1.0. */
         const int32_t headroom_plus_one = __builtin_clz((uint32_t)sum);
-        const int32_t over_unit = 12 - headroom_plus_one;
+        const int32_t over_unit = bits - headroom_plus_one;
         const int32_t shifted_minus_one = (int32_t)(((uint32_t)sum << headroom_plus_one) - (1u << 31));
         const int32_t reciprocal = one_over_one_plus(shifted_minus_one);
         for (int32_t ch = 0; ch < c; ch++) {

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { onnx } from 'onnx-proto';
 import { formatReport } from '../../server/src/cliFormat';
 import { searchSchedules } from '../../server/src/core/analysis/search';
+import { checkRuntimeSupport } from '../../server/src/core/codegen/support';
+import { Diagnostic } from '../../server/src/core/language/diagnostics';
 import { analyzeText, FileSystem } from '../../server/src/core/engine';
 import { OnnxBuilder, tinyMbv2 } from '../import/onnxModels';
 import { crashKind, Finding, fuzz, fuzzSeconds, sloppyInMessage, unsafeInMessage } from './fuzzing';
@@ -127,18 +129,22 @@ function checkOnnx(input: Parameters<typeof mutate>[0]): Finding | undefined {
     if (sloppyInMessage.test(d.message)) return { kind: `${d.code} message shows undefined/NaN`, detail: d.message.slice(0, 300) };
     if (d.message.length > 2000) return { kind: `${d.code} message over 2,000 characters (names not shortened)`, detail: `${d.message.length} characters: ${d.message.slice(0, 300)}` };
   }
+  let refused: Diagnostic[] = [];
   try {
     if (analysis.report) formatReport(analysis.report);
     if (analysis.model && !analysis.hasErrors) searchSchedules(analysis.model);
+    if (analysis.model && !analysis.hasErrors) refused = checkRuntimeSupport(analysis.model);
   } catch (error) {
     return crashKind('the analysis of an imported model', error);
   }
+  // What the importer accepts, the firmware runs: no PW4001 for an imported model without a schedule.
+  if (refused.length > 0) return { kind: 'an imported model the firmware refuses', detail: refused[0].message.slice(0, 300) };
   return undefined;
 }
 
 describe('fuzz: structural ONNX mutation', function () {
   this.timeout(fuzzSeconds * 1000 * 4 + 60_000);
-  it('mutated graphs import or are refused with diagnostics fit to show; imported ones analyse and search', async () => {
+  it('mutated graphs import or are refused with diagnostics fit to show; imported ones analyse and search, and the firmware check refuses none', async () => {
     await fuzz('ONNX', mutatedOnnx, checkOnnx, { minRuns: 20 });
   });
 });

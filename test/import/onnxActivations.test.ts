@@ -11,8 +11,7 @@ import { OnnxBuilder } from './onnxModels';
 // ONNX activations as the importer carries them: each is an `act` layer with its table function
 // (HardSwish as an op and as x·Clip(x+3, 0, 6)/6 or x·HardSigmoid(x), Swish as x·Sigmoid(x), Elu,
 // Selu, Softplus, a Max with a constant after one as its clamp),
-// Softmax over the channels a `softmax` layer, the rest analysed only (PW5014) and refused by the
-// firmware check. Post-training quantization gives each its table; onnxruntime runs the QDQ export
+// Softmax over the channels a `softmax` layer; what no kernel runs an import error naming the node. Post-training quantization gives each its table; onnxruntime runs the QDQ export
 // within one LSB of the reference.
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -157,17 +156,24 @@ describe('ONNX activations: act and softmax layers, their tables, onnxruntime on
     });
   }
 
-  it('what no table carries stays analysed only (PW5014; the firmware check refuses it: validation.test.ts)', () => {
-    const m = new OnnxBuilder();
-    const x = m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false });
+  it('what no kernel runs is an import error naming the node (PW5008), not an analysis the firmware then refuses', () => {
     // A PRelu slope of shape [8] broadcasts along the columns (a table a column, not a channel); a
     // Softmax along the rows (opset 13's axis 2) is neither one over each pixel's channels nor over
-    // the whole map.
-    m.output(m.node('Softmax', [m.node('PRelu', [x, m.init('slope', [8], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])])], { axis: 2 }));
-    const { model, diagnostics } = importOnnx(m.bytes());
-    const warned = diagnostics.filter((d) => d.code === 'PW5014').map((d) => d.message).join('\n');
-    assert.match(warned, /PRelu \(1 node\)/);
-    assert.match(warned, /Softmax \(1 node\)/);
-    assert.deepEqual(model!.layers.map((l) => l.kind), ['conv']);
+    // the whole map; a Max with a constant per channel is no clamp; x·Relu(x) is no gate it knows.
+    const refused: [Pattern, RegExp][] = [
+      [(m, x) => m.node('PRelu', [x, m.init('slope', [8], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])], {}, undefined, 'p1'), /PRelu node 'p1' .*slope of shape \[8\] \(the firmware runs one slope, or one a channel\)/],
+      [(m, x) => m.node('Softmax', [x], { axis: 2 }, undefined, 's1'), /Softmax node 's1' .*along axis 2 of \[1, 8, 8, 8\]/],
+      [(m, x) => m.node('Max', [x, m.init('floor', [1, 8, 1, 1], [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])], {}, undefined, 'm1'), /Max node 'm1' .*a constant of 8 values/],
+      [(m, x) => m.node('Mul', [x, m.node('Relu', [x])], {}, undefined, 'g1'), /Mul node 'g1' .*x·f\(x\)/],
+    ];
+    for (const [pattern, message] of refused) {
+      const m = new OnnxBuilder();
+      m.output(pattern(m, m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false })));
+      const { model, diagnostics } = importOnnx(m.bytes());
+      assert.equal(model, undefined);
+      const errors = diagnostics.filter((d) => d.severity === 'error');
+      assert.deepEqual(errors.map((d) => d.code), ['PW5008']);
+      assert.match(errors[0].message, message);
+    }
   });
 });

@@ -27,13 +27,16 @@ function serviceFor(file: string, bytes: Uint8Array) {
 
 describe('validation: what the firmware cannot run', () => {
   it('puts PW4001 at the layer line of a .pnet model, from the runtime check the firmware makes', () => {
-    const { doc, diagnostics } = validate('model bad\ninput 32x32x3\nconv out=8 k=3\nconv out=8 k=9\n');
+    // A conv k=9 or groups=2 runs (the any-window kernels); a shortcut added by a pool does not.
+    const text = 'model bad\ninput 32x32x3\nconv out=8 k=9 groups=1\nconv out=8 k=3 groups=2\nblock r {\nconv out=8 k=3\npool avg k=3 s=1 pad=1\n} residual\n';
+    const { doc, diagnostics } = validate(text);
     const refusals = diagnostics.filter((d) => d.code === 'PW4001');
     assert.equal(refusals.length, 1, JSON.stringify(diagnostics));
     assert.equal(refusals[0].severity, 'error');
-    assert.equal(refusals[0].range.start.line, 3);
-    assert.match(refusals[0].message, /block1\.conv: convolution k=9/);
+    assert.equal(refusals[0].range.start.line, 6, 'the pool\'s line');
+    assert.match(refusals[0].message, /block2\.1\.pool: a shortcut added after a pool/);
     assert.deepEqual(refusals, checkRuntimeSupport(doc.analysis.model!));
+    assert.deepEqual(checkRuntimeSupport(validate(text.replace(/block r[^]*$/, '')).doc.analysis.model!), [], 'k=9 and groups=2 run');
   });
 
   it('carries the PP-OCR classifier\'s activations: no PW4001, no PW5014 (HardSwish, HardSigmoid and Softmax are layers)', function () {
@@ -46,21 +49,20 @@ describe('validation: what the firmware cannot run', () => {
     assert.ok(doc.analysis.model!.layers.some((l) => l.kind === 'softmax'));
   });
 
-  it('puts the refusal of an activation no layer carries (PRelu) on the from line, naming the ONNX nodes', () => {
+  it('puts the refusal of an activation no kernel runs (PRelu sloped along the columns) on the from line, naming the ONNX node, before any firmware', () => {
     const m = new OnnxBuilder();
     const x = m.conv(m.input('x', [1, 3, 8, 8]), 3, 8, 3, 1, { bn: false, act: 'none' });
-    // Its slope of shape [8] broadcasts along the columns: a table a column, which no layer carries.
+    // Its slope of shape [8] broadcasts along the columns: a table a column, which no kernel runs.
     m.output(m.conv(m.node('PRelu', [x, m.init('slope', [8], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])], {}, undefined, 'prelu_1'), 8, 4, 1, 1, { bn: false, act: 'none' }));
     const text = 'model e from "e.onnx"\ntarget stm32f746\n';
     const service = serviceFor('/m/e.onnx', m.bytes());
     const doc = service.analyze(text, {}, '/m/e.pnet');
-    assert.equal(doc.analysis.hasErrors, false, 'the import itself is clean');
-    const refusals = service.doValidation(doc).filter((d) => d.code === 'PW4001');
+    const refusals = service.doValidation(doc).filter((d) => d.severity === 'error');
     assert.equal(refusals.length, 1, JSON.stringify(refusals.map((r) => r.message)));
-    assert.deepEqual(refusals, checkRuntimeSupport(doc.analysis.model!));
+    assert.equal(refusals[0].code, 'PW5008');
     assert.equal(refusals[0].range.start.line, 0);
     assert.equal(text.slice(refusals[0].range.start.character, refusals[0].range.end.character), '"e.onnx"');
-    assert.match(refusals[0].message, /cannot run PRelu \(1 node: prelu_1\), an activation the imported layers do not carry yet/, refusals[0].message);
+    assert.match(refusals[0].message, /PRelu node 'prelu_1' .*slope of shape \[8\]/, refusals[0].message);
   });
 });
 

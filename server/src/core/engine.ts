@@ -71,9 +71,7 @@ function importFrom(ast: ModelAst, options: AnalyzeOptions): { built: ReturnType
   const layers = importedLayers(bytes, { name: ast.name?.text, input: ast.input && { h: ast.input.h, w: ast.input.w, c: ast.input.c }, range: from.range });
   if (!layers.blocks || !layers.input) return { built: { diagnostics: [] }, diagnostics: layers.diagnostics };
   const input = inputAst(layers.input, ast.input?.placement ?? 'stream', ast.input?.range ?? from.range);
-  const made = buildModel({ ...ast, input }, options.override, layers.blocks);
-  const unapplied = (layers.unapplied ?? []).map((what) => ({ what, range: from.range }));
-  const built = made.model && unapplied.length > 0 ? { ...made, model: { ...made.model, unapplied } } : made;
+  const built = buildModel({ ...ast, input }, options.override, layers.blocks);
   const check = isTflite(bytes) ? checkTfliteShapes : checkShapes;
   return { built, diagnostics: [...layers.diagnostics, ...(built.model ? check(built.model, layers, from.range) : [])] };
 }

@@ -44,9 +44,9 @@ function kindOf(q: QLayer): string {
   }
 }
 
-/** A conv whose rows and columns differ (DS-CNN's 10×4 stem): the square kernels cannot take it. */
+/** A conv whose rows and columns differ (DS-CNN's 10×4 stem), or wider than 7: the square kernels cannot take it. */
 export function windowConv(l: Layer): boolean {
-  return l.kind === 'conv' && (l.rows.k !== l.cols.k || l.rows.s !== l.cols.s || l.rows.p !== l.cols.p);
+  return l.kind === 'conv' && (l.rows.k !== l.cols.k || l.rows.s !== l.cols.s || l.rows.p !== l.cols.p || l.rows.k > 7);
 }
 
 /** A layer whose window the layers table carries apart: a window conv, a pool whose columns step or pad unlike its rows. */

@@ -3,6 +3,7 @@ import { isGraph } from '../analysis/memory';
 import { Layer, Model } from '../model/ir';
 import { windowConv } from './generate';
 import { specialisedConv, specialisedDepthwise } from './generateGraph';
+import { chainDepthwiseWindow } from '../model/fusedAdd';
 
 const depthwiseKernels = new Set([1, 3, 5, 7]);
 
@@ -11,33 +12,24 @@ const depthwiseKernels = new Set([1, 3, 5, 7]);
  * than the kernels do.
  */
 export function checkRuntimeSupport(model: Model): Diagnostic[] {
-  // An activation no layer carries would be skipped: the firmware would not compute the model.
-  const unapplied = (model.unapplied ?? []).map((u) => diagnostic('unsupportedByRuntime', u.range, `${u.what}, an activation the imported layers do not carry yet`));
-  // TFLite's int8 softmax sums its exponentials in Q12.19: at most 4,095 of them a row.
-  const softmaxRows = model.layers.filter((l) => l.kind === 'softmax' && softmaxRow(l) > 4095).map((l) => diagnostic('unsupportedByRuntime', l.range, `${l.name}: a softmax over ${softmaxRow(l)} values (TFLite's int8 softmax sums at most 4095)`));
-  return [...unapplied, ...softmaxRows, ...(runsAsGraph(model) ? checkGraphSupport(model) : checkChainSupport(model))];
-}
-
-/** The values one softmax normalises together: a pixel's channels, or the whole map. */
-function softmaxRow(l: Layer): number {
-  return l.softmaxMap ? l.output.h * l.output.w * l.output.c : l.output.c;
+  return runsAsGraph(model) ? checkGraphSupport(model) : checkChainSupport(model);
 }
 
 /**
  * A layer the chain runtime's kernels cannot express: its model runs on the graph runtime, layer by
- * layer. The chain takes a conv with any window (pw_conv_window_s8) unless it is grouped or fuses
- * the shortcut add; a depthwise conv with a square window, one stride and leading padding, without
+ * layer. The chain takes a conv with any window (pw_conv_window_s8 past the square k ≤ 7 kernels)
+ * unless it is grouped, or fuses the shortcut add after other than a square k ≤ 7 window; a
+ * depthwise conv with a square window k = 1, 3, 5 or 7, stride ≤ 2 and leading padding, without
  * multiplier; pooling with any window (rows and columns each with their own k, stride and padding);
- * table activations; and the chain kinds.
+ * table activations; and the chain kinds. The graph runtime's any-window kernels take the rest.
  * Trailing padding (pEnd, TFLite's SAME at stride 2) needs nothing: the kernels read every row and
  * column past the tensor's end as padding, and the output's size says how far.
  */
 function needsGraphRuntime(l: Layer): boolean {
-  const windowed = l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'pool';
-  const square = (l.kind === 'conv' && !l.writesShortcut && l.groups === 1) || l.kind === 'pool' || (l.rows.k === l.cols.k && l.rows.s === l.cols.s && l.rows.p === l.cols.p);
-  // A one-channel input's multiplier is a plain conv (asChainLayer).
-  const multiplier = l.kind === 'dwconv' && l.output.c !== l.input.c && l.input.c !== 1;
-  return (windowed && !square) || multiplier || !chainKinds.has(l.kind);
+  const square = l.rows.k === l.cols.k && l.rows.s === l.cols.s && l.rows.p === l.cols.p;
+  if (l.kind === 'conv') return l.groups > 1 || (l.writesShortcut && !(square && l.rows.k <= 7));
+  if (l.kind === 'dwconv') return !chainDepthwiseWindow({ ...l, inC: l.input.c, outC: l.output.c });
+  return !chainKinds.has(l.kind);
 }
 
 const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc', 'softmax', 'act']);
@@ -48,6 +40,8 @@ function whyGraph(model: Model): string {
   if (!l) return 'layers read other than the layer before';
   if (!chainKinds.has(l.kind)) return `${l.name}: ${l.kind}`;
   if (l.kind === 'dwconv' && l.output.c !== l.input.c) return `${l.name}: depth multiplier ${l.output.c / l.input.c}`;
+  if (l.kind === 'conv' && l.groups > 1) return `${l.name}: grouped convolution (groups=${l.groups})`;
+  if (l.writesShortcut) return `${l.name}: a shortcut added after a ${l.rows.k}×${l.cols.k} ${l.kind}`;
   const pad = (w: Layer['rows']) => (w.pEnd === undefined ? `${w.p}` : `${w.p}/${w.pEnd}`);
   return `${l.name}: a ${l.rows.k}×${l.cols.k} window, stride ${l.rows.s}×${l.cols.s}, padding ${pad(l.rows)} × ${pad(l.cols)}`;
 }
@@ -85,7 +79,7 @@ export function chainRunnableLayers(model: Model): number {
 
 /** The model's first `end` layers and their blocks: the chain a graph model's stages run on. */
 export function prefixModel(model: Model, end: number): Model {
-  return { ...model, layers: model.layers.slice(0, end), blocks: model.blocks.slice(0, model.layers[end - 1].block + 1), unapplied: undefined };
+  return { ...model, layers: model.layers.slice(0, end), blocks: model.blocks.slice(0, model.layers[end - 1].block + 1) };
 }
 
 /**

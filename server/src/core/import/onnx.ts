@@ -31,8 +31,6 @@ export interface OnnxLayers {
   name: string;
   /** ONNX's own output shape of each layer's node, by node name (checked against the IR). */
   expected?: Map<string, Shape>;
-  /** Activations analysed as in-place steps that no layer carries (the firmware refuses them). */
-  unapplied?: string[];
   diagnostics: Diagnostic[];
 }
 
@@ -49,7 +47,7 @@ export function importOnnxLayers(bytes: Uint8Array, options: OnnxImportOptions =
     const name = options.name ?? graph?.name ?? 'model';
     if (!blocks || !first || out.errors > 0) return { name, diagnostics: out.diagnostics };
     const expected = new Map(chain.drafts.map((d) => [d.node.name, d.out.length === 4 ? { h: d.out[2], w: d.out[3], c: d.out[1] } : { h: 1, w: 1, c: d.out[d.out.length - 1] }]));
-    return { blocks, input: { h: first[2], w: first[3], c: first[1] }, name, expected, unapplied: chain.unapplied, diagnostics: out.diagnostics };
+    return { blocks, input: { h: first[2], w: first[3], c: first[1] }, name, expected, diagnostics: out.diagnostics };
   } catch (error) {
     // A protobuf message that decodes but breaks an assumption above must still not take the caller down.
     out.report('onnxMalformed', `the importer failed (${error instanceof Error ? error.message : String(error)})`);

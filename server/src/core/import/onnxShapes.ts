@@ -36,8 +36,8 @@ export type NodeInfo =
   | { kind: 'act'; table: NonNullable<Layer['table']> }
   /** Softmax over each pixel's channels, or with `map` over every value of the map at once. */
   | { kind: 'softmax'; map?: boolean }
-  /** `act`: an activation the IR has; `actName`: one it analyses but cannot run; `reshape`: dims change. */
-  | { kind: 'alias'; act?: Activation; actName?: string; reshape?: boolean }
+  /** `act`: an activation the IR has; `reshape`: dims change. */
+  | { kind: 'alias'; act?: Activation; reshape?: boolean }
   | { kind: 'unsupported' };
 
 export interface Shapes {
@@ -55,7 +55,7 @@ export interface InputFix {
   c: number;
 }
 
-/** Activations analysed as in-place steps that no layer carries (PW5014): the runtime has no table for them. */
+/** Nodes the import passes through: folded into the conv before (BatchNormalization), no-ops at inference, or a quantized model's Q/DQ pairs. */
 const aliases = new Set(['BatchNormalization', 'Identity', 'Dropout', 'QuantizeLinear', 'DequantizeLinear']);
 
 export function inferShapes(graph: Graph, fix: InputFix | undefined, out: Reporter): Shapes | undefined {
@@ -191,7 +191,9 @@ class Inference {
         if (data.length !== 1) return this.unsupported(node, ' on two tensors');
         // With one scalar constant: a clamp from below (Max) or above (Min), a table of its own.
         const c = node.inputs.map((i) => this.graph.consts.get(i)?.values).find((v) => v !== undefined);
-        return node.inputs.length === 2 && c?.length === 1 ? [{ kind: 'act', table: { fn: 'clip', [node.op === 'Max' ? 'min' : 'max']: Math.fround(c[0]) } }, x] : [{ kind: 'alias', actName: node.op }, x];
+        if (node.inputs.length === 2 && c?.length === 1) return [{ kind: 'act', table: { fn: 'clip', [node.op === 'Max' ? 'min' : 'max']: Math.fround(c[0]) } }, x];
+        const what = c ? `a constant of ${c.length} values` : `${node.inputs.length} inputs`;
+        return this.unsupported(node, ` with ${what} (the firmware runs a ${node.op} of one tensor and one scalar constant, a clamp)`);
       }
       case 'Relu':
         return [{ kind: 'alias', act: 'relu' }, x];
@@ -206,7 +208,8 @@ class Inference {
         return [{ kind: 'act', table: tableOf(node, new Attributes(node, this.out)) }, x];
       case 'Softmax': {
         const span = softmaxSpan(x, new Attributes(node, this.out).int('axis', this.graph.opset < 13 ? 1 : -1), this.graph.opset);
-        return span ? [{ kind: 'softmax', ...(span === 'map' ? { map: true } : {}) }, x] : [{ kind: 'alias', actName: node.op }, x];
+        if (span) return [{ kind: 'softmax', ...(span === 'map' ? { map: true } : {}) }, x];
+        return this.unsupported(node, ` along axis ${new Attributes(node, this.out).int('axis', this.graph.opset < 13 ? 1 : -1)} of [${x.join(', ')}] (the firmware runs a Softmax over each pixel's channels, or over the whole map)`);
       }
       case 'Clip':
         return this.clip(node, x);
@@ -218,18 +221,20 @@ class Inference {
 
   /**
    * PRelu with a constant slope: one slope is a LeakyRelu; a slope per channel ([C, 1, 1] against a
-   * map, [C] against a vector) a table per channel. Slopes along rows or columns are analysed only.
+   * map, [C] against a vector) a table per channel. Slopes along rows or columns are not supported.
    */
-  private prelu(node: GraphNode, x: number[]): [NodeInfo, number[]] {
+  private prelu(node: GraphNode, x: number[]): [NodeInfo, number[]?] {
     const slope = this.graph.consts.get(node.inputs[1] ?? '');
     const values = slope?.values;
-    if (!slope || !values || values.length === 0) return [{ kind: 'alias', actName: node.op }, x];
+    if (!slope) return this.unsupported(node, ': its slope is not a constant');
+    if (!values || values.length === 0) return this.unsupported(node, ` with a slope of shape [${slope.dims.join(', ')}] (the firmware runs one slope, or one a channel)`);
     const slopes = values.map(Math.fround);
     if (slopes.every((s) => s === slopes[0])) return [{ kind: 'act', table: { fn: 'leakyrelu', alpha: slopes[0] } }, x];
     const dims = slope.dims.slice(slope.dims.findIndex((d) => d !== 1));
     const channels = x.length === 4 ? x[1] : x[x.length - 1];
     const perChannel = x.length === 4 ? sameDims(dims, [channels, 1, 1]) : x.length === 2 && sameDims(dims, [channels]);
-    return perChannel ? [{ kind: 'act', table: { fn: 'prelu', slopes } }, x] : [{ kind: 'alias', actName: node.op }, x];
+    if (perChannel) return [{ kind: 'act', table: { fn: 'prelu', slopes } }, x];
+    return this.unsupported(node, ` with a slope of shape [${slope.dims.join(', ')}] (the firmware runs one slope, or one a channel)`);
   }
 
   private clip(node: GraphNode, x: number[]): [NodeInfo, number[]] {

@@ -1,7 +1,8 @@
 import { Activation } from '../language/ast';
 import { findGates } from './onnxGate';
 import { Graph, GraphNode, Reporter } from './onnxGraph';
-import { NodeInfo, Shapes } from './onnxShapes';
+import { AxisWindow, NodeInfo, Shapes } from './onnxShapes';
+import { takesFusedAdd } from '../model/fusedAdd';
 
 /**
  * The graph walk of the ONNX import: aliases are transparent (Relu and Clip attach to the layer before
@@ -13,8 +14,6 @@ import { NodeInfo, Shapes } from './onnxShapes';
 
 type LayerInfo = Exclude<NodeInfo, { kind: 'alias' | 'unsupported' }>;
 
-/** How a gating activation is named in the diagnostic that lists the activations the firmware skips. */
-const gating = 'x·f(x) (a gate other than HardSwish or Swish)';
 
 /** One layer before it becomes an op: its node, the layers it reads, its first input's and its output's dims. */
 export interface Draft {
@@ -31,15 +30,12 @@ export interface Walk {
   drafts: Draft[];
   /** Residual blocks as [first, end) draft indices: the last layer adds the first one's input. */
   residuals: [number, number][];
-  /** Activations analysed as in-place steps that no layer carries (PW5014), e.g. `HardSigmoid (9 nodes: a, b, c, …)`. */
-  unapplied: string[];
 }
 
 export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefined {
   const canon = new Map<string, string>();
   const root = (v: string) => canon.get(v) ?? v;
   const acts = new Map<string, Activation>();
-  const runless = new Map<string, string[]>();
   const layers: number[] = [];
   const gates = findGates(graph, s);
   const absorbed = new Set([...gates.values()].flatMap((g) => g.absorbed));
@@ -82,24 +78,15 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
       if (info.reshape && changesLayout(s.shapes.get(data[0]) ?? [], s.shapes.get(node.outputs[0]) ?? [])) {
         out.report('onnxUnsupportedOp', node.op, node.name, `: it changes the layout ([${s.shapes.get(data[0])?.join(', ') ?? '?'}] → [${s.shapes.get(node.outputs[0])?.join(', ') ?? '?'}])`);
       }
-      if (info.act || info.actName) attachActivation(graph, s, node, from, info, acts, runless, out);
+      if (info.act) attachActivation(graph, s, node, from, info, acts, out);
       continue;
     }
     if (info.kind === 'mul' && root(data[0]) === root(data[1])) {
-      // x·f(x) after f's own steps (x+3, clip, /6): the activation is x's, whatever f set before.
-      const x = root(data[0]);
-      canon.set(node.outputs[0], x);
-      acts.delete(x);
-      runless.set(gating, [...(runless.get(gating) ?? []), node.name]);
+      // x·f(x) where f passes through (a Relu, a Clip): no gate onnxGate.ts knows (HardSwish, Swish).
+      out.report('onnxUnsupportedOp', node.op, node.name, ': x·f(x) with f other than HardSwish, HardSigmoid or Sigmoid (the firmware runs HardSwish and Swish gates)');
       continue;
     }
     layers.push(n);
-  }
-  const unapplied: string[] = [];
-  for (const [op, names] of runless) {
-    const nodes = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
-    out.report('onnxActivation', `${op} (${names.length} node${names.length > 1 ? 's' : ''})`, nodes);
-    unapplied.push(`${op} (${names.length} node${names.length > 1 ? 's' : ''}: ${nodes})`);
   }
   if (out.errors > 0) return undefined;
 
@@ -124,7 +111,7 @@ export function walkGraph(graph: Graph, s: Shapes, out: Reporter): Walk | undefi
   if (graph.outputs.length !== 1) return fail(out, 'onnxInput', `it has ${graph.outputs.length} outputs`);
   const last = producer.get(root(graph.outputs[0]));
   if (last !== drafts.length - 1) return fail(out, 'onnxInput', `the graph output '${graph.outputs[0]}' is not made by its last layer`);
-  return { ...fuseResiduals(drafts, out), unapplied };
+  return fuseResiduals(drafts, out);
 }
 
 /**
@@ -164,11 +151,25 @@ function fail(out: Reporter, id: 'onnxInput', why: string): undefined {
 }
 
 const chainKinds = new Set(['conv', 'pool']);
-/** A table activation may run inside the fused run; the shortcut is added by its last conv or pool. */
+/** A table activation may run inside the fused run; the shortcut is added by its last conv. */
 const innerKinds = new Set([...chainKinds, 'act']);
 
 /**
- * Fuses each Add of x and y where y ends a run of single-input conv/pool layers that starts from x,
+ * Can an Add be fused into this layer: a conv the kernels with a fused add run (model/fusedAdd.ts).
+ * After any other (a pool, a 1×3 or grouped conv) the Add stays a layer of its own.
+ */
+function takesAdd(d: Draft): boolean {
+  if (d.info.kind !== 'conv') return false;
+  const { group, cout, rows, cols } = d.info;
+  const cin = d.in[1];
+  const window = (a: AxisWindow) => ({ k: a.k, s: a.s, p: a.begin, pEnd: a.end });
+  const depthwise = group > 1 && group === cin;
+  return takesFusedAdd({ kind: depthwise ? 'dwconv' : 'conv', groups: depthwise ? 1 : group, rows: window(rows), cols: window(cols), inC: cin, outC: cout });
+}
+
+/**
+ * Fuses each Add of x and y where y ends a run of single-input conv/pool layers that starts from x
+ * (y a conv that takes a fused add),
  * nothing else reads x or the run's inner tensors, and the run overlaps no other residual block.
  * The fused Add disappears; its readers read the run's last layer.
  */
@@ -185,7 +186,7 @@ function fuseResiduals(drafts: Draft[], out: Reporter): Walk {
   for (const [a, add] of drafts.entries()) {
     if (add.info.kind !== 'add' || add.sources[0] === add.sources[1]) continue;
     for (const [y, x] of [[add.sources[0], add.sources[1]], [add.sources[1], add.sources[0]]]) {
-      if (y < 0 || !chainKinds.has(drafts[y].info.kind) || !only(y, [a])) continue;
+      if (y < 0 || !takesAdd(drafts[y]) || !only(y, [a])) continue;
       let f = y;
       while (f > 0 && drafts[f].sources.length === 1 && drafts[f].sources[0] !== x && drafts[f].sources[0] === f - 1 && innerKinds.has(drafts[f - 1].info.kind) && only(f - 1, [f])) f--;
       const run = Array.from({ length: y - f + 1 }, (_, i) => f + i);
@@ -205,13 +206,12 @@ function fuseResiduals(drafts: Draft[], out: Reporter): Walk {
   });
   const target = (src: number): number => index.get(fused.has(src) ? fused.get(src)! : src)!;
   for (const d of kept) d.sources = d.sources.map(target);
-  return { unapplied: [], drafts: kept, residuals: residuals.map(([f, e]) => [index.get(f)!, index.get(e - 1)! + 1] as [number, number]).sort((p, q) => p[0] - q[0]) };
+  return { drafts: kept, residuals: residuals.map(([f, e]) => [index.get(f)!, index.get(e - 1)! + 1] as [number, number]).sort((p, q) => p[0] - q[0]) };
 }
 
-function attachActivation(graph: Graph, s: Shapes, node: GraphNode, target: string, info: Extract<NodeInfo, { kind: 'alias' }>, acts: Map<string, Activation>, runless: Map<string, string[]>, out: Reporter): void {
+function attachActivation(graph: Graph, s: Shapes, node: GraphNode, target: string, info: Extract<NodeInfo, { kind: 'alias' }>, acts: Map<string, Activation>, out: Reporter): void {
   const producer = graph.producer.get(target);
   const kind = producer === undefined ? undefined : s.info.get(producer)?.kind;
-  if (info.actName) runless.set(info.actName, [...(runless.get(info.actName) ?? []), node.name]);
   if (kind !== undefined && kind !== 'alias' && kind !== 'unsupported') {
     if (info.act && !acts.has(target)) acts.set(target, info.act);
   } else if (info.act) {

@@ -93,7 +93,6 @@ export const messages = {
   onnxInput: { code: 'PW5011', severity: 'error', text: 'the graph needs one image input and one output: {0}' },
   onnxDynamicDim: { code: 'PW5012', severity: 'error', text: "dimension {0} of input '{1}' is dynamic ('{2}'): give an 'input HxWxC' line (CLI: --input HxWxC)" },
   onnxApproximated: { code: 'PW5013', severity: 'warning', text: "{0} node '{1}': {2}" },
-  onnxActivation: { code: 'PW5014', severity: 'warning', text: '{0} is analysed as an in-place elementwise step; the firmware does not apply it yet ({1})' },
   onnxQuantization: { code: 'PW5016', severity: 'error', text: "{0} node '{1}': quantization: {2}" },
   onnxInputMismatch: { code: 'PW5015', severity: 'warning', text: "the 'input' line says {0} but the ONNX input is {1}: using the ONNX shape" },
   // 6xxx: resource limits (core/limits.ts, README "Resource limits").

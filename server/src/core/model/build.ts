@@ -5,6 +5,7 @@ import { defaultTarget, findTarget, Target } from '../targets';
 import { Block, bytesOf, ElementKind, formatShape, GraphKind, Layer, LayerKind, LayerRole, Model, Shape, Window } from './ir';
 import { resolveSchedules } from './buildSchedule';
 import { outputLength, sourcesOf } from './ops';
+import { chainDepthwiseWindow, specialisedDepthwiseWindow } from './fusedAdd';
 
 /** Settings that override the file's `target`/`budget` (the editor's or the CLI's). */
 export interface BudgetOverride {
@@ -351,7 +352,9 @@ class Builder {
       const first = sourcesOf(layer)[0];
       const dies = lastRead.get(first) === layer.index && !(first < 0 && streamed);
       const fits = bytesOf(this.sourceShape(first)) === bytesOf(layer.output);
-      if (layer.kind === 'dwconv' || layer.kind === 'add' || layer.kind === 'mul' || layer.kind === 'act') layer.inPlace = dies && fits;
+      if (layer.kind === 'add' || layer.kind === 'mul' || layer.kind === 'act') layer.inPlace = dies && fits;
+      // A depthwise conv in place only on the kernel that writes over its input (pw_dwconv_s8).
+      if (layer.kind === 'dwconv') layer.inPlace = dies && fits && specialisedDepthwiseWindow({ ...layer, inC: layer.input.c, outC: layer.output.c });
     }
   }
 
@@ -396,7 +399,8 @@ class Builder {
       poolMode: spec.poolMode,
       input,
       output,
-      inPlace: spec.kind === 'dwconv',
+      // A depthwise conv writes over its input where its kernel can (a wider one needs a buffer of its own).
+      inPlace: chainDepthwiseWindow({ kind: spec.kind, groups: input.c, rows, cols, inC: input.c, outC: output.c }),
       writesShortcut: false,
       line: op.line,
       range: op.range,

@@ -159,11 +159,6 @@ export interface Model {
   readonly stages?: readonly Schedule[];
   /** Streamed runs of blocks. */
   readonly streams?: readonly StreamRun[];
-  /**
-   * Elementwise steps of an imported model that the analysis counts in place but no layer carries
-   * (ONNX activations the importer has no layer for), each described with its nodes, and where.
-   */
-  readonly unapplied?: readonly { readonly what: string; readonly range: Range }[];
 }
 
 /** The same model run layer by layer: no stage, no streamed run. */

@@ -124,10 +124,21 @@ export function lookup(table: Int8Array, x: Int8Array): Int8Array {
 }
 
 /**
+ * The integer bits of a softmax's sum of exponentials: TFLite's 12 (Q12.19, at most 4,095 terms),
+ * and past 4,095 values as many as the count needs (Patchwise's rule: n < 2^bits terms of at most
+ * 2^(31−bits) cannot wrap). pw_softmax_s8 counts them the same way.
+ */
+export function softmaxSumBits(n: number): number {
+  return Math.max(12, 32 - Math.clz32(n));
+}
+
+/**
  * TFLite's int8 SOFTMAX over each pixel's channels: differences to the maximum scaled to Q5.26,
- * gemmlowp's exp, the sum in Q12.19, its reciprocal, output scale 1/256 with zero point −128.
+ * gemmlowp's exp, the sum in Q12.19 (more integer bits past 4,095 channels: softmaxSumBits), its
+ * reciprocal, output scale 1/256 with zero point −128.
  */
 export function softmaxChannels(s: SoftmaxQuant, x: Int8Array, channels: number): Int8Array {
+  const bits = softmaxSumBits(channels);
   const out = new Int8Array(x.length);
   const exps = new Int32Array(channels);
   for (let base = 0; base < x.length; base += channels) {
@@ -137,9 +148,9 @@ export function softmaxChannels(s: SoftmaxQuant, x: Int8Array, channels: number)
     for (let k = 0; k < channels; k++) {
       const diff = x[base + k] - max;
       exps[k] = diff >= s.diffMin ? expOnNegativeValues(saturatingRoundingDoublingHighMul(diff * 2 ** s.inputLeftShift, s.inputMultiplier), 5) : 0;
-      if (diff >= s.diffMin) sum = (sum + rescale(exps[k], 0, 12)) | 0;
+      if (diff >= s.diffMin) sum = (sum + rescale(exps[k], 0, bits)) | 0;
     }
-    const { raw, overUnit } = reciprocal(sum, 12);
+    const { raw, overUnit } = reciprocal(sum, bits);
     for (let k = 0; k < channels; k++) {
       if (x[base + k] - max < s.diffMin) {
         out[base + k] = -128;

@@ -3,6 +3,7 @@ import { Range } from '../../language/diagnostics';
 import { ImportedBlock, ImportedOp } from '../../model/build';
 import { LayerRole } from '../../model/ir';
 import { TflLayer } from './walk';
+import { takesFusedAdd } from '../../model/fusedAdd';
 
 /**
  * The last passes of the TFLite import: an ADD that closes a chain of convolutions back to the
@@ -14,7 +15,12 @@ import { TflLayer } from './walk';
 const chainKinds = new Set(['conv', 'dwconv', 'pool']);
 
 /** Fuses identity shortcuts; returns the layers left and the residual runs as [first, end). */
-export function fuseResiduals(layers: TflLayer[]): { layers: TflLayer[]; residuals: [number, number][] } {
+export function fuseResiduals(layers: TflLayer[], inputC: number): { layers: TflLayer[]; residuals: [number, number][] } {
+  // The add is fused only into a conv the kernels with a fused add run (model/fusedAdd.ts).
+  const takesAdd = (l: TflLayer) => {
+    const inC = l.sources[0] < 0 ? inputC : layers[l.sources[0]].out.c;
+    return takesFusedAdd({ kind: l.kind, groups: l.kind === 'dwconv' ? 1 : l.groups, rows: l.rows, cols: l.cols, inC, outC: l.out.c });
+  };
   const readers = new Map<number, number[]>();
   layers.forEach((l, i) => l.sources.forEach((s) => readers.set(s, [...(readers.get(s) ?? []), i])));
   const only = (t: number, rs: number[]) => {
@@ -26,7 +32,7 @@ export function fuseResiduals(layers: TflLayer[]): { layers: TflLayer[]; residua
   for (const [a, add] of layers.entries()) {
     if (add.kind !== 'add' || add.act !== 'none' || add.sources[0] === add.sources[1]) continue;
     for (const [y, x] of [[add.sources[0], add.sources[1]], [add.sources[1], add.sources[0]]]) {
-      if (y < 0 || !chainKinds.has(layers[y].kind) || !only(y, [a])) continue;
+      if (y < 0 || !takesAdd(layers[y]) || !only(y, [a])) continue;
       let f = y;
       while (f > 0 && layers[f].sources[0] === f - 1 && f - 1 !== x && chainKinds.has(layers[f - 1].kind) && only(f - 1, [f])) f--;
       const taken = runs.some(([s, e]) => f < e && s <= y);

@@ -45,7 +45,7 @@ export function tfliteQModel(bytes: Uint8Array, model: Model, image?: Int8Array)
   const walk = file && walkTflite(file, out);
   const none = { inputLayout: 'nhwc' as const, inputType: 'int8' as const, supportedLayers: 0 };
   if (!file || !walk) return { problems: [{ layer: 'model', message: 'the file does not import' }], ...none };
-  const byNode = new Map(fuseResiduals(walk.layers).layers.map((l) => [l.node, l]));
+  const byNode = new Map(fuseResiduals(walk.layers, walk.input.c).layers.map((l) => [l.node, l]));
   const inputLayout = walk.inputAxes.join('') === 'nchw' ? 'nchw' : 'nhwc';
   const first = file.tensors[file.inputs[0]];
   // A float input: the int8 tensor its QUANTIZE writes is where the reference starts.

@@ -45,7 +45,7 @@ export function importTfliteLayers(bytes: Uint8Array, options: OnnxImportOptions
     const m = decodeTflite(bytes, out);
     const walk = m && walkTflite(m, out);
     if (!walk || out.errors > 0) return { name, diagnostics: out.diagnostics };
-    const { layers, residuals } = fuseResiduals(walk.layers);
+    const { layers, residuals } = fuseResiduals(walk.layers, walk.input.c);
     const blocks = toBlocks(layers, residuals, walk.input.c, range);
     const fix = options.input;
     if (fix && (fix.h !== walk.input.h || fix.w !== walk.input.w || fix.c !== walk.input.c)) out.report('tfliteInputMismatch', formatShape(fix), formatShape(walk.input));
