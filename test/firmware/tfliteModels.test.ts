@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runsAsGraph } from '../../server/src/core/codegen/support';
+import { runsAsGraph } from '../../server/src/core/model/kernelFit';
 import { tfliteQModel } from '../../server/src/core/import/tflite/quant';
 import { importTflite } from '../../server/src/core/import/tflite/tflite';
 import { fnv1a, hex8 } from '../../server/src/core/quant/random';

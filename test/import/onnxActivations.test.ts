@@ -161,7 +161,7 @@ describe('ONNX activations: act and softmax layers, their tables, onnxruntime on
     // Softmax along the rows (opset 13's axis 2) is neither one over each pixel's channels nor over
     // the whole map; a Max with a constant per channel is no clamp; x·Relu(x) is no gate it knows.
     const refused: [Pattern, RegExp][] = [
-      [(m, x) => m.node('PRelu', [x, m.init('slope', [8], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])], {}, undefined, 'p1'), /PRelu node 'p1' .*slope of shape \[8\] \(the firmware runs one slope, or one a channel\)/],
+      [(m, x) => m.node('PRelu', [x, m.init('slope', [8], [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1, 0.2])], {}, undefined, 'p1'), /PRelu node 'p1' .*slope of shape \[8\] \(the firmware runs one slope, or one a channel: Keras' PReLU\(shared_axes=\[1, 2\]\) exports one a channel\)/],
       [(m, x) => m.node('Softmax', [x], { axis: 2 }, undefined, 's1'), /Softmax node 's1' .*along axis 2 of \[1, 8, 8, 8\]/],
       [(m, x) => m.node('Max', [x, m.init('floor', [1, 8, 1, 1], [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])], {}, undefined, 'm1'), /Max node 'm1' .*a constant of 8 values/],
       [(m, x) => m.node('Mul', [x, m.node('Relu', [x])], {}, undefined, 'g1'), /Mul node 'g1' .*x·f\(x\)/],

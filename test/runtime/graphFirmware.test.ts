@@ -14,7 +14,7 @@ import { quantizeModel } from '../../server/src/core/quant/params';
 import { repoRoot } from '../helpers';
 import { randomGraph } from '../import/randomGraphs.test';
 import { firmwareOfQModel } from '../../server/src/firmware';
-import { prefixModel, runsAsGraph } from '../../server/src/core/codegen/support';
+import { prefixModel, runsAsGraph } from '../../server/src/core/model/kernelFit';
 import { analyzeText } from '../../server/src/core/engine';
 import { searchSchedules } from '../../server/src/core/analysis/search';
 import { Model } from '../../server/src/core/model/ir';

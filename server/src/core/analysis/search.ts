@@ -1,7 +1,7 @@
 import { Layer, Model } from '../model/ir';
 import { limits } from '../limits';
 import { isPatchable, macs, sourcesOf, stageBlocker } from '../model/ops';
-import { chainRunnableLayers } from '../codegen/support';
+import { chainRunnableLayers } from '../model/kernelFit';
 import { formatKiB } from '../units';
 import { layerByLayer, StepMemory } from './memory';
 import { axisRegions, AxisRegions, evaluatePatchStage } from './patch';

@@ -1,7 +1,7 @@
 import { CacheMode } from '../language/ast';
 import { Model } from '../model/ir';
 import { stageBlocker } from '../model/ops';
-import { chainRunnableLayers } from '../codegen/support';
+import { chainRunnableLayers } from '../model/kernelFit';
 import { CachedAxisRegions, cachedAxisRegions } from './cachedRegions';
 import { StepMemory } from './memory';
 import { axisRegions, AxisRegions } from './patch';

@@ -8,6 +8,7 @@ import { scratchBytes } from '../model/ops';
 import { emitGraphLayers, emitGraphPrelude } from './generateGraph';
 import { GraphArena } from './graphArena';
 import { isWideFc, wideFcWords } from './fcLayout';
+import { windowConv } from '../model/kernelFit';
 
 // The model as C: weights.c (const, in flash), model.h/.c (layers, every step's regions, the run
 // function with a /* block N: … */ comment per call) and the arena plan as JSON. Deterministic:
@@ -44,10 +45,6 @@ function kindOf(q: QLayer): string {
   }
 }
 
-/** A conv whose rows and columns differ (DS-CNN's 10×4 stem), or wider than 7: the square kernels cannot take it. */
-export function windowConv(l: Layer): boolean {
-  return l.kind === 'conv' && (l.rows.k !== l.cols.k || l.rows.s !== l.cols.s || l.rows.p !== l.cols.p || l.rows.k > 7);
-}
 
 /** A layer whose window the layers table carries apart: a window conv, a pool whose columns step or pad unlike its rows. */
 function hasWindow(l: Layer): boolean {

@@ -5,7 +5,7 @@ import { QLayer, QModel } from '../quant/qmodel';
 import { floatBits, GeneratedFile, hex32, ModelSources, weightsFiles } from './generate';
 import { GraphArena } from './graphArena';
 import { isWideFc } from './fcLayout';
-import { specialisedConvWindow, specialisedDepthwiseWindow } from '../model/fusedAdd';
+import { specialisedConvWindow, specialisedDepthwiseWindow } from '../model/kernelFit';
 import { cString, CWriter } from './emitter';
 
 // The C of a graph model run layer by layer: one straight-line call a layer, on whole tensors at

@@ -227,14 +227,14 @@ class Inference {
     const slope = this.graph.consts.get(node.inputs[1] ?? '');
     const values = slope?.values;
     if (!slope) return this.unsupported(node, ': its slope is not a constant');
-    if (!values || values.length === 0) return this.unsupported(node, ` with a slope of shape [${slope.dims.join(', ')}] (the firmware runs one slope, or one a channel)`);
+    if (!values || values.length === 0) return this.unsupported(node, ` with a slope of shape [${slope.dims.join(', ')}] (the firmware runs one slope, or one a channel: Keras' PReLU(shared_axes=[1, 2]) exports one a channel)`);
     const slopes = values.map(Math.fround);
     if (slopes.every((s) => s === slopes[0])) return [{ kind: 'act', table: { fn: 'leakyrelu', alpha: slopes[0] } }, x];
     const dims = slope.dims.slice(slope.dims.findIndex((d) => d !== 1));
     const channels = x.length === 4 ? x[1] : x[x.length - 1];
     const perChannel = x.length === 4 ? sameDims(dims, [channels, 1, 1]) : x.length === 2 && sameDims(dims, [channels]);
     if (perChannel) return [{ kind: 'act', table: { fn: 'prelu', slopes } }, x];
-    return this.unsupported(node, ` with a slope of shape [${slope.dims.join(', ')}] (the firmware runs one slope, or one a channel)`);
+    return this.unsupported(node, ` with a slope of shape [${slope.dims.join(', ')}] (the firmware runs one slope, or one a channel: Keras' PReLU(shared_axes=[1, 2]) exports one a channel)`);
   }
 
   private clip(node: GraphNode, x: number[]): [NodeInfo, number[]] {

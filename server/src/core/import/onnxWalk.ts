@@ -2,7 +2,7 @@ import { Activation } from '../language/ast';
 import { findGates } from './onnxGate';
 import { Graph, GraphNode, Reporter } from './onnxGraph';
 import { AxisWindow, NodeInfo, Shapes } from './onnxShapes';
-import { takesFusedAdd } from '../model/fusedAdd';
+import { takesFusedAdd } from '../model/kernelFit';
 
 /**
  * The graph walk of the ONNX import: aliases are transparent (Relu and Clip attach to the layer before

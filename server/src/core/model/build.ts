@@ -5,7 +5,7 @@ import { defaultTarget, findTarget, Target } from '../targets';
 import { Block, bytesOf, ElementKind, formatShape, GraphKind, Layer, LayerKind, LayerRole, Model, Shape, Window } from './ir';
 import { resolveSchedules } from './buildSchedule';
 import { outputLength, sourcesOf } from './ops';
-import { chainDepthwiseWindow, specialisedDepthwiseWindow } from './fusedAdd';
+import { chainDepthwiseWindow, specialisedDepthwiseWindow } from './kernelFit';
 
 /** Settings that override the file's `target`/`budget` (the editor's or the CLI's). */
 export interface BudgetOverride {

@@ -3,7 +3,7 @@ import { Range } from '../../language/diagnostics';
 import { ImportedBlock, ImportedOp } from '../../model/build';
 import { LayerRole } from '../../model/ir';
 import { TflLayer } from './walk';
-import { takesFusedAdd } from '../../model/fusedAdd';
+import { takesFusedAdd } from '../../model/kernelFit';
 
 /**
  * The last passes of the TFLite import: an ADD that closes a chain of convolutions back to the
