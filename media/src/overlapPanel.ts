@@ -18,6 +18,8 @@ Chart.register(BarController, BarElement, LineController, LineElement, PointElem
 interface State {
   /** Index into the overlap's tensors: 0 is the input image. */
   tensor: number;
+  /** The picked stage or streamed run of a schedule beyond MCUNetV2. */
+  run: number;
 }
 
 let data: PanelData | null = null;
@@ -25,7 +27,7 @@ let theme: Theme = readTheme();
 type RfChart = Chart<'bar' | 'line', (number | null)[], string>;
 let rfChart: RfChart | undefined;
 
-const host = connect<State>({ tensor: 0 }, (message) => {
+const host = connect<State>({ tensor: 0, run: 0 }, (message) => {
   if (message.type === 'data') {
     data = message.data;
     render();
@@ -34,12 +36,12 @@ const host = connect<State>({ tensor: 0 }, (message) => {
 
 const slider = byId<HTMLInputElement>('tensor');
 const runPicker = byId<HTMLSelectElement>('run');
-/** The picked stage or streamed run of a schedule beyond MCUNetV2 (not kept across hide and show). */
-let runIndex = 0;
+/** The picked stage or streamed run of a schedule beyond MCUNetV2, kept across hide and show and a reload. */
+let runIndex = host.state.run;
 runPicker.addEventListener('change', () => {
   runIndex = Number(runPicker.value);
   slider.value = '0';
-  host.saveState({ tensor: 0 });
+  host.saveState({ tensor: 0, run: runIndex });
   showRun();
 });
 const regions = new RegionsView(byId<HTMLCanvasElement>('regionsCanvas'), (focus) => describeFocus(focus));

@@ -93,7 +93,7 @@ describe('overlap panel page (headless Chromium)', function () {
     const bands = await run.page.evaluate('window.patchwiseCharts.rf.options.plugins.annotations.bands.map((b) => [b.from, b.to])');
     assert.deepEqual(bands, [[0, 11], [4, 4]], 'the stage, and block2.dw (layer 4) picked');
     const state = await run.probe('state()');
-    assert.deepEqual(state, { tensor: 5, subject: exampleUri });
+    assert.deepEqual(state, { tensor: 5, run: 0, subject: exampleUri });
     await run.screenshot('overlap-dark-block2dw');
     await run.close();
     run = await browser.open('overlap', 'dark', state);

@@ -163,4 +163,18 @@ describe('overlap panel page beyond one MCUNetV2 stage (headless Chromium)', fun
     assert.deepEqual((bands as unknown[][])[0], [21, 29, 'streamed run']);
     assert.deepEqual(run.problems, []);
   });
+
+  it('keeps the picked run when the panel is hidden and shown again (its page reloaded with the saved state)', async () => {
+    run = await browser.open('overlap', 'dark');
+    await run.send(message);
+    await run.page.locator('#run').selectOption('2');
+    const saved = await run.probe<{ run: number; tensor: number }>('state()');
+    assert.deepEqual([saved.run, saved.tensor], [2, 0]);
+    await run.close();
+    run = await browser.open('overlap', 'dark', saved);
+    await run.send(message);
+    assert.equal(await run.page.locator('#run').inputValue(), '2');
+    assert.equal(await run.page.locator('#tensorLabel').innerText(), '1/10: block7.project output 14×14×64 (run input)');
+    assert.deepEqual(run.problems, []);
+  });
 });
