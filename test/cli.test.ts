@@ -111,6 +111,21 @@ describe('patchwise CLI', () => {
     assert.equal(patchwise('analyze', p, '--flash', '4MiB').status, 0);
   });
 
+  it('optimize --beyond --apply passes over a schedule whose step and copy tables would not fit the flash, says so, and picks one that does', () => {
+    // mbv2-w0.35-r144's lowest-peak, fewest-MAC schedule beyond MCUNetV2 (20×20 and 8×8 patches with
+    // caches) has 358 KiB of tables beside 804 KiB of parameters: past the F746's 1 MiB.
+    const p = file('mbv2-beyond.pnet', readExample('mbv2-w0.35-r144.pnet'));
+    const { status, stdout } = patchwise('optimize', p, '--beyond', '--apply');
+    assert.equal(status, 0, stdout);
+    assert.match(stdout, /^flash {4}passed over \d+ schedules? ranked above it: their step and copy tables \(\d+\.\d KiB for schedule patch=20x20 until=block2 cache=rows\+cols ; .*\) do not fit the \d+\.\d KiB of flash the weights, the input image and the program leave$/m);
+    const json = JSON.parse(patchwise('optimize', p, '--beyond', '--json').stdout);
+    assert.ok(json.passedOverForFlash.length >= 1);
+    for (const over of json.passedOverForFlash) assert.ok(over.flash.parameters + over.flash.input + over.flash.tables > 1024 * 1024 - 80 * 1024, JSON.stringify(over.flash));
+    // What it applied (or left) builds: the firmware check finds the tables within the flash.
+    const fw = patchwise('firmware', p, '--board', 'stm32f746', '--out', path.join(dir, 'mbv2-beyond-fw'));
+    assert.equal(fw.status, 0, fw.stderr);
+  });
+
   it('optimize --json lists the Pareto front and the best schedule', () => {
     const { status, stdout } = patchwise('optimize', 'examples/mobilenetv2.pnet', '--json', '--sram', '200KiB');
     assert.equal(status, 0);

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatDiagnostic, formatReport, formatSearch } from './cliFormat';
+import { formatDiagnostic, formatReport, formatSearch, oneLine } from './cliFormat';
 import { analyzeText, applyEdits, optimizeText, scheduleEdit, scheduleText } from './core/engine';
 import { nodeFileSystem } from './nodeFileSystem';
 import { readBounded } from './boundedRead';
@@ -12,7 +12,10 @@ import { parseSize } from './core/units';
 import { checkRuntimeSupport } from './core/codegen/support';
 import { modelNameOf } from './core/services/onnxModel';
 import { runReference } from './core/quant/interpreter';
-import { Board, boards, buildFirmware, FirmwareFailure, quantizeForFirmware, RunTarget, runTargets, ToolPaths } from './firmware';
+import { Board, boards, buildFirmware, FirmwareFailure, flashOfSchedules, quantizeForFirmware, RunTarget, runTargets, ToolPaths } from './firmware';
+import { FlashParts, programAllowanceBytes } from './core/codegen/flash';
+import { Candidate, SearchResult } from './core/analysis/search';
+import { formatKiB } from './core/units';
 
 /** Exit codes: 0 fits (or the same bytes), 1 over budget, nothing fits, or different bytes; 2 bad input or usage; 3 a missing tool or a failed build or run. */
 const enum Exit {
@@ -256,6 +259,41 @@ function analyze(options: Options, text: string): Exit {
   return report.fits ? Exit.Fits : Exit.Over;
 }
 
+interface PassedOver {
+  candidate: Candidate;
+  parts: FlashParts;
+}
+
+/**
+ * The fewest-MAC fitting schedule whose firmware also fits the flash: its parameters, input image and
+ * step and copy tables (planned exactly), with room for the program. Schedules with many patches and
+ * caches can have tables larger than the weights; those are passed over, and said.
+ */
+function flashFit(options: Options, text: string, search: SearchResult, flashBytes: number): { best: Candidate | null; passed: PassedOver[] } {
+  const passed: PassedOver[] = [];
+  if (!search.best?.patch) return { best: search.best, passed };
+  const flashOf = flashOfSchedules({ file: options.file, text });
+  if (!flashOf) return { best: search.best, passed };
+  // Every schedule that fits the SRAM, not only the Pareto front: the one that dominates it may be the one passed over.
+  const fitting = search.candidates.filter((c) => c.peakBytes <= search.budgetBytes).sort((a, b) => a.macs - b.macs || a.peakBytes - b.peakBytes);
+  for (const c of fitting) {
+    if (!c.patch) return { best: c, passed };
+    const parts = flashOf(scheduleText(c));
+    // Past the flash whatever the schedule (the weights alone): the analysis says so, no schedule is to blame.
+    if (parts && parts.parameters + parts.input + programAllowanceBytes > flashBytes) return { best: search.best, passed: [] };
+    if (!parts || parts.parameters + parts.input + parts.tables + programAllowanceBytes <= flashBytes) return { best: c, passed };
+    passed.push({ candidate: c, parts });
+  }
+  search.reason = 'every schedule that fits the SRAM has step and copy tables past the flash';
+  return { best: null, passed };
+}
+
+function flashNote(passed: PassedOver[], flashBytes: number): string {
+  const first = passed[0];
+  const left = flashBytes - first.parts.parameters - first.parts.input - programAllowanceBytes;
+  return `flash    passed over ${passed.length} schedule${passed.length > 1 ? 's' : ''} ranked above it: their step and copy tables (${formatKiB(first.parts.tables)} for ${oneLine(scheduleText(first.candidate))}) do not fit the ${formatKiB(Math.max(0, left))} of flash the weights, the input image and the program leave`;
+}
+
 function optimize(options: Options, text: string): Exit {
   const onProgress = options.progress ? progressPrinter('search', 'split points') : undefined;
   const { analysis, search } = optimizeText(text, { override: options.override, schedule: options.schedule, fs: nodeFileSystem, basePath: options.file, ...(onProgress ? { onProgress } : {}), ...(options.beyond ? { beyond: true } : {}) });
@@ -264,6 +302,8 @@ function optimize(options: Options, text: string): Exit {
     if (options.json) write(JSON.stringify({ model: analysis.report?.model ?? null, diagnostics: analysis.diagnostics }, null, 2));
     return Exit.Input;
   }
+  const flash = flashFit(options, text, search, analysis.report.target.flashBytes);
+  if (flash.passed.length > 0) search.best = flash.best;
   let applied: string | undefined;
   if (options.apply && search.best?.patch) {
     applied = scheduleText(search.best);
@@ -271,9 +311,11 @@ function optimize(options: Options, text: string): Exit {
   }
   if (options.json) {
     const { candidates, ...rest } = search;
-    write(JSON.stringify({ model: analysis.report.model, evaluated: candidates.length, ...rest, current: analysis.report.schedule, applied: applied ?? null, diagnostics: analysis.diagnostics }, null, 2));
+    const passedOver = flash.passed.map((p) => ({ schedule: scheduleText(p.candidate), macs: p.candidate.macs, peakBytes: p.candidate.peakBytes, flash: p.parts }));
+    write(JSON.stringify({ model: analysis.report.model, evaluated: candidates.length, ...rest, current: analysis.report.schedule, applied: applied ?? null, passedOverForFlash: passedOver, diagnostics: analysis.diagnostics }, null, 2));
   } else {
     write(formatSearch(analysis.report.model, search, analysis.report));
+    if (flash.passed.length > 0) write(flashNote(flash.passed, analysis.report.target.flashBytes));
     if (applied) write(`applied  ${options.file}: ${applied}`);
     else if (options.apply) write(search.best ? 'applied  nothing: the model fits without a schedule' : 'applied  nothing: no schedule fits');
   }

@@ -95,7 +95,7 @@ function candidateRow(c: Candidate, budget: number): string[] {
 }
 
 /** Several schedule lines (stages) on one table row or message line. */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(/\n/g, ' ; ');
 }
 

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { planArena, stageStepCount } from './core/codegen/arenaPlan';
+import { ArenaPlan, planArena, stageStepCount } from './core/codegen/arenaPlan';
 import { hostBoardFiles } from './core/codegen/boards/host';
 import { McuBoard, mcuBoardFiles, mcuBoards } from './core/codegen/boards/mcu';
 import { generateModelSources, GeneratedFile } from './core/codegen/generate';
+import { FlashParts, flashParts } from './core/codegen/flash';
 import { generateGraphSources } from './core/codegen/generateGraph';
 import { planGraphArena } from './core/codegen/graphArena';
 import { checkRuntimeSupport } from './core/codegen/support';
@@ -24,7 +25,7 @@ import { isTflite } from './core/import/tflite/tflite';
 import { readCalibrationFolder } from './calibration';
 import { readInputFile } from './inputFile';
 import { nodeFileSystem } from './nodeFileSystem';
-import { buildProject, predictOverflow, ToolPaths } from './firmwareBuild';
+import { buildProject, flashMessage, predictOverflow, ToolPaths } from './firmwareBuild';
 import { runtimeDefines } from './core/codegen/runtimeDefines';
 import { runProject, RunTarget } from './firmwareRun';
 
@@ -132,6 +133,8 @@ export interface FirmwareResult {
   outDir?: string;
   /** The build's size report (MCU boards): flash and RAM use from the ELF's sections. */
   size?: Record<string, number>;
+  /** What the generated arrays put in flash: parameters, input image, the plan's tables. */
+  flash?: FlashParts;
 }
 
 export function buildFirmware(request: FirmwareRequest): FirmwareResult {
@@ -159,15 +162,20 @@ export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, req
   // that its patch stages (and what runs before them, a chain) run on the patch planner's.
   const graph = runsAsGraph(model);
   const end = graph ? stagesEnd(model) : 0;
-  const prefix = end > 0 ? prefixModel(model, end) : undefined;
-  const plan = !graph ? planArena(model, analysisReport) : prefix ? planArena(prefix, analyzeModel(prefix)) : undefined;
-  const later = prefix ? { from: end, arena: planGraphArena(model, end) } : undefined;
+  const plan = planOf(model, analysisReport);
+  const later = graph && end > 0 ? { from: end, arena: planGraphArena(model, end) } : undefined;
   const lblModel = !graph && request.alsoLayerByLayer && model.schedule && board !== 'host' ? withoutSchedule(model) : undefined;
   const lbl = lblModel ? (() => { const report = analyzeModel(lblModel); return { report, plan: planArena(lblModel, report) }; })() : undefined;
   const sources = plan ? generateModelSources(qm, analysisReport, plan, path.basename(request.file), lbl, later) : generateGraphSources(qm, analysisReport, planGraphArena(model), path.basename(request.file));
   const laterLayers = model.layers.slice(end).map((l) => l.index);
   const steps = plan ? { layers: [...plan.steps.map((s) => s.layer), ...(later ? laterLayers : [])], stage: stageStepCount(plan) } : { layers: laterLayers, stage: 0 };
   const defines = runtimeDefines(qm);
+  // On an MCU the weights, the input image and the plan's tables must fit the flash before any program does.
+  const parts = flashParts(qm, plan);
+  const data = parts.parameters + parts.input + parts.tables;
+  if (board !== 'host' && data > analysisReport.target.flashBytes) {
+    return { reference, flash: parts, failure: { kind: 'overflow', message: flashMessage(analysisReport, data - analysisReport.target.flashBytes, parts) } };
+  }
   const boardSpecific = board === 'host' ? hostBoardFiles(defines) : [...mcuBoardFiles(board, model.name, defines), ...boardFiles(board)];
   const files = [...sources.files, ...boardSpecific, ...runtimeFiles()];
   const keep = request.outDir !== undefined;
@@ -179,13 +187,13 @@ export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, req
       fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
       fs.writeFileSync(path.join(dir, f.path), f.content);
     }
-    const result = { reference, ...(keep ? { outDir: dir } : {}) };
+    const result = { reference, flash: parts, ...(keep ? { outDir: dir } : {}) };
     if (!request.run && !request.build) return result;
     request.onProgress?.('build');
-    const built = buildProject(dir, board, files, analysisReport, request, defines);
+    const built = buildProject(dir, board, files, analysisReport, request, defines, parts);
     if (built.failure?.kind === 'overflow' && madeHere) {
       fs.rmSync(dir, { recursive: true, force: true });
-      return { reference, failure: built.failure };
+      return { reference, flash: parts, failure: built.failure };
     }
     if (built.failure) return { ...result, failure: built.failure, ...(built.size ? { size: built.size } : {}) };
     if (!request.run) return { ...result, ...(built.size ? { size: built.size } : {}) };
@@ -200,6 +208,36 @@ export function firmwareOfQModel(qm: QModel, analysisReport: AnalysisReport, req
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The arena plan the firmware runs on: a chain's, or a graph's up to its last stage (none: a graph run layer by layer). */
+function planOf(model: Model, report: AnalysisReport): ArenaPlan | undefined {
+  const graph = runsAsGraph(model);
+  const end = graph ? stagesEnd(model) : 0;
+  if (!graph) return planArena(model, report);
+  if (end === 0) return undefined;
+  const prefix = prefixModel(model, end);
+  return planArena(prefix, analyzeModel(prefix));
+}
+
+/**
+ * What the firmware's arrays would put in flash under each schedule of a model (its parameters and
+ * input once, each schedule's step and copy tables from its plan), for `optimize`: a schedule whose
+ * tables push the firmware past the flash is no schedule to pick. Undefined when the model does
+ * not quantize (its diagnostics say why elsewhere).
+ */
+export function flashOfSchedules(request: FirmwareRequest): ((schedule: string) => FlashParts | undefined) | undefined {
+  const analysis = analyzeText(request.text, { fs: nodeFileSystem, basePath: request.file });
+  if (analysis.hasErrors || !analysis.model) return undefined;
+  const { qm } = quantizeForFirmware(analysis, request);
+  if (!qm) return undefined;
+  const fixed = flashParts(qm, undefined);
+  return (schedule) => {
+    const scheduled = analyzeText(request.text, { schedule, fs: nodeFileSystem, basePath: request.file });
+    if (scheduled.hasErrors || !scheduled.model || !scheduled.report) return undefined;
+    const tables = flashParts({ ...qm, layers: [], image: new Int8Array(0) }, planOf(scheduled.model, scheduled.report));
+    return { ...fixed, tables: tables.tables, steps: tables.steps, moves: tables.moves };
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { AnalysisReport } from './core/analysis/analyze';
 import { cortexM7Flags } from './core/codegen/boards/mcu';
 import { GeneratedFile } from './core/codegen/generate';
+import { FlashParts } from './core/codegen/flash';
 import type { Board, FirmwareFailure, FirmwareRequest } from './firmware';
 
 /** Where the tools are, when not on PATH (settings `patchwise.*Path`, CLI flags). */
@@ -31,7 +32,7 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
  * Builds the project in `dir`: the host's cc, or arm-none-eabi-gcc for the Cortex-M7 boards, with
  * the runtime's definitions for this model (`defines`, as its Makefile has them).
  */
-export function buildProject(dir: string, board: Board, files: GeneratedFile[], report: AnalysisReport, request: FirmwareRequest, defines: string[] = []): Built {
+export function buildProject(dir: string, board: Board, files: GeneratedFile[], report: AnalysisReport, request: FirmwareRequest, defines: string[] = [], parts?: FlashParts): Built {
   const runtimeSources = files.filter((f) => f.path.startsWith('runtime/src/') && f.path.endsWith('.c')).map((f) => f.path);
   const common = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-Iruntime/include', '-Iruntime/src', ...defines, ...(request.cflags ?? [])];
   if (board === 'host') {
@@ -52,7 +53,7 @@ export function buildProject(dir: string, board: Board, files: GeneratedFile[], 
   if (gcc.error) {
     return { failure: { kind: 'tool', message: `the Cortex-M toolchain is missing: ${prefix}gcc was not found. Install it (Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi) or set patchwise.toolchainPath (CLI: --toolchain PREFIX) to its arm-none-eabi- prefix.` } };
   }
-  if (gcc.status !== 0) return { failure: explainLinkFailure(gcc.stderr, report) };
+  if (gcc.status !== 0) return { failure: explainLinkFailure(gcc.stderr, report, parts) };
   const size = sizeReport(prefix, path.join(dir, 'firmware.elf'));
   return { binary: path.join(dir, 'firmware.elf'), ...(size ? { size } : {}) };
 }
@@ -64,8 +65,22 @@ function sramMessage(report: AnalysisReport, linker?: string): string {
   return `the firmware does not fit the ${kib(report.target.sramBytes)} of SRAM${over}: its arena needs ${arena} B (the activation peak of ${report.peakBytes} B at block ${report.peakBlock} + ${report.scratchBytes} B of scratch), beside ${kib(stackBytes)} of stack and the program's data. ${report.schedule ? 'Try a finer patch grid or another split' : 'Add a patch schedule'}: \`patchwise optimize\` finds one that fits.`;
 }
 
-function flashMessage(report: AnalysisReport, overBy: number): string {
-  return `the firmware does not fit the ${kib(report.target.flashBytes)} of flash, over by ${overBy} B: the weights alone need ${report.weightsBytes} B. A smaller model (fewer channels, a smaller classifier) is needed; no schedule changes flash.`;
+/**
+ * The flash refusal. Without the generated parts (before generation), the weights alone are past
+ * the flash. With them: what each part takes, and whether the schedule's tables are what to cut.
+ */
+export function flashMessage(report: AnalysisReport, overBy: number, parts?: FlashParts, linked = false): string {
+  const head = `the firmware does not fit the ${kib(report.target.flashBytes)} of flash, over by ${overBy} B`;
+  if (!parts) return `${head}: the weights alone need ${report.weightsBytes} B. A smaller model (fewer channels, a smaller classifier) is needed; no schedule changes that.`;
+  const data = parts.parameters + parts.input + parts.tables;
+  const program = linked ? `, and the program the other ${report.target.flashBytes + overBy - data} B` : '';
+  const tables = `the schedule's step and copy tables ${parts.tables} B (${parts.steps} steps, ${parts.moves} copies)`;
+  const what = `${head}: the weights and quantization parameters need ${parts.parameters} B, the input image ${parts.input} B, ${tables}${program}.`;
+  // Tables a schedule can shrink: past a tenth of the flash, or what alone would bring it in.
+  const cut = parts.tables > overBy || parts.tables * 10 > report.target.flashBytes;
+  return cut
+    ? `${what} Fewer patches, or stages without caches (their copies are tables too), need smaller tables: \`patchwise optimize\` without --beyond picks one MCUNetV2 stage.`
+    : `${what} A smaller model (fewer channels, a smaller classifier) is needed.`;
 }
 
 /**
@@ -79,7 +94,7 @@ export function predictOverflow(report: AnalysisReport): FirmwareFailure | undef
 }
 
 /** The linker's overflow messages in Patchwise's words: which memory, by how much, and why. */
-function explainLinkFailure(stderr: string, report: AnalysisReport): FirmwareFailure {
+function explainLinkFailure(stderr: string, report: AnalysisReport, parts?: FlashParts): FirmwareFailure {
   const ram = /region `RAM' overflowed by (\d+) bytes/.exec(stderr);
   const flash = /region `FLASH' overflowed by (\d+) bytes/.exec(stderr);
   const assert = /Patchwise: data \+ arena \+ stack do not fit/.test(stderr);
@@ -87,7 +102,7 @@ function explainLinkFailure(stderr: string, report: AnalysisReport): FirmwareFai
     const linker = stderr.trim().split('\n').filter((l) => /overflowed|Patchwise/.test(l)).join(' ');
     return { kind: 'overflow', message: `${sramMessage(report, ram ? `, over by ${ram[1]} B` : '')}\n(linker: ${linker})` };
   }
-  if (flash) return { kind: 'overflow', message: flashMessage(report, Number(flash[1])) };
+  if (flash) return { kind: 'overflow', message: flashMessage(report, Number(flash[1]), parts, true) };
   return { kind: 'build', message: `the build failed:\n${stderr}` };
 }
 

@@ -144,6 +144,35 @@ describe('STM32F746 firmware: arm-none-eabi-gcc and QEMU', function () {
     for (const f of ['run.resc', 'firmware.robot', 'README.md', 'Makefile', 'board/link.ld', 'board/board.c']) assert.ok(fs.existsSync(path.join(out, f)), f);
   });
 
+  it('counts to the byte what the generated arrays put in flash: parameters, input image, step and copy tables (nm of the linked ELF)', () => {
+    const out = path.join(dir, 'flash-parts');
+    const text = readExample('vww-mbv1-0.25-96.pnet');
+    const r = buildFirmware({ file: 'vww.pnet', text, schedule: 'patch=3x3 until=block8 cache=rows', board: 'stm32f746', build: true, outDir: out });
+    assert.equal(r.failure, undefined, r.failure?.message);
+    const sizes = new Map<string, number>();
+    for (const line of spawnSync('arm-none-eabi-nm', ['-S', path.join(out, 'firmware.elf')], { encoding: 'utf8' }).stdout.split('\n')) {
+      const [, size, , name] = line.trim().split(/\s+/);
+      if (name && size) sizes.set(name, parseInt(size, 16));
+    }
+    const sum = (pattern: RegExp) => [...sizes].filter(([name]) => pattern.test(name)).reduce((n, [, size]) => n + size, 0);
+    assert.ok(r.flash!.moves > 0 && r.flash!.steps > 9, JSON.stringify(r.flash));
+    assert.equal(r.flash!.parameters, sum(/^(w|b|m|sh|fm|lut)_\d+$/), 'weights.c: weights, biases, multipliers, shifts, tables');
+    assert.equal(r.flash!.input, sizes.get('pw_input_image'));
+    assert.equal(r.flash!.tables, sum(/^(\w+_steps|moves)$/), 'model.c: step and copy tables (sizeof pw_step 68, pw_move 24)');
+  });
+
+  it('refuses a schedule whose step tables do not fit the flash before any build, saying what takes it and what to change', () => {
+    // optimize --beyond's lowest-MAC schedule for mbv2-w0.35-r144: 20×20 and 8×8 patches with row and column caches.
+    const schedule = 'patch=20x20 until=block2 cache=rows+cols\nschedule stream until=block3 band=1\nschedule stream until=block4 band=1\nschedule stream until=block6 band=1\nschedule patch=8x8 until=block8 cache=rows+cols';
+    const text = readExample('mbv2-w0.35-r144.pnet').replace(/^schedule .*$/m, `schedule ${schedule}`);
+    const out = path.join(dir, 'flash-tables');
+    const r = buildFirmware({ file: 'mbv2.pnet', text, board: 'stm32f746', build: true, outDir: out });
+    assert.equal(r.failure?.kind, 'overflow');
+    assert.match(r.failure!.message, /^the firmware does not fit the 1024\.0 KiB of flash, over by \d+ B: the weights and quantization parameters need 823360 B, the input image 62208 B, the schedule's step and copy tables \d+ B \(\d+ steps, \d+ copies\)\. Fewer patches, or stages without caches/);
+    assert.ok(r.flash!.tables > 300_000, JSON.stringify(r.flash));
+    assert.equal(fs.existsSync(out), false, 'no folder left');
+  });
+
   describe('each failure is a clear message', () => {
     const vww = 'examples/vww-mbv1-0.25-96.pnet';
     const fake = (name: string, body: string) => {
