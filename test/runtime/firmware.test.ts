@@ -96,22 +96,23 @@ describe('firmware on the host: the same bytes as the TypeScript reference', fun
     assert.match(float.symbols, / conv_1x1_float\b/);
   });
 
-  it('refuses a model the runtime cannot express, naming the line, and writes nothing', () => {
+  it('refuses a model the runtime cannot express, naming the line, and writes nothing; runs the windows only the any-window kernels take', () => {
     const out = path.join(dir, 'never');
-    const cli = (text: string) => {
+    const cli = (text: string, to = out) => {
       const file = path.join(dir, 'bad.pnet');
       fs.writeFileSync(file, text);
-      return spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'patchwise'), 'firmware', file, '--run', 'host', '--out', out], { encoding: 'utf8' });
+      return spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'patchwise'), 'firmware', file, '--run', 'host', '--out', to], { encoding: 'utf8' });
     };
-    const k9 = cli('input 32x32x3\nconv out=8 k=3\nconv out=8 k=9\n');
-    assert.equal(k9.status, 2);
-    assert.match(k9.stderr, /bad\.pnet:3:1: error PW4001 the firmware runtime cannot run block1\.conv: convolution k=9/);
-    const grouped = cli('input 32x32x4\nconv out=8 k=3 groups=2\n');
-    assert.equal(grouped.status, 2);
-    assert.match(grouped.stderr, /bad\.pnet:2:1: error PW4001 .*grouped convolution \(groups=2\)/);
-    const dw = cli('input 32x32x4\ndwconv k=9\n');
-    assert.match(dw.stderr, /:2:1: error PW4001 .*depthwise k=9/);
+    // A shortcut added by a pool: no kernel adds it.
+    const pool = cli('input 32x32x3\nconv out=8 k=3\nblock r {\nconv out=8 k=3\npool avg k=3 s=1 pad=1\n} residual\n');
+    assert.equal(pool.status, 2);
+    assert.match(pool.stderr, /bad\.pnet:3:1: error PW4001 the firmware runtime cannot run block1\.1\.pool: a shortcut added after pool/);
     assert.equal(fs.existsSync(out), false, 'no partial output directory');
+    // A k=9 conv, a grouped conv and a k=9 depthwise conv run (the window kernels, the graph runtime for the last two).
+    for (const [i, text] of ['input 32x32x3\nconv out=8 k=3\nconv out=8 k=9\n', 'input 32x32x4\nconv out=8 k=3 groups=2\n', 'input 32x32x4\ndwconv k=9\n'].entries()) {
+      const ran = cli(text, path.join(dir, `windows${i}`));
+      assert.equal(ran.status, 0, `${text}: ${ran.stderr}`);
+    }
   });
 
   it('refuses at once a model whose weights exceed the board\'s flash or whose arena exceeds its SRAM: no build, no folder', () => {
