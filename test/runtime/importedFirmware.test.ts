@@ -15,7 +15,7 @@ import { buildArchive } from './runtimeArchive';
 // kernels; an Add after such a layer stays an add layer instead of being fused into it; what has no
 // kernel at all (a Softmax along rows, a gate other than HardSwish or Swish…) is an import error at
 // the node, not an analysis the firmware then refuses. Each accepted model: no runtime diagnostic,
-// and the host firmware gives the reference's bytes.
+// the host firmware gives the reference's bytes, and its measured arena is at most the predicted.
 
 interface Case {
   title: string;
@@ -86,6 +86,8 @@ describe('what the ONNX importer accepts, the firmware runs', function () {
       assert.deepEqual(r.diagnostics.map((d) => d.message), []);
       assert.equal(r.failure, undefined, r.failure?.message);
       assert.equal(r.report?.matchesReference, true, 'host firmware = reference');
+      const [measured, predicted] = [r.report!.measuredArenaBytes as number, r.report!.predictedArenaBytes as number];
+      assert.ok(measured > 0 && measured <= predicted, `measured arena ${measured} B ≤ predicted ${predicted} B`);
     });
   }
 });
