@@ -272,16 +272,15 @@ interface PassedOver {
 function flashFit(options: Options, text: string, search: SearchResult, flashBytes: number): { best: Candidate | null; passed: PassedOver[] } {
   const passed: PassedOver[] = [];
   if (!search.best?.patch) return { best: search.best, passed };
-  const flashOf = flashOfSchedules({ file: options.file, text });
-  if (!flashOf) return { best: search.best, passed };
+  const flash = flashOfSchedules({ file: options.file, text });
+  // Past the flash whatever the schedule (the weights alone): the analysis says so, no schedule is to blame.
+  if (!flash || flash.fixed + programAllowanceBytes > flashBytes) return { best: search.best, passed };
   // Every schedule that fits the SRAM, not only the Pareto front: the one that dominates it may be the one passed over.
   const fitting = search.candidates.filter((c) => c.peakBytes <= search.budgetBytes).sort((a, b) => a.macs - b.macs || a.peakBytes - b.peakBytes);
   for (const c of fitting) {
     if (!c.patch) return { best: c, passed };
-    const parts = flashOf(scheduleText(c));
-    // Past the flash whatever the schedule (the weights alone): the analysis says so, no schedule is to blame.
-    if (parts && parts.parameters + parts.input + programAllowanceBytes > flashBytes) return { best: search.best, passed: [] };
-    if (!parts || parts.parameters + parts.input + parts.tables + programAllowanceBytes <= flashBytes) return { best: c, passed };
+    const parts = flash.partsOf(scheduleText(c));
+    if (!parts || flash.fixed + parts.tables + programAllowanceBytes <= flashBytes) return { best: c, passed };
     passed.push({ candidate: c, parts });
   }
   search.reason = 'every schedule that fits the SRAM has step and copy tables past the flash';

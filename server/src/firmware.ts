@@ -5,7 +5,7 @@ import { ArenaPlan, planArena, stageStepCount } from './core/codegen/arenaPlan';
 import { hostBoardFiles } from './core/codegen/boards/host';
 import { McuBoard, mcuBoardFiles, mcuBoards } from './core/codegen/boards/mcu';
 import { generateModelSources, GeneratedFile } from './core/codegen/generate';
-import { FlashParts, flashParts } from './core/codegen/flash';
+import { FlashParts, flashParts, parameterBytes, tableBytes } from './core/codegen/flash';
 import { generateGraphSources } from './core/codegen/generateGraph';
 import { planGraphArena } from './core/codegen/graphArena';
 import { checkRuntimeSupport } from './core/codegen/support';
@@ -221,22 +221,24 @@ function planOf(model: Model, report: AnalysisReport): ArenaPlan | undefined {
 }
 
 /**
- * What the firmware's arrays would put in flash under each schedule of a model (its parameters and
- * input once, each schedule's step and copy tables from its plan), for `optimize`: a schedule whose
- * tables push the firmware past the flash is no schedule to pick. Undefined when the model does
- * not quantize (its diagnostics say why elsewhere).
+ * What the firmware's arrays would put in flash under each schedule of a model: its parameters and
+ * input image (`fixed`, whatever the schedule) and each schedule's step and copy tables from its
+ * plan, for `optimize`: a schedule whose tables push the firmware past the flash is no schedule to
+ * pick. Undefined when the model does not quantize (its diagnostics say why elsewhere).
  */
-export function flashOfSchedules(request: FirmwareRequest): ((schedule: string) => FlashParts | undefined) | undefined {
+export function flashOfSchedules(request: FirmwareRequest): { fixed: number; partsOf: (schedule: string) => FlashParts | undefined } | undefined {
   const analysis = analyzeText(request.text, { fs: nodeFileSystem, basePath: request.file });
   if (analysis.hasErrors || !analysis.model) return undefined;
   const { qm } = quantizeForFirmware(analysis, request);
   if (!qm) return undefined;
-  const fixed = flashParts(qm, undefined);
-  return (schedule) => {
-    const scheduled = analyzeText(request.text, { schedule, fs: nodeFileSystem, basePath: request.file });
-    if (scheduled.hasErrors || !scheduled.model || !scheduled.report) return undefined;
-    const tables = flashParts({ ...qm, layers: [], image: new Int8Array(0) }, planOf(scheduled.model, scheduled.report));
-    return { ...fixed, tables: tables.tables, steps: tables.steps, moves: tables.moves };
+  const parts = { parameters: parameterBytes(qm), input: qm.image.length };
+  return {
+    fixed: parts.parameters + parts.input,
+    partsOf: (schedule) => {
+      const scheduled = analyzeText(request.text, { schedule, fs: nodeFileSystem, basePath: request.file });
+      if (scheduled.hasErrors || !scheduled.model || !scheduled.report) return undefined;
+      return { ...parts, ...tableBytes(planOf(scheduled.model, scheduled.report)) };
+    },
   };
 }
 

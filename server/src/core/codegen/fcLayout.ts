@@ -12,13 +12,18 @@ export function isWideFc(q: QLayer): boolean {
   return q.layer.kind === 'fc' && q.weights.length > 0 && q.weights.length <= wideFcMaxWeights;
 }
 
+/** Words of one row (pw_fc_wide_row_words in pw_nn.h). */
+export function wideFcRowWords(inN: number): number {
+  return (inN + 1) >> 1;
+}
+
 /**
  * The weights [outN][inN] as words of two int16 (low half first): per row, each group of 4 inputs
  * i…i+3 gives (w[i], w[i+2]) and (w[i+1], w[i+3]), the 1…3 inputs past the last group their weights
  * in order; a row is ⌈inN/2⌉ words.
  */
 export function wideFcWords(weights: Int8Array, outN: number, inN: number): Uint32Array {
-  const rowWords = (inN + 1) >> 1;
+  const rowWords = wideFcRowWords(inN);
   const words = new Uint32Array(outN * rowWords);
   const groups = inN >> 2;
   for (let o = 0; o < outN; o++) {

@@ -1,6 +1,6 @@
 import { QModel } from '../quant/qmodel';
 import { ArenaPlan } from './arenaTypes';
-import { isWideFc } from './fcLayout';
+import { isWideFc, wideFcRowWords } from './fcLayout';
 
 // What a model's firmware puts in flash besides the program: weights.c's arrays and model.c's
 // step and copy tables, counted exactly as generate.ts writes them. A schedule changes only the
@@ -28,17 +28,28 @@ export interface FlashParts {
   moves: number;
 }
 
-/** weights.c's and model.c's tables for a quantized model and its plan (none for a graph run layer by layer). */
-export function flashParts(qm: QModel, plan: ArenaPlan | undefined): FlashParts {
-  let parameters = 0;
+/** weights.c's arrays besides the input image: weights, biases, multipliers and shifts, tables. */
+export function parameterBytes(qm: QModel): number {
+  let bytes = 0;
   for (const q of qm.layers) {
-    if (q.weights.length === 0 && q.rule === 'onnx') parameters += 4;
-    if (q.table) parameters += q.table.length;
+    if (q.weights.length === 0 && q.rule === 'onnx') bytes += 4;
+    if (q.table) bytes += q.table.length;
     if (q.weights.length === 0) continue;
-    parameters += isWideFc(q) ? 4 * q.layer.output.c * ((q.weights.length / q.layer.output.c + 1) >> 1) : q.weights.length;
-    parameters += 4 * q.bias.length + 4 * (q.rule === 'onnx' ? q.floatMultiplier!.length : q.multiplier.length + q.shift.length);
+    const outN = q.layer.output.c;
+    bytes += isWideFc(q) ? 4 * outN * wideFcRowWords(q.weights.length / outN) : q.weights.length;
+    bytes += 4 * q.bias.length + 4 * (q.rule === 'onnx' ? q.floatMultiplier!.length : q.multiplier.length + q.shift.length);
   }
+  return bytes;
+}
+
+/** model.c's step and copy tables for a plan (none for a graph run layer by layer). */
+export function tableBytes(plan: ArenaPlan | undefined): Pick<FlashParts, 'tables' | 'steps' | 'moves'> {
   const steps = plan?.steps.length ?? 0;
   const moves = plan?.steps.reduce((n, s) => n + s.moves.length, 0) ?? 0;
-  return { parameters, input: qm.image.length, tables: steps * stepEntryBytes + moves * moveEntryBytes, steps, moves };
+  return { tables: steps * stepEntryBytes + moves * moveEntryBytes, steps, moves };
+}
+
+/** weights.c's and model.c's arrays for a quantized model and its plan. */
+export function flashParts(qm: QModel, plan: ArenaPlan | undefined): FlashParts {
+  return { parameters: parameterBytes(qm), input: qm.image.length, ...tableBytes(plan) };
 }

@@ -5,7 +5,7 @@ import { defaultTarget, findTarget, Target } from '../targets';
 import { Block, bytesOf, ElementKind, formatShape, GraphKind, Layer, LayerKind, LayerRole, Model, Shape, Window } from './ir';
 import { resolveSchedules } from './buildSchedule';
 import { outputLength, sourcesOf } from './ops';
-import { chainDepthwiseWindow, specialisedDepthwiseWindow } from './kernelFit';
+import { chainDepthwiseWindow, fitOf, specialisedDepthwiseWindow } from './kernelFit';
 
 /** Settings that override the file's `target`/`budget` (the editor's or the CLI's). */
 export interface BudgetOverride {
@@ -354,7 +354,7 @@ class Builder {
       const fits = bytesOf(this.sourceShape(first)) === bytesOf(layer.output);
       if (layer.kind === 'add' || layer.kind === 'mul' || layer.kind === 'act') layer.inPlace = dies && fits;
       // A depthwise conv in place only on the kernel that writes over its input (pw_dwconv_s8).
-      if (layer.kind === 'dwconv') layer.inPlace = dies && fits && specialisedDepthwiseWindow({ ...layer, inC: layer.input.c, outC: layer.output.c });
+      if (layer.kind === 'dwconv') layer.inPlace = dies && fits && specialisedDepthwiseWindow(fitOf(layer));
     }
   }
 

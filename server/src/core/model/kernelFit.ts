@@ -16,8 +16,18 @@ export interface FusableLayer {
   outC: number;
 }
 
-const square = (l: FusableLayer) =>
-  l.rows.k === l.cols.k && l.rows.s === l.cols.s && l.rows.p === l.cols.p && (l.rows.pEnd ?? l.rows.p) === l.rows.p && (l.cols.pEnd ?? l.cols.p) === l.cols.p;
+/** Its parts as the predicates below take them. */
+export function fitOf(l: Layer): FusableLayer {
+  return { kind: l.kind, groups: l.groups, rows: l.rows, cols: l.cols, inC: l.input.c, outC: l.output.c };
+}
+
+/** Rows and columns with the same k, stride and leading padding (padding past the end may differ). */
+const sameAxes = (rows: Window, cols: Window) => rows.k === cols.k && rows.s === cols.s && rows.p === cols.p;
+
+/** The same padding after the last row (column) as before the first. */
+const symmetric = (w: Window) => (w.pEnd ?? w.p) === w.p;
+
+const square = (l: FusableLayer) => sameAxes(l.rows, l.cols) && symmetric(l.rows) && symmetric(l.cols);
 
 /** A conv the specialised kernels run: square, k ≤ 7, no groups, symmetric padding. */
 export function specialisedConvWindow(l: FusableLayer): boolean {
@@ -35,8 +45,7 @@ export function specialisedDepthwiseWindow(l: FusableLayer): boolean {
  * stride ≤ 2, no multiplier (one input channel's is a plain conv).
  */
 export function chainDepthwiseWindow(l: FusableLayer): boolean {
-  const square = l.rows.k === l.cols.k && l.rows.s === l.cols.s && l.rows.p === l.cols.p;
-  return l.kind === 'dwconv' && square && [1, 3, 5, 7].includes(l.rows.k) && l.rows.s <= 2 && (l.outC === l.inC || l.inC === 1);
+  return l.kind === 'dwconv' && sameAxes(l.rows, l.cols) && [1, 3, 5, 7].includes(l.rows.k) && l.rows.s <= 2 && (l.outC === l.inC || l.inC === 1);
 }
 
 /** Can a shortcut add be fused into this layer (the firmware then adds it as the layer writes)? */
@@ -46,7 +55,7 @@ export function takesFusedAdd(l: FusableLayer): boolean {
 
 /** A conv whose rows and columns differ (DS-CNN's 10×4 stem), or wider than 7: the square kernels cannot take it. */
 export function windowConv(l: Layer): boolean {
-  return l.kind === 'conv' && (l.rows.k !== l.cols.k || l.rows.s !== l.cols.s || l.rows.p !== l.cols.p || l.rows.k > 7);
+  return l.kind === 'conv' && (!sameAxes(l.rows, l.cols) || l.rows.k > 7);
 }
 
 /**
@@ -60,11 +69,13 @@ export function windowConv(l: Layer): boolean {
  * column past the tensor's end as padding, and the output's size says how far.
  */
 function needsGraphRuntime(l: Layer): boolean {
-  const square = l.rows.k === l.cols.k && l.rows.s === l.cols.s && l.rows.p === l.cols.p;
-  if (l.kind === 'conv') return l.groups > 1 || (l.writesShortcut && !(square && l.rows.k <= 7));
-  if (l.kind === 'dwconv') return !chainDepthwiseWindow({ ...l, inC: l.input.c, outC: l.output.c });
+  if (l.kind === 'conv') return l.groups > 1 || (l.writesShortcut && !(sameAxes(l.rows, l.cols) && l.rows.k <= 7));
+  if (l.kind === 'dwconv') return !chainDepthwiseWindow(fitOf(l));
   return !chainKinds.has(l.kind);
 }
+
+/** Does the layer read the layer before it (or name no source: a chain layer)? */
+const readsLayerBefore = (l: Layer) => l.sources === undefined || (l.sources.length === 1 && l.sources[0] === l.index - 1);
 
 const chainKinds = new Set<Layer['kind']>(['conv', 'dwconv', 'pool', 'gpool', 'fc', 'softmax', 'act']);
 
@@ -85,8 +96,7 @@ export function whyGraph(model: Model): string {
  * model whose layers each read the one before (an importer may name that source) is a chain.
  */
 export function runsAsGraph(model: Model): boolean {
-  const chain = model.layers.every((l) => l.sources === undefined || (l.sources.length === 1 && l.sources[0] === l.index - 1));
-  return !chain || model.layers.some(needsGraphRuntime);
+  return !model.layers.every(readsLayerBefore) || model.layers.some(needsGraphRuntime);
 }
 
 /**
@@ -105,8 +115,7 @@ export function stagesEnd(model: Model): number {
  */
 export function chainRunnableLayers(model: Model): number {
   if (!runsAsGraph(model)) return model.layers.length;
-  const chain = (l: Layer) => (l.sources === undefined || (l.sources.length === 1 && l.sources[0] === l.index - 1)) && !needsGraphRuntime(l);
-  const first = model.layers.findIndex((l) => !chain(l));
+  const first = model.layers.findIndex((l) => !readsLayerBefore(l) || needsGraphRuntime(l));
   const end = first < 0 ? model.layers.length : first;
   return chainProblems(prefixModel(model, Math.max(1, end))).reduce((n, p) => Math.min(n, p.layer), end);
 }
